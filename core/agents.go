@@ -1,0 +1,305 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// DefaultAdminEmail is the first admin's e-mail when none is configured.
+const DefaultAdminEmail = "admin@localhost"
+
+// NewAgent is POST /v1/admin/agents.
+type NewAgent struct {
+	Email    string
+	Name     string
+	Password string
+	Roles    []string
+	MaxChats int // 0: the configured default
+	Admin    bool
+}
+
+// AgentPatch is PATCH /v1/admin/agents/{id}: nil fields stay as they are.
+type AgentPatch struct {
+	Email    *string
+	Name     *string
+	Password *string
+	Roles    *[]string
+	MaxChats *int
+	Admin    *bool
+	Online   *bool
+}
+
+// dummyHash equalises login timing for unknown e-mails.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("switchboard-dummy-password"), bcrypt.MinCost)
+
+// Login checks e-mail and password and issues an agent token. Wrong
+// e-mail and wrong password fail alike.
+func (s *Service) Login(ctx context.Context, email, password string) (string, Agent, error) {
+	if strings.TrimSpace(email) == "" {
+		return "", Agent{}, Invalid("email", "is required")
+	}
+	if password == "" {
+		return "", Agent{}, Invalid("password", "is required")
+	}
+	a, err := s.store.AgentByEmail(ctx, strings.TrimSpace(email))
+	if err != nil && !isNotFound(err) {
+		return "", Agent{}, fmt.Errorf("login: read agent: %w", err)
+	}
+	hash := dummyHash
+	if err == nil {
+		hash = []byte(a.PasswordHash)
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil {
+		return "", Agent{}, fmt.Errorf("wrong e-mail or password: %w", ErrUnauthorized)
+	}
+	token, th := newToken("sba_")
+	now := s.clock()
+	if err := s.store.CreateToken(ctx, Token{Hash: th, Kind: TokenAgent, SubjectID: a.ID, CreatedAt: now,
+		ExpiresAt: now.Add(s.set().AgentTokenTTL)}); err != nil {
+		return "", Agent{}, fmt.Errorf("login: store token: %w", err)
+	}
+	return token, a, nil
+}
+
+// Logout revokes an agent token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if err := s.store.DeleteToken(ctx, HashToken(token)); err != nil && !isNotFound(err) {
+		return fmt.Errorf("logout: %w", err)
+	}
+	return nil
+}
+
+// AgentByToken authenticates an agent token.
+func (s *Service) AgentByToken(ctx context.Context, token string) (Agent, error) {
+	t, err := s.token(ctx, token, TokenAgent)
+	if err != nil {
+		return Agent{}, err
+	}
+	a, err := s.store.AgentByID(ctx, t.SubjectID)
+	if isNotFound(err) {
+		return Agent{}, fmt.Errorf("agent of token is gone: %w", ErrUnauthorized)
+	}
+	if err != nil {
+		return Agent{}, fmt.Errorf("read agent %s: %w", t.SubjectID, err)
+	}
+	return a, nil
+}
+
+// Me re-reads the calling agent.
+func (s *Service) Me(ctx context.Context, actor Agent) (Agent, error) {
+	a, err := s.store.AgentByID(ctx, actor.ID)
+	if err != nil {
+		return Agent{}, fmt.Errorf("read agent %s: %w", actor.ID, err)
+	}
+	return a, nil
+}
+
+// SetOnline switches the agent online or offline; open requests are
+// re-offered so the panel matches who is there.
+func (s *Service) SetOnline(ctx context.Context, actor Agent, online bool) (Agent, error) {
+	var out Agent
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		a, err := tx.LockAgent(ctx, actor.ID)
+		if err != nil {
+			return fmt.Errorf("set status of agent %s: %w", actor.ID, err)
+		}
+		if a.Online != online {
+			a.Online, a.StatusAt = online, s.clock()
+			if err := tx.UpdateAgent(ctx, a); err != nil {
+				return fmt.Errorf("set status of agent %s: %w", actor.ID, err)
+			}
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return Agent{}, err
+	}
+	s.rerouteOpen(ctx, fmt.Sprintf("status:%s:%t:%d", actor.ID, online, out.StatusAt.UnixNano()))
+	return out, nil
+}
+
+// EnsureAdmin creates the first admin when there is none. An empty
+// password is generated and returned so it can be shown once.
+func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (created bool, pw string, err error) {
+	n, err := s.store.CountAdmins(ctx)
+	if err != nil {
+		return false, "", fmt.Errorf("count admins: %w", err)
+	}
+	if n > 0 {
+		return false, "", nil
+	}
+	if email == "" {
+		email = DefaultAdminEmail
+	}
+	pw = password
+	if pw == "" {
+		tok, _ := newToken("")
+		pw = tok[:20]
+	}
+	_, err = s.createAgent(ctx, NewAgent{Email: email, Name: "Admin", Password: pw, Admin: true})
+	if errors.Is(err, ErrDuplicate) {
+		return false, "", fmt.Errorf("first admin %s: an agent with that e-mail exists but is not an admin: %w", email, err)
+	}
+	if err != nil {
+		return false, "", err
+	}
+	return true, pw, nil
+}
+
+// CreateAgent adds an agent (admins only).
+func (s *Service) CreateAgent(ctx context.Context, actor Agent, in NewAgent) (Agent, error) {
+	if !actor.Admin {
+		return Agent{}, fmt.Errorf("create agent: %w", ErrForbidden)
+	}
+	return s.createAgent(ctx, in)
+}
+
+// AddAgent adds an agent without an acting admin (the CLI).
+func (s *Service) AddAgent(ctx context.Context, in NewAgent) (Agent, error) {
+	return s.createAgent(ctx, in)
+}
+
+func (s *Service) createAgent(ctx context.Context, in NewAgent) (Agent, error) {
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	in.Name = strings.TrimSpace(in.Name)
+	if in.MaxChats == 0 {
+		in.MaxChats = s.set().DefaultMaxChat
+	}
+	if err := checkAgent(in.Email, in.Name, in.Roles, in.MaxChats); err != nil {
+		return Agent{}, err
+	}
+	hash, err := s.hashPassword(in.Password)
+	if err != nil {
+		return Agent{}, err
+	}
+	now := s.clock()
+	a := Agent{ID: NewID(), Email: in.Email, Name: in.Name, Roles: normRoles(in.Roles), Admin: in.Admin,
+		MaxChats: in.MaxChats, PasswordHash: hash, CreatedAt: now, StatusAt: now}
+	if err := s.store.CreateAgent(ctx, a); err != nil {
+		if errors.Is(err, ErrDuplicate) {
+			return Agent{}, fmt.Errorf("email %s is taken: %w", in.Email, err)
+		}
+		return Agent{}, fmt.Errorf("create agent %s: %w", in.Email, err)
+	}
+	return a, nil
+}
+
+// ListAgents lists every agent (admins only).
+func (s *Service) ListAgents(ctx context.Context, actor Agent) ([]Agent, error) {
+	if !actor.Admin {
+		return nil, fmt.Errorf("list agents: %w", ErrForbidden)
+	}
+	agents, err := s.store.ListAgents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list agents: %w", err)
+	}
+	return agents, nil
+}
+
+// UpdateAgent changes an agent (admins only).
+func (s *Service) UpdateAgent(ctx context.Context, actor Agent, id string, p AgentPatch) (Agent, error) {
+	if !actor.Admin {
+		return Agent{}, fmt.Errorf("update agent: %w", ErrForbidden)
+	}
+	var hash string
+	if p.Password != nil {
+		var err error
+		if hash, err = s.hashPassword(*p.Password); err != nil {
+			return Agent{}, err
+		}
+	}
+	var out Agent
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		a, err := tx.LockAgent(ctx, id)
+		if err != nil {
+			return fmt.Errorf("update agent %s: %w", id, err)
+		}
+		if p.Email != nil {
+			a.Email = strings.ToLower(strings.TrimSpace(*p.Email))
+		}
+		if p.Name != nil {
+			a.Name = strings.TrimSpace(*p.Name)
+		}
+		if p.Roles != nil {
+			a.Roles = normRoles(*p.Roles)
+		}
+		if p.MaxChats != nil {
+			a.MaxChats = *p.MaxChats
+		}
+		if p.Admin != nil {
+			if a.ID == actor.ID && !*p.Admin {
+				return Invalid("admin", "an admin cannot remove their own admin right")
+			}
+			a.Admin = *p.Admin
+		}
+		if p.Online != nil && *p.Online != a.Online {
+			a.Online, a.StatusAt = *p.Online, s.clock()
+		}
+		if hash != "" {
+			a.PasswordHash = hash
+		}
+		if err := checkAgent(a.Email, a.Name, a.Roles, a.MaxChats); err != nil {
+			return err
+		}
+		if err := tx.UpdateAgent(ctx, a); err != nil {
+			return fmt.Errorf("update agent %s: %w", id, err)
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return Agent{}, err
+	}
+	s.rerouteOpen(ctx, fmt.Sprintf("agent:%s:%d", id, s.clock().UnixNano()))
+	return out, nil
+}
+
+func (s *Service) hashPassword(pw string) (string, error) {
+	if utf8.RuneCountInString(pw) < 8 {
+		return "", Invalid("password", "must be at least 8 characters")
+	}
+	if len(pw) > 72 {
+		return "", Invalid("password", "must be at most 72 bytes")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), s.bcryptCost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+func checkAgent(email, name string, roles []string, maxChats int) error {
+	switch {
+	case email == "" || len(email) > 254 || !strings.Contains(email, "@"):
+		return Invalid("email", "must be an e-mail address")
+	case name == "" || utf8.RuneCountInString(name) > 100:
+		return Invalid("name", "is required, at most 100 characters")
+	case maxChats < 1 || maxChats > 100:
+		return Invalid("max_chats", "must be between 1 and 100")
+	}
+	for _, r := range roles {
+		if strings.TrimSpace(r) == "" || len(r) > 50 {
+			return Invalid("roles", "must be non-empty names of at most 50 characters")
+		}
+	}
+	return nil
+}
+
+func normRoles(roles []string) []string {
+	out := make([]string, 0, len(roles))
+	seen := map[string]bool{}
+	for _, r := range roles {
+		r = strings.ToLower(strings.TrimSpace(r))
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}

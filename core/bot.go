@@ -1,0 +1,49 @@
+package core
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Bot replies used by the first-line bot.
+const (
+	botFallback    = "I'm the virtual assistant and I can't answer that one yet. Type \"talk to a person\" or press \"Talk to a person\" and an agent will take over."
+	botHandingOff  = "Let me connect you with a person who can help."
+	sysQueued      = "You're in the queue. The next available agent will be with you shortly."
+	sysDeclinedMsg = "The next available agent will help you shortly."
+)
+
+// Normalize lowercases text, turns punctuation into spaces and collapses
+// white space, so phrases match regardless of case and punctuation.
+func Normalize(text string) string {
+	var b strings.Builder
+	space := true
+	for _, r := range strings.ToLower(text) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			space = false
+			continue
+		}
+		if r == '\'' || r == '’' { // "don't" → "dont"
+			continue
+		}
+		if !space {
+			b.WriteByte(' ')
+			space = true
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// IsHandoff reports whether text asks for a person: one of phrases appears
+// in it as whole words, ignoring case and punctuation.
+func IsHandoff(text string, phrases []string) bool {
+	t := " " + Normalize(text) + " "
+	for _, p := range phrases {
+		p = Normalize(p)
+		if p != "" && strings.Contains(t, " "+p+" ") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,329 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Search limits.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// SearchConversations is the inbox history. Non-admins see their own
+// conversations, everything resolved, and the conversations of open
+// requests offered to them.
+func (s *Service) SearchConversations(ctx context.Context, actor Agent, q ConversationQuery) ([]Conversation, string, error) {
+	switch {
+	case q.Limit == 0:
+		q.Limit = DefaultPageSize
+	case q.Limit < 0 || q.Limit > MaxPageSize:
+		return nil, "", Invalid("limit", "must be between 1 and %d", MaxPageSize)
+	}
+	if len(q.Text) > 500 {
+		return nil, "", Invalid("q", "must be at most 500 characters")
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		return nil, "", Invalid("to", "must be after from")
+	}
+	q.VisibleTo = ""
+	if !actor.Admin {
+		q.VisibleTo = actor.ID
+	}
+	convs, next, err := s.store.SearchConversations(ctx, q)
+	if err != nil {
+		return nil, "", fmt.Errorf("search conversations: %w", err)
+	}
+	out := make([]Conversation, 0, len(convs))
+	for _, c := range convs {
+		out = append(out, s.viewConversation(c))
+	}
+	return out, next, nil
+}
+
+// ConversationFilter names the statuses of GET /v1/conversations?status=.
+func ConversationFilter(status string) ([]ConversationStatus, error) {
+	switch status {
+	case "":
+		return []ConversationStatus{ConvActive}, nil
+	case "bot", "waiting", "active", "resolved":
+		return []ConversationStatus{ConversationStatus(status)}, nil
+	case "all":
+		return nil, nil
+	}
+	return nil, Invalid("status", "must be one of bot, waiting, active, resolved, all")
+}
+
+// GetConversation reads a conversation and all its messages.
+func (s *Service) GetConversation(ctx context.Context, actor Agent, id string) (Conversation, []Message, error) {
+	conv, err := s.store.ConversationByID(ctx, id)
+	if err != nil {
+		return Conversation{}, nil, fmt.Errorf("read conversation %s: %w", id, err)
+	}
+	if err := s.canView(ctx, actor, conv); err != nil {
+		return Conversation{}, nil, err
+	}
+	msgs, err := s.store.ListMessages(ctx, id, "", 0)
+	if err != nil {
+		return Conversation{}, nil, fmt.Errorf("list messages of %s: %w", id, err)
+	}
+	if msgs == nil {
+		msgs = []Message{}
+	}
+	return s.viewConversation(conv), msgs, nil
+}
+
+// canView: admins and the assigned agent always; anyone the resolved
+// history; an agent a waiting conversation whose request is offered to them.
+func (s *Service) canView(ctx context.Context, actor Agent, conv Conversation) error {
+	if actor.Admin || conv.AgentID == actor.ID || conv.Status == ConvResolved {
+		return nil
+	}
+	if conv.Status == ConvWaiting && conv.RequestID != "" {
+		req, err := s.store.RequestByID(ctx, conv.RequestID)
+		if err != nil {
+			return fmt.Errorf("read request %s: %w", conv.RequestID, err)
+		}
+		if req.IsOfferedTo(actor.ID) {
+			return nil
+		}
+	}
+	return fmt.Errorf("conversation %s is not yours: %w", conv.ID, ErrForbidden)
+}
+
+// SendAgentMessage queues the assigned agent's reply (text, or a template
+// by name or shortcut with its placeholders filled in).
+func (s *Service) SendAgentMessage(ctx context.Context, actor Agent, convID, text, template string) (Message, error) {
+	set := s.set()
+	switch {
+	case text != "" && template != "":
+		return Message{}, Invalid("text", "give either text or template, not both")
+	case template != "":
+		if _, ok := set.template(template); !ok {
+			return Message{}, Invalid("template", "no template named %q", template)
+		}
+	default:
+		if err := checkText("text", text); err != nil {
+			return Message{}, err
+		}
+	}
+	var a after
+	var msg Message
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		conv, err := tx.ConversationByID(ctx, convID)
+		if err != nil {
+			return fmt.Errorf("read conversation %s: %w", convID, err)
+		}
+		if conv.AgentID != actor.ID {
+			return fmt.Errorf("only the assigned agent writes in %s: %w", convID, ErrForbidden)
+		}
+		if conv.Status != ConvActive {
+			return &TransitionError{What: "conversation", From: string(conv.Status), Action: "send a message in"}
+		}
+		body := strings.TrimSpace(text)
+		if template != "" {
+			t, _ := set.template(template)
+			body = FillTemplate(t.Body, conv.Customer, actor, s.channelOf(conv.ChannelID))
+		}
+		msg, err = s.outbound(ctx, tx, &a, conv, AuthorAgent, actor.ID, body)
+		return err
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	a.run(ctx, s.log)
+	return msg, nil
+}
+
+// Resolve ends an active conversation (its agent or an admin).
+func (s *Service) Resolve(ctx context.Context, actor Agent, convID string) (Conversation, error) {
+	var a after
+	var conv Conversation
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		var err error
+		if conv, err = tx.LockConversation(ctx, convID); err != nil {
+			return fmt.Errorf("resolve: read conversation %s: %w", convID, err)
+		}
+		if !actor.Admin && conv.AgentID != actor.ID {
+			return fmt.Errorf("resolve conversation %s: %w", convID, ErrForbidden)
+		}
+		if conv.Status != ConvActive {
+			return &TransitionError{What: "conversation", From: string(conv.Status), Action: "resolve"}
+		}
+		return s.resolveTx(ctx, tx, &a, &conv, "This conversation was resolved. Write again any time.")
+	})
+	if err != nil {
+		return Conversation{}, err
+	}
+	a.run(ctx, s.log)
+	s.rerouteOpen(ctx, fmt.Sprintf("freed:%s", conv.ID))
+	return s.viewConversation(conv), nil
+}
+
+// resolveTx resolves the conversation and its request and tells the customer.
+func (s *Service) resolveTx(ctx context.Context, tx Tx, a *after, conv *Conversation, note string) error {
+	now := s.clock()
+	conv.Status, conv.ResolvedAt = ConvResolved, now
+	if err := tx.UpdateConversation(ctx, *conv); err != nil {
+		return fmt.Errorf("resolve conversation %s: %w", conv.ID, err)
+	}
+	if conv.RequestID != "" {
+		req, err := tx.LockRequest(ctx, conv.RequestID)
+		if err != nil {
+			return fmt.Errorf("resolve: read request %s: %w", conv.RequestID, err)
+		}
+		req.Status, req.ClosedAt, req.UpdatedAt = ReqResolved, now, now
+		if err := tx.UpdateRequest(ctx, req); err != nil {
+			return fmt.Errorf("resolve request %s: %w", req.ID, err)
+		}
+	}
+	_, err := s.outbound(ctx, tx, a, *conv, AuthorSystem, "", note)
+	return err
+}
+
+// Reassign hands an active conversation to another agent. The assigned
+// agent or an admin may; the target's capacity is checked unless an admin
+// asks.
+func (s *Service) Reassign(ctx context.Context, actor Agent, convID, targetID string) (Conversation, error) {
+	if targetID == "" {
+		return Conversation{}, Invalid("agent_id", "is required")
+	}
+	var a after
+	var conv Conversation
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		target, err := tx.LockAgent(ctx, targetID)
+		if isNotFound(err) {
+			return Invalid("agent_id", "no agent with id %q", targetID)
+		}
+		if err != nil {
+			return fmt.Errorf("reassign: lock agent %s: %w", targetID, err)
+		}
+		if conv, err = tx.LockConversation(ctx, convID); err != nil {
+			return fmt.Errorf("reassign: read conversation %s: %w", convID, err)
+		}
+		if !actor.Admin && conv.AgentID != actor.ID {
+			return fmt.Errorf("reassign conversation %s: %w", convID, ErrForbidden)
+		}
+		if conv.Status != ConvActive {
+			return &TransitionError{What: "conversation", From: string(conv.Status), Action: "reassign"}
+		}
+		if conv.AgentID == target.ID {
+			return nil
+		}
+		if !actor.Admin && target.ActiveChats >= target.MaxChats {
+			return fmt.Errorf("reassign to %s: %w", target.ID, ErrAtCapacity)
+		}
+		conv.AgentID = target.ID
+		if err := tx.UpdateConversation(ctx, conv); err != nil {
+			return fmt.Errorf("reassign conversation %s: %w", convID, err)
+		}
+		_, err = s.outbound(ctx, tx, &a, conv, AuthorSystem, "", "You're now chatting with "+target.Name+".")
+		return err
+	})
+	if err != nil {
+		return Conversation{}, err
+	}
+	a.run(ctx, s.log)
+	s.rerouteOpen(ctx, fmt.Sprintf("reassigned:%s:%s", convID, targetID))
+	return s.viewConversation(conv), nil
+}
+
+// Templates lists the canned replies.
+func (s *Service) Templates() []Template {
+	t := s.set().Templates
+	if t == nil {
+		return []Template{}
+	}
+	return t
+}
+
+func (s *Service) viewConversation(c Conversation) Conversation {
+	c.Channel = s.channelOf(c.ChannelID)
+	return c
+}
+
+// Deliver is the msg:deliver worker: it sends a queued outbound message on
+// its channel and records the provider id, or the permanent failure.
+// Anything else is returned so the queue retries it.
+func (s *Service) Deliver(ctx context.Context, messageID string) error {
+	msg, err := s.store.MessageByID(ctx, messageID)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("deliver: read message %s: %w", messageID, err)
+	}
+	if msg.Delivery != DeliveryQueued {
+		return nil // sent already, or failed for good
+	}
+	conv, err := s.store.ConversationByID(ctx, msg.ConversationID)
+	if err != nil {
+		return fmt.Errorf("deliver: read conversation %s: %w", msg.ConversationID, err)
+	}
+	ch := s.channelOf(conv.ChannelID)
+	snd, ok := s.sender(conv.ChannelID)
+	if !ok {
+		return s.store.UpdateDelivery(ctx, msg.ID, DeliveryFailed, "", "no sender for channel "+conv.ChannelID)
+	}
+	pid, err := snd.Send(ctx, Outbound{MessageID: msg.ID, Channel: ch, Customer: conv.Customer, Text: msg.Text, Author: msg.Author})
+	var de *DeliveryError
+	if errors.As(err, &de) && de.Permanent {
+		s.log.WarnContext(ctx, "delivery failed for good", "message_id", msg.ID, "channel", ch.ID, "err", err)
+		if err := s.store.UpdateDelivery(ctx, msg.ID, DeliveryFailed, "", de.Error()); err != nil {
+			return fmt.Errorf("deliver: record failure of %s: %w", msg.ID, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("deliver message %s on %s: %w", msg.ID, ch.ID, err)
+	}
+	if err := s.store.UpdateDelivery(ctx, msg.ID, DeliverySent, pid, ""); err != nil {
+		return fmt.Errorf("deliver: record send of %s: %w", msg.ID, err)
+	}
+	return nil
+}
+
+// SweepReport counts what a sweep re-enqueued.
+type SweepReport struct {
+	Bot, Deliver, Route int
+}
+
+// SweepGrace is how long work may sit in the database before the sweeper
+// assumes its task was lost.
+const SweepGrace = 30 * time.Second
+
+// Sweep is the maintenance:sweep worker: it re-enqueues what the database
+// says is due but may have no task (a lost enqueue, an embedded-queue
+// restart). Handlers check state first, so a duplicate is a no-op.
+func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
+	now := s.clock()
+	due, err := s.store.Due(ctx, now.Add(-SweepGrace), 1000)
+	if err != nil {
+		return SweepReport{}, fmt.Errorf("sweep: %w", err)
+	}
+	bucket := now.Unix() / int64(SweepGrace/time.Second)
+	var rep SweepReport
+	for _, id := range due.Unprocessed {
+		if err := s.jobs.RunBot(ctx, id); err != nil {
+			return rep, fmt.Errorf("sweep: enqueue bot %s: %w", id, err)
+		}
+		rep.Bot++
+	}
+	for _, id := range due.Undelivered {
+		if err := s.jobs.Deliver(ctx, id); err != nil {
+			return rep, fmt.Errorf("sweep: enqueue delivery %s: %w", id, err)
+		}
+		rep.Deliver++
+	}
+	for _, id := range due.OpenRequests {
+		if err := s.jobs.Route(ctx, id, fmt.Sprintf("sweep:%d", bucket)); err != nil {
+			return rep, fmt.Errorf("sweep: enqueue route %s: %w", id, err)
+		}
+		rep.Route++
+	}
+	return rep, nil
+}

@@ -1,0 +1,53 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Adapters map them to transport codes in one table
+// (adapters/httpapi); wrap them with %w and context, never compare strings.
+var (
+	ErrInvalid           = errors.New("invalid request")
+	ErrUnauthorized      = errors.New("unauthorized")
+	ErrForbidden         = errors.New("forbidden")
+	ErrNotOffered        = errors.New("request not offered to this agent")
+	ErrNotFound          = errors.New("not found")
+	ErrAlreadyAccepted   = errors.New("request already accepted by another agent")
+	ErrAtCapacity        = errors.New("agent at capacity")
+	ErrAgentOffline      = errors.New("agent must be online")
+	ErrInvalidTransition = errors.New("action not valid in the current status")
+	ErrUnavailable       = errors.New("a dependency is unavailable")
+	// ErrDuplicate reports a unique key that already exists (a redelivered
+	// provider message, an agent e-mail already in use).
+	ErrDuplicate = errors.New("already exists")
+)
+
+// FieldError is a bad input field; errors.Is(err, ErrInvalid) holds.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Is lets errors.Is(err, ErrInvalid) match.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+
+// Invalid returns a FieldError for field.
+func Invalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// TransitionError explains a refused state change; errors.Is(err,
+// ErrInvalidTransition) holds.
+type TransitionError struct {
+	What, From, Action string
+}
+
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("cannot %s a %s %s", e.Action, e.From, e.What)
+}
+
+// Is lets errors.Is(err, ErrInvalidTransition) match.
+func (e *TransitionError) Is(target error) bool { return target == ErrInvalidTransition }

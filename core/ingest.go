@@ -1,0 +1,250 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on customer input.
+const (
+	MaxTextLen    = 4000
+	MaxNameLen    = 200
+	MaxURLLen     = 2048
+	maxVisitorLen = 64
+)
+
+// Inbound is one customer message as a channel adapter normalised it.
+type Inbound struct {
+	ChannelID     string
+	ChannelUserID string
+	Name          string // empty: unknown (kept if we knew it before)
+	ProviderID    string // provider message id, for deduplication; may be empty
+	Text          string
+	PageURL       string
+	At            time.Time // provider timestamp; zero: now
+}
+
+// Ingest stores an inbound customer message in one transaction (customer
+// upsert, open conversation, message insert unique on the provider id) and
+// then queues the bot. A message seen before returns ErrDuplicate and
+// stores nothing.
+func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
+	if _, ok := s.set().channel(in.ChannelID); !ok {
+		return Message{}, fmt.Errorf("channel %q: %w", in.ChannelID, ErrNotFound)
+	}
+	if err := checkText("text", in.Text); err != nil {
+		return Message{}, err
+	}
+	if in.ChannelUserID == "" {
+		return Message{}, Invalid("channel_user_id", "is required")
+	}
+	var msg Message
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		cust, err := s.upsertCustomer(ctx, tx, in.ChannelID, in.ChannelUserID, in.Name, "")
+		if err != nil {
+			return err
+		}
+		conv, err := s.openConversation(ctx, tx, cust, in.ChannelID, in.PageURL)
+		if err != nil {
+			return err
+		}
+		msg = Message{ID: NewID(), ConversationID: conv.ID, ChannelID: in.ChannelID, Author: AuthorCustomer,
+			Text: strings.TrimSpace(in.Text), CreatedAt: s.clock(), ProviderID: in.ProviderID}
+		if err := tx.InsertMessage(ctx, msg); err != nil {
+			return fmt.Errorf("store message %s/%s: %w", in.ChannelID, in.ProviderID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	if err := s.jobs.RunBot(ctx, msg.ID); err != nil {
+		s.log.WarnContext(ctx, "enqueue conv:bot failed; the sweeper will retry", "message_id", msg.ID, "err", err)
+	}
+	return msg, nil
+}
+
+// upsertCustomer finds or creates the customer and refreshes what we know.
+func (s *Service) upsertCustomer(ctx context.Context, tx Tx, channelID, userID, name, email string) (Customer, error) {
+	now := s.clock()
+	c, err := tx.CustomerByChannelUser(ctx, channelID, userID)
+	switch {
+	case isNotFound(err):
+		c = Customer{ID: NewID(), ChannelID: channelID, ChannelUserID: userID, Name: name, Email: email,
+			Visits: 0, CreatedAt: now, LastSeenAt: now}
+		if err := tx.CreateCustomer(ctx, c); err != nil {
+			return Customer{}, fmt.Errorf("create customer %s/%s: %w", channelID, userID, err)
+		}
+		return c, nil
+	case err != nil:
+		return Customer{}, fmt.Errorf("find customer %s/%s: %w", channelID, userID, err)
+	}
+	if name != "" {
+		c.Name = name
+	}
+	if email != "" {
+		c.Email = email
+	}
+	c.LastSeenAt = now
+	if err := tx.UpdateCustomer(ctx, c); err != nil {
+		return Customer{}, fmt.Errorf("update customer %s: %w", c.ID, err)
+	}
+	return c, nil
+}
+
+// openConversation returns the customer's open conversation on the
+// channel, starting one (a new visit) when there is none.
+func (s *Service) openConversation(ctx context.Context, tx Tx, cust Customer, channelID, pageURL string) (Conversation, error) {
+	conv, err := tx.OpenConversation(ctx, cust.ID, channelID)
+	if err == nil {
+		if pageURL != "" && pageURL != conv.PageURL {
+			conv.PageURL = pageURL
+			if err := tx.UpdateConversation(ctx, conv); err != nil {
+				return Conversation{}, fmt.Errorf("update page of conversation %s: %w", conv.ID, err)
+			}
+		}
+		return conv, nil
+	}
+	if !isNotFound(err) {
+		return Conversation{}, fmt.Errorf("find open conversation of customer %s: %w", cust.ID, err)
+	}
+	cust.Visits++
+	if err := tx.UpdateCustomer(ctx, cust); err != nil {
+		return Conversation{}, fmt.Errorf("count visit of customer %s: %w", cust.ID, err)
+	}
+	now := s.clock()
+	conv = Conversation{ID: NewID(), ChannelID: channelID, Channel: s.channelOf(channelID), CustomerID: cust.ID,
+		Customer: cust, Status: ConvBot, PageURL: pageURL, CreatedAt: now, LastMessageAt: now}
+	if err := tx.CreateConversation(ctx, conv); err != nil {
+		return Conversation{}, fmt.Errorf("create conversation for customer %s: %w", cust.ID, err)
+	}
+	return conv, nil
+}
+
+// openRequest turns the conversation into a waiting connection request, or
+// returns the request it already has. trigger is the text that asked.
+func (s *Service) openRequest(ctx context.Context, tx Tx, a *after, conv Conversation, reason RequestReason, trigger string) (Request, error) {
+	if conv.RequestID != "" {
+		req, err := tx.RequestByID(ctx, conv.RequestID)
+		if err != nil {
+			return Request{}, fmt.Errorf("read request %s: %w", conv.RequestID, err)
+		}
+		if req.Status.Open() || req.Status == ReqAccepted {
+			return req, nil // idempotent: the request is still open
+		}
+	}
+	if conv.Status != ConvBot {
+		return Request{}, &TransitionError{What: "conversation", From: string(conv.Status), Action: "request a person in"}
+	}
+	initial := trigger
+	if first, err := tx.FirstCustomerMessage(ctx, conv.ID); err == nil {
+		initial = first.Text
+	} else if !isNotFound(err) {
+		return Request{}, fmt.Errorf("read first message of conversation %s: %w", conv.ID, err)
+	}
+	now := s.clock()
+	req := Request{ID: NewID(), ConversationID: conv.ID, CustomerID: conv.CustomerID, Customer: conv.Customer,
+		ChannelID: conv.ChannelID, Status: ReqWaiting, Reason: reason, InitialMessage: initial,
+		PageURL: conv.PageURL, CreatedAt: now, UpdatedAt: now}
+	if err := tx.CreateRequest(ctx, req); err != nil {
+		return Request{}, fmt.Errorf("create request for conversation %s: %w", conv.ID, err)
+	}
+	conv.Status, conv.RequestID = ConvWaiting, req.ID
+	if err := tx.UpdateConversation(ctx, conv); err != nil {
+		return Request{}, fmt.Errorf("mark conversation %s waiting: %w", conv.ID, err)
+	}
+	if _, err := s.outbound(ctx, tx, a, conv, AuthorSystem, "", sysQueued); err != nil {
+		return Request{}, err
+	}
+	a.route(s.jobs, req.ID, "open")
+	return req, nil
+}
+
+// RunBot is the conv:bot worker: the bot's turn after a customer message.
+// It is idempotent: a processed message, or a conversation no longer with
+// the bot, is a no-op.
+func (s *Service) RunBot(ctx context.Context, messageID string) error {
+	var a after
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		msg, err := tx.MessageByID(ctx, messageID)
+		if err != nil {
+			return fmt.Errorf("bot: read message %s: %w", messageID, err)
+		}
+		if msg.Author != AuthorCustomer || !msg.ProcessedAt.IsZero() {
+			return nil
+		}
+		conv, err := tx.LockConversation(ctx, msg.ConversationID)
+		if err != nil {
+			return fmt.Errorf("bot: read conversation %s: %w", msg.ConversationID, err)
+		}
+		if err := tx.MarkProcessed(ctx, msg.ID, s.clock()); err != nil {
+			return fmt.Errorf("bot: mark message %s processed: %w", msg.ID, err)
+		}
+		if conv.Status != ConvBot {
+			return nil // a person has it, or it is queued for one
+		}
+		bot := s.set().Bot
+		if !bot.Enabled || IsHandoff(msg.Text, bot.HandoffPhrases) {
+			_, err := s.openRequest(ctx, tx, &a, conv, ReasonCustomerAsked, msg.Text)
+			return err
+		}
+		conv.BotMisses++
+		if bot.MaxUnanswered > 0 && conv.BotMisses >= bot.MaxUnanswered {
+			if err := tx.UpdateConversation(ctx, conv); err != nil {
+				return fmt.Errorf("bot: count miss in %s: %w", conv.ID, err)
+			}
+			if _, err := s.outbound(ctx, tx, &a, conv, AuthorBot, "", botHandingOff); err != nil {
+				return err
+			}
+			_, err := s.openRequest(ctx, tx, &a, conv, ReasonBotHandoff, msg.Text)
+			return err
+		}
+		if err := tx.UpdateConversation(ctx, conv); err != nil {
+			return fmt.Errorf("bot: count miss in %s: %w", conv.ID, err)
+		}
+		_, err = s.outbound(ctx, tx, &a, conv, AuthorBot, "", botFallback)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil // the message is gone: nothing to do
+	}
+	if err != nil {
+		return err
+	}
+	a.run(ctx, s.log)
+	return nil
+}
+
+// checkText validates a non-empty message text.
+func checkText(field, text string) error {
+	t := strings.TrimSpace(text)
+	switch {
+	case t == "":
+		return Invalid(field, "must not be empty")
+	case !utf8.ValidString(t):
+		return Invalid(field, "must be valid UTF-8")
+	case utf8.RuneCountInString(t) > MaxTextLen:
+		return Invalid(field, "must be at most %d characters", MaxTextLen)
+	}
+	return nil
+}
+
+// checkPageURL validates an optional http(s) page URL.
+func checkPageURL(field, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	if len(raw) > MaxURLLen {
+		return Invalid(field, "must be at most %d characters", MaxURLLen)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Invalid(field, "must be an absolute http or https URL")
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists the domain. Reads outside Atomic see committed data;
+// Atomic runs fn in one write transaction (SQLite: BEGIN IMMEDIATE;
+// PostgreSQL: the Lock* methods take row locks) and rolls it back when fn
+// returns an error. Implementations: adapters/sqlstore; contract suite:
+// core/storetest.
+type Store interface {
+	Tx
+	Atomic(ctx context.Context, fn func(tx Tx) error) error
+	Ping(ctx context.Context) error
+}
+
+// Tx is everything the Service reads and writes; inside Atomic every call
+// is part of the one transaction.
+type Tx interface {
+	AgentStore
+	TokenStore
+	CustomerStore
+	ConversationStore
+	RequestStore
+	MessageStore
+	StatsStore
+}
+
+// AgentStore persists agents. Agent reads fill ActiveChats (active
+// conversations assigned to the agent).
+type AgentStore interface {
+	CreateAgent(ctx context.Context, a Agent) error // ErrDuplicate on e-mail
+	UpdateAgent(ctx context.Context, a Agent) error // ErrDuplicate on e-mail
+	AgentByID(ctx context.Context, id string) (Agent, error)
+	AgentByEmail(ctx context.Context, email string) (Agent, error) // case-insensitive
+	// LockAgent reads the agent and locks its row until the transaction ends.
+	LockAgent(ctx context.Context, id string) (Agent, error)
+	ListAgents(ctx context.Context) ([]Agent, error) // by name
+	CountAdmins(ctx context.Context) (int, error)
+}
+
+// TokenStore persists hashed bearer tokens.
+type TokenStore interface {
+	CreateToken(ctx context.Context, t Token) error
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	DeleteToken(ctx context.Context, hash string) error
+}
+
+// CustomerStore persists customers, unique on (channel, channel user id).
+type CustomerStore interface {
+	CreateCustomer(ctx context.Context, c Customer) error // ErrDuplicate
+	UpdateCustomer(ctx context.Context, c Customer) error
+	CustomerByID(ctx context.Context, id string) (Customer, error)
+	CustomerByChannelUser(ctx context.Context, channelID, channelUserID string) (Customer, error)
+}
+
+// ConversationStore persists conversations. Reads fill Customer.
+type ConversationStore interface {
+	CreateConversation(ctx context.Context, c Conversation) error
+	UpdateConversation(ctx context.Context, c Conversation) error
+	ConversationByID(ctx context.Context, id string) (Conversation, error)
+	// OpenConversation is the customer's newest conversation on the
+	// channel that is not resolved; ErrNotFound when there is none.
+	OpenConversation(ctx context.Context, customerID, channelID string) (Conversation, error)
+	// LatestConversation is the customer's newest conversation on the
+	// channel, whatever its status; ErrNotFound when there is none.
+	LatestConversation(ctx context.Context, customerID, channelID string) (Conversation, error)
+	// LockConversation reads the conversation and locks its row until the
+	// transaction ends.
+	LockConversation(ctx context.Context, id string) (Conversation, error)
+	SearchConversations(ctx context.Context, q ConversationQuery) ([]Conversation, string, error)
+}
+
+// ConversationQuery filters history. Zero values do not filter.
+type ConversationQuery struct {
+	Statuses []ConversationStatus
+	Text     string // full text: every word must match a message of the conversation
+	Customer string // any part of the customer's name, case-insensitive
+	Channel  string
+	AgentID  string
+	From, To time.Time // bounds on created_at: From ≤ created_at < To
+	Limit    int
+	Cursor   string // opaque, from the previous page
+	// VisibleTo limits the result to what this non-admin agent may see:
+	// their own conversations, resolved ones, and conversations of open
+	// requests offered to them. Empty: no limit (admins).
+	VisibleTo string
+}
+
+// RequestStore persists connection requests. Reads fill Customer,
+// Declines (oldest first) and OfferedTo.
+type RequestStore interface {
+	CreateRequest(ctx context.Context, r Request) error
+	// UpdateRequest writes status, reason, page url, accepted/closed fields
+	// and UpdatedAt of an existing request.
+	UpdateRequest(ctx context.Context, r Request) error
+	RequestByID(ctx context.Context, id string) (Request, error)
+	// LockRequest reads the request and locks its row until the transaction ends.
+	LockRequest(ctx context.Context, id string) (Request, error)
+	// AcceptRequest is the conditional update at the heart of accept: it sets
+	// status accepted, accepted_by and accepted_at only if the status is still
+	// waiting or declined, and reports whether it did.
+	AcceptRequest(ctx context.Context, id, agentID string, at time.Time) (bool, error)
+	AddDecline(ctx context.Context, requestID string, d Decline) error
+	// SetOffers replaces the set of agents the request is offered to.
+	SetOffers(ctx context.Context, requestID string, agentIDs []string, at time.Time) error
+	ListRequests(ctx context.Context, q RequestQuery) ([]Request, error) // oldest first
+}
+
+// RequestQuery filters the request panel. Zero values do not filter.
+type RequestQuery struct {
+	Statuses   []RequestStatus
+	OfferedTo  string // only requests currently offered to this agent
+	AcceptedBy string
+	Limit      int
+}
+
+// MessageStore persists messages, unique on (channel, provider id) when the
+// provider id is set.
+type MessageStore interface {
+	// InsertMessage stores m and moves the conversation's last_message_at;
+	// ErrDuplicate when (channel, provider id) exists already.
+	InsertMessage(ctx context.Context, m Message) error
+	MessageByID(ctx context.Context, id string) (Message, error)
+	// ListMessages returns the conversation's messages after afterID (all
+	// when empty), oldest first, at most limit (0: no limit).
+	ListMessages(ctx context.Context, conversationID, afterID string, limit int) ([]Message, error)
+	// FirstCustomerMessage is the conversation's oldest customer message.
+	FirstCustomerMessage(ctx context.Context, conversationID string) (Message, error)
+	UpdateDelivery(ctx context.Context, id string, d Delivery, providerID, errText string) error
+	MarkProcessed(ctx context.Context, id string, at time.Time) error
+	// Due lists the work the sweeper must make sure is queued: customer
+	// messages not processed by the bot, queued outbound messages, and open
+	// requests, each last touched before olderThan.
+	Due(ctx context.Context, olderThan time.Time, limit int) (DueWork, error)
+}
+
+// DueWork is what the database says should be in the queue.
+type DueWork struct {
+	Unprocessed  []string // message ids for conv:bot
+	Undelivered  []string // message ids for msg:deliver
+	OpenRequests []string // request ids for request:route
+}
+
+// StatsStore computes the figures behind Stats.
+type StatsStore interface {
+	StatsData(ctx context.Context, now time.Time) (StatsData, error)
+}
+
+// StatsData is what the store counts; the Service derives the rest.
+type StatsData struct {
+	Active, Waiting, Declined  int
+	ResolvedTotal, ResolvedDay int         // ResolvedDay: since 00:00 UTC of now
+	WaitSeconds                []float64   // accept waits of the last 7 days
+	FirstResponseSeconds       []float64   // first agent reply after accept, last 7 days
+	ResolvedByWeek             []WeekCount // last 12 ISO weeks, oldest first
+}
+
+// WeekCount is a resolved count for one ISO week ("2026-W47").
+type WeekCount struct {
+	Week     string `json:"week"`
+	Resolved int    `json:"resolved"`
+}
+
+// Jobs enqueues background work (the queue adapter). Every method is
+// idempotent per its arguments: the same call twice queues one task.
+type Jobs interface {
+	// RunBot lets the bot handle an inbound customer message (conv:bot).
+	RunBot(ctx context.Context, messageID string) error
+	// Route offers a request to agents (request:route); cause makes the task
+	// id unique per reason to route (open, decline:N, sweep, …).
+	Route(ctx context.Context, requestID, cause string) error
+	// Deliver sends an outbound message on its channel (msg:deliver).
+	Deliver(ctx context.Context, messageID string) error
+}
+
+// Outbound is one message to send to a customer on a channel.
+type Outbound struct {
+	MessageID string
+	Channel   Channel
+	Customer  Customer
+	Text      string
+	Author    Author
+}
+
+// Sender delivers outbound messages on one channel and returns the
+// provider's message id. A *DeliveryError with Permanent set fails the
+// message without retry; any other error is retried.
+type Sender interface {
+	Send(ctx context.Context, m Outbound) (providerID string, err error)
+}
+
+// DeliveryError is a provider's refusal of an outbound message.
+type DeliveryError struct {
+	Permanent bool
+	Code      string
+	Reason    string
+}
+
+func (e *DeliveryError) Error() string {
+	if e.Code == "" {
+		return e.Reason
+	}
+	return e.Code + ": " + e.Reason
+}

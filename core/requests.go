@@ -1,0 +1,296 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Eligible returns the agents a request may be offered to: online, under
+// their max_chats, and not among the agents who declined it.
+func Eligible(req Request, agents []Agent) []string {
+	var ids []string
+	for _, a := range agents {
+		if a.Online && a.ActiveChats < a.MaxChats && !req.DeclinedBy(a.ID) {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
+}
+
+// Route is the request:route worker: it offers an open request to every
+// eligible agent. Stale work (a request no longer open) is a no-op.
+func (s *Service) Route(ctx context.Context, requestID string) error {
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		req, err := tx.LockRequest(ctx, requestID)
+		if err != nil {
+			return fmt.Errorf("route: read request %s: %w", requestID, err)
+		}
+		if !req.Status.Open() {
+			return nil
+		}
+		agents, err := tx.ListAgents(ctx)
+		if err != nil {
+			return fmt.Errorf("route: list agents: %w", err)
+		}
+		if err := tx.SetOffers(ctx, req.ID, Eligible(req, agents), s.clock()); err != nil {
+			return fmt.Errorf("route: offer request %s: %w", req.ID, err)
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// rerouteOpen queues routing of every open request, oldest first: an agent
+// came online, went offline, or freed capacity.
+func (s *Service) rerouteOpen(ctx context.Context, cause string) {
+	open, err := s.store.ListRequests(ctx, RequestQuery{Statuses: []RequestStatus{ReqWaiting, ReqDeclined}})
+	if err != nil {
+		s.log.WarnContext(ctx, "list open requests to re-offer; the sweeper will retry", "err", err)
+		return
+	}
+	for _, r := range open {
+		if err := s.jobs.Route(ctx, r.ID, cause); err != nil {
+			s.log.WarnContext(ctx, "enqueue request:route failed; the sweeper will retry", "request_id", r.ID, "err", err)
+		}
+	}
+}
+
+// Accept gives the request to the agent. Exactly one of any number of
+// concurrent accepts wins: the request moves by a conditional update, and
+// the agent's row is locked while their capacity is checked.
+func (s *Service) Accept(ctx context.Context, actor Agent, requestID string) (Request, Conversation, error) {
+	var a after
+	var req Request
+	var conv Conversation
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		agent, err := tx.LockAgent(ctx, actor.ID)
+		if err != nil {
+			return fmt.Errorf("accept: lock agent %s: %w", actor.ID, err)
+		}
+		if req, err = tx.RequestByID(ctx, requestID); err != nil {
+			return fmt.Errorf("accept: read request %s: %w", requestID, err)
+		}
+		switch {
+		case req.Status == ReqAccepted:
+			return fmt.Errorf("accept request %s: %w", requestID, ErrAlreadyAccepted)
+		case !req.Status.Open():
+			return &TransitionError{What: "request", From: string(req.Status), Action: "accept"}
+		case !agent.Online:
+			return fmt.Errorf("accept request %s: %w", requestID, ErrAgentOffline)
+		case !agent.Admin && !req.IsOfferedTo(agent.ID):
+			return fmt.Errorf("accept request %s by %s: %w", requestID, agent.ID, ErrNotOffered)
+		case agent.ActiveChats >= agent.MaxChats:
+			return fmt.Errorf("accept request %s: %d of %d chats: %w", requestID, agent.ActiveChats, agent.MaxChats, ErrAtCapacity)
+		}
+		now := s.clock()
+		won, err := tx.AcceptRequest(ctx, requestID, agent.ID, now)
+		if err != nil {
+			return fmt.Errorf("accept request %s: %w", requestID, err)
+		}
+		if !won {
+			return fmt.Errorf("accept request %s: %w", requestID, ErrAlreadyAccepted)
+		}
+		req.Status, req.AcceptedBy, req.AcceptedAt, req.UpdatedAt = ReqAccepted, agent.ID, now, now
+		if err := tx.SetOffers(ctx, req.ID, nil, now); err != nil {
+			return fmt.Errorf("accept: withdraw offers of %s: %w", req.ID, err)
+		}
+		req.OfferedTo = nil
+		if conv, err = tx.LockConversation(ctx, req.ConversationID); err != nil {
+			return fmt.Errorf("accept: read conversation %s: %w", req.ConversationID, err)
+		}
+		conv.Status, conv.AgentID = ConvActive, agent.ID
+		if err := tx.UpdateConversation(ctx, conv); err != nil {
+			return fmt.Errorf("accept: activate conversation %s: %w", conv.ID, err)
+		}
+		_, err = s.outbound(ctx, tx, &a, conv, AuthorSystem, "", agent.Name+" joined the conversation.")
+		return err
+	})
+	if err != nil {
+		return Request{}, Conversation{}, err
+	}
+	a.run(ctx, s.log)
+	req, err = s.viewRequest(ctx, req, actor)
+	if err != nil {
+		return Request{}, Conversation{}, err
+	}
+	return req, s.viewConversation(conv), nil
+}
+
+// Decline takes the request out of the agent's panel and re-offers it at
+// once to the other eligible agents. The customer is told the next
+// available agent will help. Declining twice is harmless.
+func (s *Service) Decline(ctx context.Context, actor Agent, requestID, reason string) (Request, error) {
+	if len(reason) > 500 {
+		return Request{}, Invalid("reason", "must be at most 500 characters")
+	}
+	var a after
+	var req Request
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		var err error
+		if req, err = tx.LockRequest(ctx, requestID); err != nil {
+			return fmt.Errorf("decline: read request %s: %w", requestID, err)
+		}
+		switch {
+		case req.Status == ReqAccepted:
+			return fmt.Errorf("decline request %s: %w", requestID, ErrAlreadyAccepted)
+		case !req.Status.Open():
+			return &TransitionError{What: "request", From: string(req.Status), Action: "decline"}
+		case req.DeclinedBy(actor.ID):
+			return nil
+		case !actor.Admin && !req.IsOfferedTo(actor.ID):
+			return fmt.Errorf("decline request %s by %s: %w", requestID, actor.ID, ErrNotOffered)
+		}
+		now := s.clock()
+		d := Decline{AgentID: actor.ID, Reason: reason, At: now}
+		if err := tx.AddDecline(ctx, req.ID, d); err != nil {
+			return fmt.Errorf("decline request %s: %w", req.ID, err)
+		}
+		req.Declines = append(req.Declines, d)
+		var rest []string
+		for _, id := range req.OfferedTo {
+			if id != actor.ID {
+				rest = append(rest, id)
+			}
+		}
+		if err := tx.SetOffers(ctx, req.ID, rest, now); err != nil {
+			return fmt.Errorf("decline: withdraw offer of %s: %w", req.ID, err)
+		}
+		req.OfferedTo = rest
+		first := req.Status == ReqWaiting
+		req.Status, req.UpdatedAt = ReqDeclined, now
+		if err := tx.UpdateRequest(ctx, req); err != nil {
+			return fmt.Errorf("decline request %s: %w", req.ID, err)
+		}
+		if first {
+			conv, err := tx.ConversationByID(ctx, req.ConversationID)
+			if err != nil {
+				return fmt.Errorf("decline: read conversation %s: %w", req.ConversationID, err)
+			}
+			if _, err := s.outbound(ctx, tx, &a, conv, AuthorSystem, "", sysDeclinedMsg); err != nil {
+				return err
+			}
+		}
+		a.route(s.jobs, req.ID, fmt.Sprintf("decline:%d", len(req.Declines)))
+		return nil
+	})
+	if err != nil {
+		return Request{}, err
+	}
+	a.run(ctx, s.log)
+	return s.viewRequest(ctx, req, actor)
+}
+
+// RequestFilter names the statuses of GET /v1/requests?status=.
+func RequestFilter(status string) ([]RequestStatus, error) {
+	switch status {
+	case "", "open":
+		return []RequestStatus{ReqWaiting, ReqDeclined}, nil
+	case "waiting", "declined", "accepted", "resolved", "abandoned":
+		return []RequestStatus{RequestStatus(status)}, nil
+	case "all":
+		return nil, nil
+	}
+	return nil, Invalid("status", "must be one of open, waiting, declined, accepted, resolved, abandoned, all")
+}
+
+// ListRequests is the request panel, oldest first. Admins see every
+// request; other agents see the open requests offered to them and the
+// closed ones they accepted.
+func (s *Service) ListRequests(ctx context.Context, actor Agent, status string) ([]Request, error) {
+	statuses, err := RequestFilter(status)
+	if err != nil {
+		return nil, err
+	}
+	var reqs []Request
+	if actor.Admin {
+		if reqs, err = s.store.ListRequests(ctx, RequestQuery{Statuses: statuses}); err != nil {
+			return nil, fmt.Errorf("list requests: %w", err)
+		}
+	} else {
+		var open, closed []RequestStatus
+		for _, st := range statuses {
+			if st.Open() {
+				open = append(open, st)
+			} else {
+				closed = append(closed, st)
+			}
+		}
+		if statuses == nil { // all
+			open = []RequestStatus{ReqWaiting, ReqDeclined}
+			closed = []RequestStatus{ReqAccepted, ReqResolved, ReqAbandoned}
+		}
+		if len(open) > 0 {
+			r, err := s.store.ListRequests(ctx, RequestQuery{Statuses: open, OfferedTo: actor.ID})
+			if err != nil {
+				return nil, fmt.Errorf("list offered requests: %w", err)
+			}
+			reqs = append(reqs, r...)
+		}
+		if len(closed) > 0 {
+			r, err := s.store.ListRequests(ctx, RequestQuery{Statuses: closed, AcceptedBy: actor.ID})
+			if err != nil {
+				return nil, fmt.Errorf("list accepted requests: %w", err)
+			}
+			reqs = append(reqs, r...)
+		}
+		sort.SliceStable(reqs, func(i, j int) bool { return reqs[i].CreatedAt.Before(reqs[j].CreatedAt) })
+	}
+	pos, err := s.queuePositions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Request, 0, len(reqs))
+	for _, r := range reqs {
+		out = append(out, s.decorate(r, actor, pos))
+	}
+	return out, nil
+}
+
+// GetRequest reads one request as the panel shows it.
+func (s *Service) GetRequest(ctx context.Context, actor Agent, id string) (Request, error) {
+	req, err := s.store.RequestByID(ctx, id)
+	if err != nil {
+		return Request{}, fmt.Errorf("read request %s: %w", id, err)
+	}
+	if !actor.Admin && !req.IsOfferedTo(actor.ID) && req.AcceptedBy != actor.ID && !req.DeclinedBy(actor.ID) {
+		return Request{}, fmt.Errorf("request %s is not in the panel of %s: %w", id, actor.ID, ErrForbidden)
+	}
+	return s.viewRequest(ctx, req, actor)
+}
+
+// viewRequest fills the viewer-dependent fields of one request.
+func (s *Service) viewRequest(ctx context.Context, req Request, viewer Agent) (Request, error) {
+	pos := map[string]int{}
+	if req.Status.Open() {
+		var err error
+		if pos, err = s.queuePositions(ctx); err != nil {
+			return Request{}, err
+		}
+	}
+	return s.decorate(req, viewer, pos), nil
+}
+
+// decorate fills channel, wait time and level, offered_to_me and the
+// queue position.
+func (s *Service) decorate(r Request, viewer Agent, pos map[string]int) Request {
+	r.Channel = s.channelOf(r.ChannelID)
+	end := s.clock()
+	switch {
+	case !r.AcceptedAt.IsZero():
+		end = r.AcceptedAt
+	case !r.Status.Open() && !r.ClosedAt.IsZero():
+		end = r.ClosedAt
+	}
+	wait := max(end.Sub(r.CreatedAt), 0)
+	r.WaitSeconds = int(wait / time.Second)
+	r.WaitLevel = s.set().SLA.Level(wait)
+	r.OfferedToMe = viewer.ID != "" && r.IsOfferedTo(viewer.ID)
+	r.QueuePosition = pos[r.ID]
+	return r
+}

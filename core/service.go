@@ -1,0 +1,156 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Service is Switchboard's use cases. It is safe for concurrent use.
+type Service struct {
+	store    Store
+	jobs     Jobs
+	log      *slog.Logger
+	now      func() time.Time
+	settings atomic.Pointer[Settings]
+
+	mu      sync.RWMutex
+	senders map[string]Sender
+
+	// bcryptCost is the password hashing cost (lowered in tests).
+	bcryptCost int
+}
+
+// Deps are the Service's collaborators. Now and Logger are optional.
+type Deps struct {
+	Store  Store
+	Jobs   Jobs
+	Logger *slog.Logger
+	Now    func() time.Time
+	// BcryptCost overrides the password hashing cost (tests use the minimum).
+	BcryptCost int
+}
+
+// NewService builds the Service with its first settings.
+func NewService(d Deps, set Settings) *Service {
+	s := &Service{store: d.Store, jobs: d.Jobs, log: d.Logger, now: d.Now,
+		senders: map[string]Sender{}, bcryptCost: d.BcryptCost}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.bcryptCost == 0 {
+		s.bcryptCost = 11
+	}
+	s.SetSettings(set)
+	return s
+}
+
+// SetSettings swaps the settings atomically (config reload).
+func (s *Service) SetSettings(set Settings) { s.settings.Store(&set) }
+
+// Settings returns the settings in force.
+func (s *Service) Settings() Settings { return *s.settings.Load() }
+
+func (s *Service) set() *Settings { return s.settings.Load() }
+
+// RegisterSender sets the Sender of a channel.
+func (s *Service) RegisterSender(channelID string, snd Sender) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.senders[channelID] = snd
+}
+
+func (s *Service) sender(channelID string) (Sender, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	snd, ok := s.senders[channelID]
+	return snd, ok
+}
+
+// Ready checks the store (the queue is checked by its adapter).
+func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// clock returns the current time in UTC, truncated to microseconds so it
+// survives a round trip through either database unchanged.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// NewID makes a UUIDv7: unique, and sortable by creation time.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// channelOf returns the configured channel, or one of unknown type for an
+// id no longer in the config (old history stays readable).
+func (s *Service) channelOf(id string) Channel {
+	if c, ok := s.set().channel(id); ok {
+		return c
+	}
+	return Channel{ID: id}
+}
+
+// newToken returns a random bearer token and its storage hash.
+func newToken(prefix string) (token, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on supported platforms
+	}
+	token = prefix + base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token)
+}
+
+// HashToken is how tokens are stored: hex SHA-256.
+func HashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// after collects the enqueues to run once a transaction has committed.
+type after []func(ctx context.Context) error
+
+func (a *after) route(jobs Jobs, id, cause string) {
+	*a = append(*a, func(ctx context.Context) error { return jobs.Route(ctx, id, cause) })
+}
+
+func (a *after) deliver(jobs Jobs, id string) {
+	*a = append(*a, func(ctx context.Context) error { return jobs.Deliver(ctx, id) })
+}
+
+func (a *after) bot(jobs Jobs, id string) {
+	*a = append(*a, func(ctx context.Context) error { return jobs.RunBot(ctx, id) })
+}
+
+// run enqueues. A failed enqueue is logged, not returned: the state is
+// committed and the sweeper re-enqueues whatever the database says is due.
+func (a after) run(ctx context.Context, log *slog.Logger) {
+	for _, f := range a {
+		if err := f(ctx); err != nil {
+			log.WarnContext(ctx, "enqueue failed; the sweeper will retry", "err", err)
+		}
+	}
+}
+
+// outbound stores a message we send to the customer (bot, agent or system)
+// as queued and schedules its delivery.
+func (s *Service) outbound(ctx context.Context, tx Tx, a *after, conv Conversation, author Author, agentID, text string) (Message, error) {
+	m := Message{ID: NewID(), ConversationID: conv.ID, ChannelID: conv.ChannelID, Author: author,
+		AgentID: agentID, Text: text, CreatedAt: s.clock(), Delivery: DeliveryQueued}
+	if err := tx.InsertMessage(ctx, m); err != nil {
+		return Message{}, fmt.Errorf("store %s message in conversation %s: %w", author, conv.ID, err)
+	}
+	a.deliver(s.jobs, m.ID)
+	return m, nil
+}
+
+// isNotFound reports ErrNotFound.
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

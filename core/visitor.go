@@ -1,0 +1,306 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// WidgetSessionInput is POST /v1/widget/sessions.
+type WidgetSessionInput struct {
+	ChannelID, VisitorID, Name, Email, PageURL string
+}
+
+// WidgetSession is what a new widget session gets back.
+type WidgetSession struct {
+	VisitorID      string `json:"visitor_id"`
+	Token          string `json:"token"`
+	ConversationID string `json:"conversation_id"`
+	Returning      bool   `json:"returning"`
+	PreviousVisits int    `json:"previous_visits"`
+	Greeting       string `json:"greeting"`
+}
+
+// Visitor is an authenticated widget visitor.
+type Visitor struct {
+	Customer Customer
+	Channel  Channel
+}
+
+// VisitorThread is the visitor's view of their current conversation.
+type VisitorThread struct {
+	Messages      []Message `json:"messages"`
+	Status        string    `json:"status"`
+	QueuePosition int       `json:"queue_position,omitempty"`
+}
+
+var visitorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// StartWidgetSession identifies the visitor (a known visitor_id marks them
+// returning; an unknown one is replaced by a fresh id, since a visitor id
+// is a credential), opens or resumes their conversation, and issues a
+// visitor token.
+func (s *Service) StartWidgetSession(ctx context.Context, in WidgetSessionInput) (WidgetSession, error) {
+	set := s.set()
+	var ch Channel
+	if in.ChannelID == "" {
+		var ok bool
+		if ch, ok = set.firstWidget(); !ok {
+			return WidgetSession{}, fmt.Errorf("no widget channel configured: %w", ErrNotFound)
+		}
+	} else {
+		var ok bool
+		if ch, ok = set.channel(in.ChannelID); !ok {
+			return WidgetSession{}, fmt.Errorf("channel %q: %w", in.ChannelID, ErrNotFound)
+		}
+		if ch.Type != ChannelWidget {
+			return WidgetSession{}, Invalid("channel_id", "channel %q is not a widget channel", in.ChannelID)
+		}
+	}
+	if err := checkVisitor(in); err != nil {
+		return WidgetSession{}, err
+	}
+	token, hash := newToken("sbv_")
+	var out WidgetSession
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		now := s.clock()
+		var cust Customer
+		known := false
+		if in.VisitorID != "" {
+			c, err := tx.CustomerByChannelUser(ctx, ch.ID, in.VisitorID)
+			switch {
+			case err == nil:
+				cust, known = c, true
+			case !isNotFound(err):
+				return fmt.Errorf("find visitor %s: %w", in.VisitorID, err)
+			}
+		}
+		if known {
+			cust.Visits++
+			cust.LastSeenAt = now
+			if in.Name != "" {
+				cust.Name = strings.TrimSpace(in.Name)
+			}
+			if in.Email != "" {
+				cust.Email = strings.TrimSpace(in.Email)
+			}
+			if err := tx.UpdateCustomer(ctx, cust); err != nil {
+				return fmt.Errorf("update visitor %s: %w", cust.ID, err)
+			}
+		} else {
+			cust = Customer{ID: NewID(), ChannelID: ch.ID, ChannelUserID: NewID(), Name: strings.TrimSpace(in.Name),
+				Email: strings.TrimSpace(in.Email), Visits: 1, CreatedAt: now, LastSeenAt: now}
+			if err := tx.CreateCustomer(ctx, cust); err != nil {
+				return fmt.Errorf("create visitor: %w", err)
+			}
+		}
+		conv, err := tx.OpenConversation(ctx, cust.ID, ch.ID)
+		switch {
+		case err == nil:
+			if in.PageURL != "" {
+				conv.PageURL = in.PageURL
+				if err := tx.UpdateConversation(ctx, conv); err != nil {
+					return fmt.Errorf("update page of conversation %s: %w", conv.ID, err)
+				}
+			}
+		case isNotFound(err):
+			conv = Conversation{ID: NewID(), ChannelID: ch.ID, CustomerID: cust.ID, Customer: cust, Status: ConvBot,
+				PageURL: in.PageURL, CreatedAt: now, LastMessageAt: now}
+			if err := tx.CreateConversation(ctx, conv); err != nil {
+				return fmt.Errorf("create conversation for visitor %s: %w", cust.ID, err)
+			}
+			if g := set.Greetings[ch.ID]; g != "" {
+				m := Message{ID: NewID(), ConversationID: conv.ID, ChannelID: ch.ID, Author: AuthorBot, Text: g,
+					CreatedAt: now, Delivery: DeliverySent}
+				if err := tx.InsertMessage(ctx, m); err != nil {
+					return fmt.Errorf("store greeting: %w", err)
+				}
+			}
+		default:
+			return fmt.Errorf("find conversation of visitor %s: %w", cust.ID, err)
+		}
+		if err := tx.CreateToken(ctx, Token{Hash: hash, Kind: TokenVisitor, SubjectID: cust.ID,
+			CreatedAt: now, ExpiresAt: now.Add(set.VisitorTTL)}); err != nil {
+			return fmt.Errorf("store visitor token: %w", err)
+		}
+		out = WidgetSession{VisitorID: cust.ChannelUserID, Token: token, ConversationID: conv.ID,
+			Returning: cust.Returning(), PreviousVisits: cust.PreviousVisits(), Greeting: set.Greetings[ch.ID]}
+		return nil
+	})
+	return out, err
+}
+
+func checkVisitor(in WidgetSessionInput) error {
+	if in.VisitorID != "" && (len(in.VisitorID) > maxVisitorLen || !visitorIDPattern.MatchString(in.VisitorID)) {
+		return Invalid("visitor_id", "must be the id a previous session returned")
+	}
+	if utf8.RuneCountInString(in.Name) > MaxNameLen || !utf8.ValidString(in.Name) {
+		return Invalid("name", "must be valid text of at most %d characters", MaxNameLen)
+	}
+	if in.Email != "" && (len(in.Email) > 254 || !strings.Contains(in.Email, "@")) {
+		return Invalid("email", "must be an e-mail address")
+	}
+	return checkPageURL("page_url", in.PageURL)
+}
+
+// VisitorByToken authenticates a visitor token.
+func (s *Service) VisitorByToken(ctx context.Context, token string) (Visitor, error) {
+	t, err := s.token(ctx, token, TokenVisitor)
+	if err != nil {
+		return Visitor{}, err
+	}
+	c, err := s.store.CustomerByID(ctx, t.SubjectID)
+	if err != nil {
+		if isNotFound(err) {
+			return Visitor{}, fmt.Errorf("visitor of token is gone: %w", ErrUnauthorized)
+		}
+		return Visitor{}, fmt.Errorf("read visitor %s: %w", t.SubjectID, err)
+	}
+	return Visitor{Customer: c, Channel: s.channelOf(c.ChannelID)}, nil
+}
+
+// token checks a bearer token of the given kind.
+func (s *Service) token(ctx context.Context, token string, kind TokenKind) (Token, error) {
+	if token == "" {
+		return Token{}, fmt.Errorf("missing token: %w", ErrUnauthorized)
+	}
+	t, err := s.store.TokenByHash(ctx, HashToken(token))
+	if isNotFound(err) {
+		return Token{}, fmt.Errorf("unknown token: %w", ErrUnauthorized)
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("read token: %w", err)
+	}
+	if t.Kind != kind {
+		return Token{}, fmt.Errorf("%s token used where a %s token is required: %w", t.Kind, kind, ErrUnauthorized)
+	}
+	if !s.clock().Before(t.ExpiresAt) {
+		return Token{}, fmt.Errorf("expired token: %w", ErrUnauthorized)
+	}
+	return t, nil
+}
+
+// VisitorSend stores a visitor's message and queues the bot.
+func (s *Service) VisitorSend(ctx context.Context, v Visitor, text string) (Message, error) {
+	return s.Ingest(ctx, Inbound{ChannelID: v.Channel.ID, ChannelUserID: v.Customer.ChannelUserID, Text: text})
+}
+
+// VisitorHandoff is "Talk to a person": it opens a connection request, or
+// returns the one already open.
+func (s *Service) VisitorHandoff(ctx context.Context, v Visitor, text string) (Request, error) {
+	if strings.TrimSpace(text) != "" {
+		if err := checkText("text", text); err != nil {
+			return Request{}, err
+		}
+	}
+	var a after
+	var req Request
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		conv, err := s.openConversation(ctx, tx, v.Customer, v.Channel.ID, "")
+		if err != nil {
+			return err
+		}
+		if conv, err = tx.LockConversation(ctx, conv.ID); err != nil {
+			return fmt.Errorf("lock conversation: %w", err)
+		}
+		if t := strings.TrimSpace(text); t != "" {
+			now := s.clock()
+			m := Message{ID: NewID(), ConversationID: conv.ID, ChannelID: conv.ChannelID, Author: AuthorCustomer,
+				Text: t, CreatedAt: now, ProcessedAt: now}
+			if err := tx.InsertMessage(ctx, m); err != nil {
+				return fmt.Errorf("store handoff message: %w", err)
+			}
+		}
+		req, err = s.openRequest(ctx, tx, &a, conv, ReasonCustomerAsked, text)
+		return err
+	})
+	if err != nil {
+		return Request{}, err
+	}
+	a.run(ctx, s.log)
+	return s.viewRequest(ctx, req, Agent{})
+}
+
+// VisitorPage records the page the visitor is on.
+func (s *Service) VisitorPage(ctx context.Context, v Visitor, pageURL string) error {
+	if pageURL == "" {
+		return Invalid("page_url", "is required")
+	}
+	if err := checkPageURL("page_url", pageURL); err != nil {
+		return err
+	}
+	return s.store.Atomic(ctx, func(tx Tx) error {
+		conv, err := tx.LatestConversation(ctx, v.Customer.ID, v.Channel.ID)
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("find conversation of visitor %s: %w", v.Customer.ID, err)
+		}
+		if conv.Status == ConvResolved || conv.PageURL == pageURL {
+			return nil
+		}
+		conv.PageURL = pageURL
+		if err := tx.UpdateConversation(ctx, conv); err != nil {
+			return fmt.Errorf("update page of conversation %s: %w", conv.ID, err)
+		}
+		if conv.RequestID == "" {
+			return nil
+		}
+		req, err := tx.RequestByID(ctx, conv.RequestID)
+		if err != nil {
+			return fmt.Errorf("read request %s: %w", conv.RequestID, err)
+		}
+		if !req.Status.Open() {
+			return nil
+		}
+		req.PageURL, req.UpdatedAt = pageURL, s.clock()
+		if err := tx.UpdateRequest(ctx, req); err != nil {
+			return fmt.Errorf("update page of request %s: %w", req.ID, err)
+		}
+		return nil
+	})
+}
+
+// VisitorMessages is the visitor's poll: messages after afterID in their
+// newest conversation, its status and, while waiting, the queue position.
+func (s *Service) VisitorMessages(ctx context.Context, v Visitor, afterID string) (VisitorThread, error) {
+	conv, err := s.store.LatestConversation(ctx, v.Customer.ID, v.Channel.ID)
+	if isNotFound(err) {
+		return VisitorThread{Messages: []Message{}, Status: string(ConvBot)}, nil
+	}
+	if err != nil {
+		return VisitorThread{}, fmt.Errorf("find conversation of visitor %s: %w", v.Customer.ID, err)
+	}
+	msgs, err := s.store.ListMessages(ctx, conv.ID, afterID, 0)
+	if err != nil {
+		return VisitorThread{}, fmt.Errorf("list messages of conversation %s: %w", conv.ID, err)
+	}
+	if msgs == nil {
+		msgs = []Message{}
+	}
+	th := VisitorThread{Messages: msgs, Status: string(conv.Status)}
+	if conv.Status == ConvWaiting && conv.RequestID != "" {
+		pos, err := s.queuePositions(ctx)
+		if err != nil {
+			return VisitorThread{}, err
+		}
+		th.QueuePosition = pos[conv.RequestID]
+	}
+	return th, nil
+}
+
+// queuePositions numbers the open requests, oldest first, from 1.
+func (s *Service) queuePositions(ctx context.Context) (map[string]int, error) {
+	open, err := s.store.ListRequests(ctx, RequestQuery{Statuses: []RequestStatus{ReqWaiting, ReqDeclined}})
+	if err != nil {
+		return nil, fmt.Errorf("list open requests: %w", err)
+	}
+	pos := make(map[string]int, len(open))
+	for i, r := range open {
+		pos[r.ID] = i + 1
+	}
+	return pos, nil
+}
