@@ -42,6 +42,16 @@ type Agent struct {
 	StatusAt time.Time `json:"-"`
 }
 
+// MarshalJSON renders the contract's Agent object (roles never null).
+func (a Agent) MarshalJSON() ([]byte, error) {
+	type plain Agent
+	p := plain(a)
+	if p.Roles == nil {
+		p.Roles = []string{}
+	}
+	return json.Marshal(p)
+}
+
 // Customer is a person writing on one channel.
 type Customer struct {
 	ID            string    `json:"id"`
