@@ -139,8 +139,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (crea
 	}
 	pw = password
 	if pw == "" {
-		tok, _ := newToken("")
-		pw = tok[:20]
+		pw = RandomPassword()
 	}
 	_, err = s.createAgent(ctx, NewAgent{Email: email, Name: "Admin", Password: pw, Admin: true})
 	if errors.Is(err, ErrDuplicate) {
@@ -258,6 +257,13 @@ func (s *Service) UpdateAgent(ctx context.Context, actor Agent, id string, p Age
 	}
 	s.rerouteOpen(ctx, fmt.Sprintf("agent:%s:%d", id, s.clock().UnixNano()))
 	return out, nil
+}
+
+// RandomPassword makes a password for generated accounts: 20 characters
+// of crypto/rand base64url (120 bits).
+func RandomPassword() string {
+	tok, _ := newToken("")
+	return tok[:20]
 }
 
 func (s *Service) hashPassword(pw string) (string, error) {
