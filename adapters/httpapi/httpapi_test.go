@@ -1,0 +1,193 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		err    error
+		status int
+		code   string
+		msg    string // substring of the message
+	}{
+		{core.Invalid("text", "must not be empty"), 400, "invalid_request", "text: must not be empty"},
+		{fmt.Errorf("email a@b is taken: %w", core.ErrDuplicate), 400, "invalid_request", "taken"},
+		{fmt.Errorf("wrap: %w", core.ErrUnauthorized), 401, "unauthorized", "credentials"},
+		{fmt.Errorf("accept r1 by a1: %w", core.ErrNotOffered), 403, "not_offered", "not offered"},
+		{core.ErrForbidden, 403, "forbidden", "not allowed"},
+		{fmt.Errorf("request r1: %w", core.ErrNotFound), 404, "not_found", "Not found"},
+		{fmt.Errorf("accept: %w", core.ErrAlreadyAccepted), 409, "already_accepted", "another agent"},
+		{core.ErrAtCapacity, 409, "at_capacity", "active conversations"},
+		{core.ErrAgentOffline, 409, "agent_offline", "online"},
+		{&core.TransitionError{What: "conversation", From: "resolved", Action: "resolve"}, 409, "invalid_transition", "cannot resolve a resolved conversation"},
+		{ErrPayloadTooLarge, 413, "payload_too_large", "too large"},
+		{ErrMediaType, 415, "unsupported_media_type", "JSON"},
+		{ErrRateLimited, 429, "rate_limited", "retry"},
+		{fmt.Errorf("ping: %w", core.ErrUnavailable), 503, "unavailable", "nothing was stored"},
+		{echo.ErrNotFound, 404, "not_found", "route"},
+		{echo.ErrMethodNotAllowed, 405, "invalid_request", "method"},
+		{echo.ErrStatusRequestEntityTooLarge, 413, "payload_too_large", "too large"},
+		{errors.New("database exploded with password=hunter2"), 500, "internal", "our side"},
+	}
+	for _, c := range cases {
+		t.Run(c.code+"/"+c.err.Error(), func(t *testing.T) {
+			status, body := Classify(c.err)
+			if status != c.status || body.Error.Code != c.code {
+				t.Fatalf("Classify = %d %q, want %d %q", status, body.Error.Code, c.status, c.code)
+			}
+			if !strings.Contains(body.Error.Message, c.msg) {
+				t.Errorf("message %q does not contain %q", body.Error.Message, c.msg)
+			}
+			if strings.Contains(body.Error.Message, "hunter2") {
+				t.Errorf("internal error text leaked: %q", body.Error.Message)
+			}
+		})
+	}
+}
+
+func TestBind(t *testing.T) {
+	type body struct {
+		Text   string `json:"text"`
+		Online *bool  `json:"online"`
+	}
+	cases := []struct {
+		name, ctype, body string
+		optional          bool
+		wantErr           error
+		wantField         string
+	}{
+		{"ok", "application/json", `{"text":"hi"}`, false, nil, ""},
+		{"charset ok", "application/json; charset=utf-8", `{"text":"hi"}`, false, nil, ""},
+		{"empty required", "application/json", ``, false, core.ErrInvalid, "body"},
+		{"empty optional", "", ``, true, nil, ""},
+		{"not json type", "text/plain", `{"text":"hi"}`, false, ErrMediaType, ""},
+		{"no type", "", `{"text":"hi"}`, false, ErrMediaType, ""},
+		{"malformed", "application/json", `{"text":`, false, core.ErrInvalid, "body"},
+		{"wrong type names field", "application/json", `{"text":5}`, false, core.ErrInvalid, "text"},
+		{"two objects", "application/json", `{"text":"a"}{"text":"b"}`, false, core.ErrInvalid, "body"},
+		{"array", "application/json", `[1]`, false, core.ErrInvalid, "body"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := echo.New()
+			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
+			if c.ctype != "" {
+				req.Header.Set("Content-Type", c.ctype)
+			}
+			ctx := e.NewContext(req, httptest.NewRecorder())
+			var b body
+			err := Bind(ctx, &b, c.optional)
+			if c.wantErr == nil {
+				if err != nil {
+					t.Fatalf("Bind: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, c.wantErr) {
+				t.Fatalf("Bind error %v, want %v", err, c.wantErr)
+			}
+			var fe *core.FieldError
+			if c.wantField != "" && (!errors.As(err, &fe) || fe.Field != c.wantField) {
+				t.Errorf("field error %v, want field %q", err, c.wantField)
+			}
+		})
+	}
+}
+
+func TestServer(t *testing.T) {
+	var dbDown bool
+	s := New(Options{
+		BodyLimit:   64,
+		CORSOrigins: []string{"https://shop.example"},
+		Ready: map[string]Check{
+			"database": func(context.Context) error {
+				if dbDown {
+					return core.ErrUnavailable
+				}
+				return nil
+			},
+			"redis": func(context.Context) error { return nil },
+		},
+	}, routesFunc(func(e *echo.Echo) {
+		e.POST("/v1/echo", func(c echo.Context) error {
+			var v map[string]any
+			if err := Bind(c, &v, false); err != nil {
+				return err
+			}
+			return c.JSON(200, v)
+		})
+		e.POST("/v1/widget/x", func(c echo.Context) error { return c.NoContent(204) })
+		e.GET("/panic", func(echo.Context) error { panic("boom") })
+	}))
+	do := func(method, path, body string, hdr map[string]string) *httptest.ResponseRecorder {
+		t.Helper()
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		s.Echo.ServeHTTP(rec, req)
+		return rec
+	}
+	code := func(rec *httptest.ResponseRecorder) string {
+		t.Helper()
+		var b ErrorBody
+		if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
+			t.Fatalf("error body %q: %v", rec.Body.String(), err)
+		}
+		return b.Error.Code
+	}
+	jsonHdr := map[string]string{"Content-Type": "application/json"}
+
+	if rec := do("GET", "/healthz", "", nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"ok"`) {
+		t.Errorf("healthz: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do("GET", "/readyz", "", nil); rec.Code != 200 {
+		t.Errorf("readyz up: %d %s", rec.Code, rec.Body)
+	}
+	dbDown = true
+	if rec := do("GET", "/readyz", "", nil); rec.Code != 503 || !strings.Contains(rec.Body.String(), `"database":"unavailable"`) {
+		t.Errorf("readyz down: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do("POST", "/v1/echo", `{"a":"`+strings.Repeat("x", 100)+`"}`, jsonHdr); rec.Code != 413 || code(rec) != "payload_too_large" {
+		t.Errorf("oversized: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do("GET", "/nope", "", nil); rec.Code != 404 || code(rec) != "not_found" {
+		t.Errorf("404: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do("GET", "/v1/echo", "", nil); rec.Code != 405 || code(rec) != "invalid_request" {
+		t.Errorf("405: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do("GET", "/panic", "", nil); rec.Code != 500 || code(rec) != "internal" {
+		t.Errorf("panic: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do("POST", "/v1/echo", `{"a":1}`, jsonHdr); rec.Code != 200 || rec.Header().Get(echo.HeaderXRequestID) == "" {
+		t.Errorf("echo: %d %s, request id %q", rec.Code, rec.Body, rec.Header().Get(echo.HeaderXRequestID))
+	}
+	pre := map[string]string{"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"}
+	if rec := do("OPTIONS", "/v1/widget/x", "", pre); rec.Code != 204 || rec.Header().Get("Access-Control-Allow-Origin") != "https://shop.example" {
+		t.Errorf("widget preflight: %d %v", rec.Code, rec.Header())
+	}
+	if rec := do("OPTIONS", "/v1/widget/x", "", map[string]string{"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}); rec.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("foreign origin allowed: %v", rec.Header())
+	}
+	if rec := do("POST", "/v1/echo", `{}`, map[string]string{"Origin": "https://shop.example", "Content-Type": "application/json"}); rec.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("CORS on a non-widget route: %v", rec.Header())
+	}
+}
+
+type routesFunc func(*echo.Echo)
+
+func (f routesFunc) Register(e *echo.Echo) { f(e) }

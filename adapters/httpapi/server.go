@@ -1,0 +1,183 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// Routes is an adapter that adds its routes to the server.
+type Routes interface {
+	Register(e *echo.Echo)
+}
+
+// Check is one readiness probe (database, redis…).
+type Check func(ctx context.Context) error
+
+// Options configure the server.
+type Options struct {
+	Logger *slog.Logger
+	// BodyLimit caps request bodies (default 1 MiB); WebhookBodyLimit caps
+	// /webhooks/ bodies (default 4 MiB).
+	BodyLimit, WebhookBodyLimit int64
+	// CORSOrigins are the origins allowed to call /v1/widget/ ("*": any).
+	CORSOrigins []string
+	// Ready lists the readiness checks by name.
+	Ready map[string]Check
+}
+
+// Server is the Echo instance with Switchboard's middleware and probes.
+type Server struct {
+	Echo *echo.Echo
+	log  *slog.Logger
+	http *http.Server
+}
+
+// New builds the server and mounts the given adapters' routes.
+func New(o Options, routes ...Routes) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.BodyLimit <= 0 {
+		o.BodyLimit = 1 << 20
+	}
+	if o.WebhookBodyLimit <= 0 {
+		o.WebhookBodyLimit = 4 << 20
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(o.Logger)
+	e.Pre(corsMiddleware(o.CORSOrigins))
+	e.Use(middleware.RequestID())
+	e.Use(requestLog(o.Logger))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			o.Logger.ErrorContext(c.Request().Context(), "panic in handler", "path", c.Path(), "err", err, "stack", string(stack))
+			return err
+		},
+		DisablePrintStack: true,
+	}))
+	e.Use(bodyLimits(o.BodyLimit, o.WebhookBodyLimit))
+
+	e.GET("/healthz", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	e.GET("/readyz", readyHandler(o.Ready))
+	for _, r := range routes {
+		r.Register(e)
+	}
+	return &Server{Echo: e, log: o.Logger}
+}
+
+// Serve answers on ln until Shutdown. Event-stream routes need no write
+// timeout, so the server sets read and idle timeouts only.
+func (s *Server) Serve(ln net.Listener) error {
+	s.http = &http.Server{
+		Handler:           s.Echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests
+// until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.http == nil {
+		return nil
+	}
+	return s.http.Shutdown(ctx)
+}
+
+func bodyLimits(def, webhooks int64) echo.MiddlewareFunc {
+	d, w := BodyLimit(def), BodyLimit(webhooks)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		dn, wn := d(next), w(next)
+		return func(c echo.Context) error {
+			if strings.HasPrefix(c.Request().URL.Path, "/webhooks/") {
+				return wn(c)
+			}
+			return dn(c)
+		}
+	}
+}
+
+// corsMiddleware allows the widget's origins on /v1/widget/ only; it runs
+// before routing so preflight requests are answered too.
+func corsMiddleware(origins []string) echo.MiddlewareFunc {
+	if len(origins) == 0 {
+		origins = []string{"*"}
+	}
+	return middleware.CORSWithConfig(middleware.CORSConfig{
+		Skipper: func(c echo.Context) bool {
+			return !strings.HasPrefix(c.Request().URL.Path, "/v1/widget/")
+		},
+		AllowOrigins: origins,
+		AllowMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut},
+		AllowHeaders: []string{echo.HeaderAuthorization, echo.HeaderContentType, "Last-Event-ID"},
+		MaxAge:       600,
+	})
+}
+
+// requestLog logs one line per request; never headers, bodies or queries
+// (they may carry tokens or customer text).
+func requestLog(log *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogMethod: true, LogRoutePath: true, LogLatency: true, LogRequestID: true, LogError: true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+			}
+			log.LogAttrs(c.Request().Context(), level, "http request",
+				slog.String("method", v.Method), slog.String("route", v.RoutePath), slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
+			return nil
+		},
+	})
+}
+
+func readyHandler(checks map[string]Check) echo.HandlerFunc {
+	names := make([]string, 0, len(checks))
+	for n := range checks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		status := map[string]string{}
+		var failed []string
+		for _, n := range names {
+			if err := checks[n](ctx); err != nil {
+				status[n] = "unavailable"
+				failed = append(failed, n)
+			} else {
+				status[n] = "ok"
+			}
+		}
+		if len(failed) > 0 {
+			return c.JSON(http.StatusServiceUnavailable, map[string]any{
+				"status": "unavailable", "checks": status,
+				"error": ErrorDetail{Code: "unavailable", Message: strings.Join(failed, ", ") + " not answering"},
+			})
+		}
+		return c.JSON(http.StatusOK, map[string]any{"status": "ok", "checks": status})
+	}
+}

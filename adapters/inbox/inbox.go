@@ -1,0 +1,343 @@
+package inbox
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/switchboard-chat/switchboard/adapters/httpapi"
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+// Reloader re-reads the configuration; an invalid file is an error
+// (errors.Is core.ErrInvalid) and the old configuration stays in force.
+type Reloader func(ctx context.Context) error
+
+// Handler serves the agent routes.
+type Handler struct {
+	svc    *core.Service
+	reload Reloader
+}
+
+// New builds the inbox routes. reload may be nil (no config file).
+func New(svc *core.Service, reload Reloader) *Handler { return &Handler{svc: svc, reload: reload} }
+
+// Register adds the routes.
+func (h *Handler) Register(e *echo.Echo) {
+	e.POST("/v1/auth/login", h.login)
+	a := e.Group("/v1", h.agentAuth)
+	a.POST("/auth/logout", h.logout)
+	a.GET("/me", h.me)
+	a.PUT("/me/status", h.setStatus)
+
+	a.GET("/requests", h.listRequests)
+	a.GET("/requests/:id", h.getRequest)
+	a.POST("/requests/:id/accept", h.accept)
+	a.POST("/requests/:id/decline", h.decline)
+
+	a.GET("/conversations", h.listConversations)
+	a.GET("/conversations/:id", h.getConversation)
+	a.POST("/conversations/:id/messages", h.sendMessage)
+	a.POST("/conversations/:id/resolve", h.resolve)
+	a.POST("/conversations/:id/reassign", h.reassign)
+
+	a.GET("/templates", h.templates)
+	a.GET("/stats", h.stats)
+
+	ad := a.Group("/admin", adminOnly)
+	ad.POST("/agents", h.createAgent)
+	ad.GET("/agents", h.listAgents)
+	ad.PATCH("/agents/:id", h.updateAgent)
+	ad.POST("/reload", h.reloadConfig)
+}
+
+func (h *Handler) agentAuth(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		a, err := h.svc.AgentByToken(c.Request().Context(), httpapi.BearerToken(c))
+		if err != nil {
+			return err
+		}
+		c.Set("agent", a)
+		return next(c)
+	}
+}
+
+func adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !agent(c).Admin {
+			return core.ErrForbidden
+		}
+		return next(c)
+	}
+}
+
+func agent(c echo.Context) core.Agent { return c.Get("agent").(core.Agent) }
+
+func ctx(c echo.Context) context.Context { return c.Request().Context() }
+
+func (h *Handler) login(c echo.Context) error {
+	var b struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := httpapi.Bind(c, &b, false); err != nil {
+		return err
+	}
+	token, a, err := h.svc.Login(ctx(c), b.Email, b.Password)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"token": token, "agent": a})
+}
+
+func (h *Handler) logout(c echo.Context) error {
+	if err := h.svc.Logout(ctx(c), httpapi.BearerToken(c)); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *Handler) me(c echo.Context) error {
+	a, err := h.svc.Me(ctx(c), agent(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+func (h *Handler) setStatus(c echo.Context) error {
+	var b struct {
+		Online *bool `json:"online"`
+	}
+	if err := httpapi.Bind(c, &b, false); err != nil {
+		return err
+	}
+	if b.Online == nil {
+		return core.Invalid("online", "is required (true or false)")
+	}
+	a, err := h.svc.SetOnline(ctx(c), agent(c), *b.Online)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+func (h *Handler) listRequests(c echo.Context) error {
+	reqs, err := h.svc.ListRequests(ctx(c), agent(c), c.QueryParam("status"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"requests": reqs})
+}
+
+func (h *Handler) getRequest(c echo.Context) error {
+	r, err := h.svc.GetRequest(ctx(c), agent(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (h *Handler) accept(c echo.Context) error {
+	r, conv, err := h.svc.Accept(ctx(c), agent(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"request": r, "conversation": conv})
+}
+
+func (h *Handler) decline(c echo.Context) error {
+	var b struct {
+		Reason string `json:"reason"`
+	}
+	if err := httpapi.Bind(c, &b, true); err != nil {
+		return err
+	}
+	r, err := h.svc.Decline(ctx(c), agent(c), c.Param("id"), b.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (h *Handler) listConversations(c echo.Context) error {
+	q, err := conversationQuery(c)
+	if err != nil {
+		return err
+	}
+	convs, next, err := h.svc.SearchConversations(ctx(c), agent(c), q)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"conversations": convs}
+	if next != "" {
+		out["next_cursor"] = next
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// conversationQuery reads the history filters of GET /v1/conversations.
+func conversationQuery(c echo.Context) (core.ConversationQuery, error) {
+	statuses, err := core.ConversationFilter(c.QueryParam("status"))
+	if err != nil {
+		return core.ConversationQuery{}, err
+	}
+	q := core.ConversationQuery{Statuses: statuses, Text: c.QueryParam("q"), Customer: c.QueryParam("customer"),
+		Channel: c.QueryParam("channel"), AgentID: c.QueryParam("agent_id"), Cursor: c.QueryParam("cursor")}
+	if q.From, _, err = parseBound("from", c.QueryParam("from")); err != nil {
+		return q, err
+	}
+	var day bool
+	if q.To, day, err = parseBound("to", c.QueryParam("to")); err != nil {
+		return q, err
+	}
+	if day {
+		q.To = q.To.Add(24 * time.Hour) // a date means that whole day
+	}
+	if l := c.QueryParam("limit"); l != "" {
+		if q.Limit, err = strconv.Atoi(l); err != nil || q.Limit < 1 {
+			return q, core.Invalid("limit", "must be a positive whole number")
+		}
+	}
+	return q, nil
+}
+
+// parseBound reads a date (YYYY-MM-DD, UTC) or an RFC 3339 time.
+func parseBound(field, v string) (time.Time, bool, error) {
+	if v == "" {
+		return time.Time{}, false, nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, true, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, false, core.Invalid(field, "must be a date (2026-11-24) or an RFC 3339 time")
+	}
+	return t.UTC(), false, nil
+}
+
+func (h *Handler) getConversation(c echo.Context) error {
+	conv, msgs, err := h.svc.GetConversation(ctx(c), agent(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"conversation": conv, "messages": msgs})
+}
+
+func (h *Handler) sendMessage(c echo.Context) error {
+	var b struct {
+		Text     string `json:"text"`
+		Template string `json:"template"`
+	}
+	if err := httpapi.Bind(c, &b, false); err != nil {
+		return err
+	}
+	m, err := h.svc.SendAgentMessage(ctx(c), agent(c), c.Param("id"), b.Text, b.Template)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]any{"message": m})
+}
+
+func (h *Handler) resolve(c echo.Context) error {
+	conv, err := h.svc.Resolve(ctx(c), agent(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, conv)
+}
+
+func (h *Handler) reassign(c echo.Context) error {
+	var b struct {
+		AgentID string `json:"agent_id"`
+	}
+	if err := httpapi.Bind(c, &b, false); err != nil {
+		return err
+	}
+	conv, err := h.svc.Reassign(ctx(c), agent(c), c.Param("id"), b.AgentID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, conv)
+}
+
+func (h *Handler) templates(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{"templates": h.svc.Templates()})
+}
+
+func (h *Handler) stats(c echo.Context) error {
+	st, err := h.svc.Stats(ctx(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, st)
+}
+
+type agentBody struct {
+	Email    *string   `json:"email"`
+	Name     *string   `json:"name"`
+	Password *string   `json:"password"`
+	Roles    *[]string `json:"roles"`
+	MaxChats *int      `json:"max_chats"`
+	Admin    *bool     `json:"admin"`
+	Online   *bool     `json:"online"`
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func (h *Handler) createAgent(c echo.Context) error {
+	var b agentBody
+	if err := httpapi.Bind(c, &b, false); err != nil {
+		return err
+	}
+	if b.MaxChats != nil && *b.MaxChats == 0 {
+		return core.Invalid("max_chats", "must be between 1 and 100")
+	}
+	a, err := h.svc.CreateAgent(ctx(c), agent(c), core.NewAgent{Email: deref(b.Email), Name: deref(b.Name),
+		Password: deref(b.Password), Roles: deref(b.Roles), MaxChats: deref(b.MaxChats), Admin: deref(b.Admin)})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, a)
+}
+
+func (h *Handler) listAgents(c echo.Context) error {
+	agents, err := h.svc.ListAgents(ctx(c), agent(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"agents": agents})
+}
+
+func (h *Handler) updateAgent(c echo.Context) error {
+	var b agentBody
+	if err := httpapi.Bind(c, &b, false); err != nil {
+		return err
+	}
+	a, err := h.svc.UpdateAgent(ctx(c), agent(c), c.Param("id"), core.AgentPatch{Email: b.Email, Name: b.Name,
+		Password: b.Password, Roles: b.Roles, MaxChats: b.MaxChats, Admin: b.Admin, Online: b.Online})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+func (h *Handler) reloadConfig(c echo.Context) error {
+	if h.reload == nil {
+		return core.Invalid("config", "the server was started without a config file; there is nothing to reload")
+	}
+	if err := h.reload(ctx(c)); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "reloaded"})
+}

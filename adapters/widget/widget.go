@@ -1,0 +1,123 @@
+package widget
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/switchboard-chat/switchboard/adapters/httpapi"
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+// Handler serves /v1/widget/*.
+type Handler struct {
+	svc *core.Service
+}
+
+// New builds the widget routes on the Service.
+func New(svc *core.Service) *Handler { return &Handler{svc: svc} }
+
+// Register adds the routes.
+func (h *Handler) Register(e *echo.Echo) {
+	g := e.Group("/v1/widget")
+	g.POST("/sessions", h.createSession)
+	v := g.Group("", h.visitorAuth)
+	v.POST("/messages", h.postMessage)
+	v.GET("/messages", h.listMessages)
+	v.POST("/handoff", h.handoff)
+	v.PUT("/page", h.page)
+}
+
+type visitorKey struct{}
+
+func (h *Handler) visitorAuth(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		v, err := h.svc.VisitorByToken(c.Request().Context(), httpapi.BearerToken(c))
+		if err != nil {
+			return err
+		}
+		c.Set("visitor", v)
+		return next(c)
+	}
+}
+
+func visitor(c echo.Context) core.Visitor { return c.Get("visitor").(core.Visitor) }
+
+type sessionBody struct {
+	ChannelID string `json:"channel_id"`
+	VisitorID string `json:"visitor_id"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	PageURL   string `json:"page_url"`
+}
+
+func (h *Handler) createSession(c echo.Context) error {
+	var b sessionBody
+	if err := httpapi.Bind(c, &b, true); err != nil {
+		return err
+	}
+	s, err := h.svc.StartWidgetSession(c.Request().Context(), core.WidgetSessionInput(b))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, s)
+}
+
+type textBody struct {
+	Text string `json:"text"`
+}
+
+func (h *Handler) postMessage(c echo.Context) error {
+	var b textBody
+	if err := httpapi.Bind(c, &b, false); err != nil {
+		return err
+	}
+	m, err := h.svc.VisitorSend(c.Request().Context(), visitor(c), b.Text)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]any{"message": m})
+}
+
+func (h *Handler) handoff(c echo.Context) error {
+	var b textBody
+	if err := httpapi.Bind(c, &b, true); err != nil {
+		return err
+	}
+	r, err := h.svc.VisitorHandoff(c.Request().Context(), visitor(c), b.Text)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]any{"request": r})
+}
+
+func (h *Handler) page(c echo.Context) error {
+	var b struct {
+		PageURL string `json:"page_url"`
+	}
+	if err := httpapi.Bind(c, &b, false); err != nil {
+		return err
+	}
+	if err := h.svc.VisitorPage(c.Request().Context(), visitor(c), b.PageURL); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *Handler) listMessages(c echo.Context) error {
+	th, err := h.svc.VisitorMessages(c.Request().Context(), visitor(c), c.QueryParam("after"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, th)
+}
+
+// Sender delivers on a widget channel. The widget is its own transport:
+// visitors read their conversation through the poll (and event stream), so
+// a stored message is sent once it is readable there, and its id is the
+// provider id.
+type Sender struct{}
+
+// Send implements core.Sender.
+func (Sender) Send(_ context.Context, m core.Outbound) (string, error) { return m.MessageID, nil }
