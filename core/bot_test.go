@@ -1,0 +1,176 @@
+package core_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+// ingest stores a WhatsApp message from user.
+func (e *env) ingest(user, providerID, text string) core.Message {
+	e.t.Helper()
+	m, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "wa", ChannelUserID: user, Name: "Ada Lovelace",
+		ProviderID: providerID, Text: text})
+	ok(e.t, err)
+	return m
+}
+
+func TestIngestDuplicate(t *testing.T) {
+	e := newEnv(t)
+	m := e.ingest("4917", "wamid.1", " hello ")
+	mustEqual(t, "text", m.Text, "hello")
+	mustEqual(t, "author", m.Author, core.AuthorCustomer)
+	mustSlice(t, "bot jobs", e.jobs.Bots(), []string{m.ID})
+	c := e.conv(m.ConversationID)
+	mustEqual(t, "visits", c.Customer.Visits, 1)
+	mustEqual(t, "last message at", c.LastMessageAt, t0)
+
+	_, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "wa", ChannelUserID: "4917", Name: "Someone Else",
+		ProviderID: "wamid.1", Text: "hello again"})
+	wantErr(t, err, core.ErrDuplicate)
+	mustSlice(t, "bot jobs", e.jobs.Bots(), []string{m.ID})
+	mustEqual(t, "messages", len(e.messages(m.ConversationID)), 1)
+	mustEqual(t, "customer name (rolled back)", e.conv(m.ConversationID).Customer.Name, "Ada Lovelace")
+
+	// The same provider id on another channel is another message.
+	_, err = e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "tg", ChannelUserID: "4917", ProviderID: "wamid.1", Text: "hi"})
+	ok(t, err)
+	// A second message joins the open conversation.
+	m2 := e.ingest("4917", "wamid.2", "still there?")
+	mustEqual(t, "conversation", m2.ConversationID, m.ConversationID)
+}
+
+func TestIngestInvalid(t *testing.T) {
+	tests := []struct {
+		name string
+		in   core.Inbound
+		want error
+	}{
+		{"unknown channel", core.Inbound{ChannelID: "sms", ChannelUserID: "1", Text: "hi"}, core.ErrNotFound},
+		{"empty text", core.Inbound{ChannelID: "wa", ChannelUserID: "1", Text: "  "}, core.ErrInvalid},
+		{"text too long", core.Inbound{ChannelID: "wa", ChannelUserID: "1", Text: strings.Repeat("a", core.MaxTextLen+1)}, core.ErrInvalid},
+		{"no user", core.Inbound{ChannelID: "wa", Text: "hi"}, core.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			_, err := e.svc.Ingest(e.ctx, tt.in)
+			wantErr(t, err, tt.want)
+			mustEqual(t, "bot jobs", len(e.jobs.Bots()), 0)
+		})
+	}
+}
+
+func TestRunBotHandoffPhrase(t *testing.T) {
+	e := newEnv(t)
+	m := e.ingest("4917", "wamid.1", "Can I talk to a PERSON, please?")
+	ok(t, e.svc.RunBot(e.ctx, m.ID))
+
+	reqs := e.allRequests()
+	if len(reqs) != 1 {
+		t.Fatalf("requests = %d, want 1", len(reqs))
+	}
+	r := reqs[0]
+	mustEqual(t, "status", r.Status, core.ReqWaiting)
+	mustEqual(t, "reason", r.Reason, core.ReasonCustomerAsked)
+	mustEqual(t, "initial message", r.InitialMessage, m.Text)
+	mustEqual(t, "channel", r.ChannelID, "wa")
+	c := e.conv(m.ConversationID)
+	mustEqual(t, "conversation status", c.Status, core.ConvWaiting)
+	mustEqual(t, "conversation request", c.RequestID, r.ID)
+	last := e.last(m.ConversationID)
+	mustEqual(t, "notice author", last.Author, core.AuthorSystem)
+	mustEqual(t, "notice", last.Text, queuedNotice)
+	mustEqual(t, "notice delivery", last.Delivery, core.DeliveryQueued)
+	mustSlice(t, "deliveries", e.jobs.Delivers(), []string{last.ID})
+	mustSlice(t, "routes", e.jobs.routedWith(r.ID), []string{"open"})
+	if e.msg(m.ID).ProcessedAt.IsZero() {
+		t.Fatal("message not marked processed")
+	}
+}
+
+func TestRunBotFallbackThenHandoff(t *testing.T) {
+	e := newEnv(t) // max_unanswered: 2
+	m1 := e.ingest("4917", "wamid.1", "What are your opening hours?")
+	ok(t, e.svc.RunBot(e.ctx, m1.ID))
+	reply := e.last(m1.ConversationID)
+	mustEqual(t, "reply author", reply.Author, core.AuthorBot)
+	if !strings.Contains(reply.Text, "talk to a person") {
+		t.Fatalf("fallback reply = %q", reply.Text)
+	}
+	mustEqual(t, "reply delivery", reply.Delivery, core.DeliveryQueued)
+	mustSlice(t, "deliveries", e.jobs.Delivers(), []string{reply.ID})
+	mustEqual(t, "status", e.conv(m1.ConversationID).Status, core.ConvBot)
+	mustEqual(t, "misses", e.conv(m1.ConversationID).BotMisses, 1)
+	mustEqual(t, "requests", len(e.allRequests()), 0)
+
+	// RunBot twice on one message is a no-op.
+	n := len(e.messages(m1.ConversationID))
+	ok(t, e.svc.RunBot(e.ctx, m1.ID))
+	mustEqual(t, "messages after rerun", len(e.messages(m1.ConversationID)), n)
+	mustEqual(t, "deliveries after rerun", len(e.jobs.Delivers()), 1)
+	mustEqual(t, "misses after rerun", e.conv(m1.ConversationID).BotMisses, 1)
+
+	m2 := e.ingest("4917", "wamid.2", "Do you ship to Mars?")
+	ok(t, e.svc.RunBot(e.ctx, m2.ID))
+	reqs := e.allRequests()
+	if len(reqs) != 1 {
+		t.Fatalf("requests = %d, want 1 after %d misses", len(reqs), 2)
+	}
+	mustEqual(t, "reason", reqs[0].Reason, core.ReasonBotHandoff)
+	mustEqual(t, "initial message", reqs[0].InitialMessage, m1.Text)
+	mustEqual(t, "handing-off replies", e.count(m1.ConversationID, core.AuthorBot, handingOff), 1)
+	mustEqual(t, "queued notices", e.count(m1.ConversationID, core.AuthorSystem, queuedNotice), 1)
+	mustEqual(t, "status", e.conv(m1.ConversationID).Status, core.ConvWaiting)
+	mustSlice(t, "routes", e.jobs.routedWith(reqs[0].ID), []string{"open"})
+
+	// Later messages while waiting get no bot reply.
+	n = len(e.messages(m1.ConversationID))
+	m3 := e.ingest("4917", "wamid.3", "hello?")
+	ok(t, e.svc.RunBot(e.ctx, m3.ID))
+	mustEqual(t, "messages", len(e.messages(m1.ConversationID)), n+1)
+	if e.msg(m3.ID).ProcessedAt.IsZero() {
+		t.Fatal("message in a waiting conversation not marked processed")
+	}
+}
+
+func TestRunBotDisabled(t *testing.T) {
+	e := newEnv(t, func(s *core.Settings) { s.Bot.Enabled = false })
+	m := e.ingest("4917", "wamid.1", "hello")
+	ok(t, e.svc.RunBot(e.ctx, m.ID))
+	reqs := e.allRequests()
+	if len(reqs) != 1 || reqs[0].Reason != core.ReasonCustomerAsked {
+		t.Fatalf("requests = %+v, want one customer_asked request", reqs)
+	}
+	for _, msg := range e.messages(m.ConversationID) {
+		if msg.Author == core.AuthorBot {
+			t.Fatalf("disabled bot replied %q", msg.Text)
+		}
+	}
+}
+
+func TestRunBotNeverHandsOffWithoutLimit(t *testing.T) {
+	e := newEnv(t, func(s *core.Settings) { s.Bot.MaxUnanswered = 0 })
+	var conv string
+	for _, id := range []string{"a", "b", "c", "d"} {
+		m := e.ingest("4917", id, "something odd")
+		ok(t, e.svc.RunBot(e.ctx, m.ID))
+		conv = m.ConversationID
+	}
+	mustEqual(t, "requests", len(e.allRequests()), 0)
+	mustEqual(t, "misses", e.conv(conv).BotMisses, 4)
+}
+
+func TestRunBotIgnoresStaleWork(t *testing.T) {
+	e := newEnv(t)
+	ok(t, e.svc.RunBot(e.ctx, "no-such-message"))
+	_, ws := e.visitor("Ada")
+	greeting := e.messages(ws.ConversationID)[0]
+	ok(t, e.svc.RunBot(e.ctx, greeting.ID)) // not a customer message
+	mustEqual(t, "messages", len(e.messages(ws.ConversationID)), 1)
+	if slices.Contains(e.jobs.Delivers(), greeting.ID) {
+		t.Fatal("greeting queued for delivery")
+	}
+}

@@ -1,0 +1,219 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+// InsertMessage implements core.MessageStore.
+func (t *tx) InsertMessage(_ context.Context, m core.Message) error {
+	defer t.write()()
+	d, pk := t.d(), key{m.ChannelID, m.ProviderID}
+	if _, ok := d.messages[m.ID]; ok {
+		return duplicate("message", m.ID)
+	}
+	if _, ok := d.providerKey[pk]; ok && m.ProviderID != "" {
+		return duplicate("provider message", m.ChannelID+"/"+m.ProviderID)
+	}
+	conv, ok := d.convs[m.ConversationID]
+	if !ok {
+		return notFound("conversation", m.ConversationID)
+	}
+	put(t, d.messages, m.ID, message{m: m, seq: t.next()})
+	put(t, d.convMsgs, m.ConversationID, append(d.convMsgs[m.ConversationID], m.ID))
+	if m.ProviderID != "" {
+		put(t, d.providerKey, pk, m.ID)
+	}
+	if m.CreatedAt.After(conv.LastMessageAt) {
+		conv.LastMessageAt = m.CreatedAt
+		put(t, d.convs, conv.ID, conv)
+	}
+	return nil
+}
+
+// MessageByID implements core.MessageStore.
+func (t *tx) MessageByID(_ context.Context, id string) (core.Message, error) {
+	defer t.read()()
+	rec, ok := t.d().messages[id]
+	if !ok {
+		return core.Message{}, notFound("message", id)
+	}
+	return rec.m, nil
+}
+
+// ListMessages implements core.MessageStore. An afterID that is not in the
+// conversation compares as an id (UUIDv7 ids sort by time).
+func (t *tx) ListMessages(_ context.Context, conversationID, afterID string, limit int) ([]core.Message, error) {
+	defer t.read()()
+	d := t.d()
+	ids := d.convMsgs[conversationID]
+	if afterID != "" {
+		if i := slices.Index(ids, afterID); i >= 0 {
+			ids = ids[i+1:]
+		} else {
+			ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id <= afterID })
+		}
+	}
+	if limit > 0 && len(ids) > limit {
+		ids = ids[:limit]
+	}
+	out := make([]core.Message, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, d.messages[id].m)
+	}
+	return out, nil
+}
+
+// FirstCustomerMessage implements core.MessageStore.
+func (t *tx) FirstCustomerMessage(_ context.Context, conversationID string) (core.Message, error) {
+	defer t.read()()
+	for _, id := range t.d().convMsgs[conversationID] {
+		if m := t.d().messages[id].m; m.Author == core.AuthorCustomer {
+			return m, nil
+		}
+	}
+	return core.Message{}, notFound("customer message in conversation", conversationID)
+}
+
+// UpdateDelivery implements core.MessageStore. An empty providerID keeps
+// the one stored.
+func (t *tx) UpdateDelivery(_ context.Context, id string, dl core.Delivery, providerID, errText string) error {
+	defer t.write()()
+	d := t.d()
+	rec, ok := d.messages[id]
+	if !ok {
+		return notFound("message", id)
+	}
+	if providerID != "" && providerID != rec.m.ProviderID {
+		pk := key{rec.m.ChannelID, providerID}
+		if _, taken := d.providerKey[pk]; taken {
+			return duplicate("provider message", rec.m.ChannelID+"/"+providerID)
+		}
+		if rec.m.ProviderID != "" {
+			del(t, d.providerKey, key{rec.m.ChannelID, rec.m.ProviderID})
+		}
+		put(t, d.providerKey, pk, id)
+		rec.m.ProviderID = providerID
+	}
+	rec.m.Delivery, rec.m.Error = dl, errText
+	put(t, d.messages, id, rec)
+	return nil
+}
+
+// MarkProcessed implements core.MessageStore.
+func (t *tx) MarkProcessed(_ context.Context, id string, at time.Time) error {
+	defer t.write()()
+	rec, ok := t.d().messages[id]
+	if !ok {
+		return notFound("message", id)
+	}
+	rec.m.ProcessedAt = at
+	put(t, t.d().messages, id, rec)
+	return nil
+}
+
+// Due implements core.MessageStore, oldest first; limit applies to each
+// list (0: no limit). An open request counts as touched when it was
+// updated or offered.
+func (t *tx) Due(_ context.Context, olderThan time.Time, limit int) (core.DueWork, error) {
+	defer t.read()()
+	d := t.d()
+	msgs := make([]message, 0, len(d.messages))
+	for _, rec := range d.messages {
+		msgs = append(msgs, rec)
+	}
+	slices.SortFunc(msgs, func(a, b message) int { return cmp.Compare(a.seq, b.seq) })
+	reqs := make([]request, 0, len(d.requests))
+	for _, rec := range d.requests {
+		reqs = append(reqs, rec)
+	}
+	slices.SortFunc(reqs, func(a, b request) int { return cmp.Compare(a.seq, b.seq) })
+
+	var w core.DueWork
+	add := func(list *[]string, id string) {
+		if limit <= 0 || len(*list) < limit {
+			*list = append(*list, id)
+		}
+	}
+	for _, rec := range msgs {
+		m := rec.m
+		if !m.CreatedAt.Before(olderThan) {
+			continue
+		}
+		if m.Author == core.AuthorCustomer && m.ProcessedAt.IsZero() {
+			add(&w.Unprocessed, m.ID)
+		}
+		if m.Delivery == core.DeliveryQueued {
+			add(&w.Undelivered, m.ID)
+		}
+	}
+	for _, rec := range reqs {
+		if rec.r.Status.Open() && rec.r.UpdatedAt.Before(olderThan) && rec.offeredAt.Before(olderThan) {
+			add(&w.OpenRequests, rec.r.ID)
+		}
+	}
+	return w, nil
+}
+
+// StatsData implements core.StatsStore.
+func (t *tx) StatsData(_ context.Context, now time.Time) (core.StatsData, error) {
+	defer t.read()()
+	d := t.d()
+	now = now.UTC()
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	week := day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7)) // Monday of this ISO week
+	first := week.AddDate(0, 0, -7*11)
+	weeks := make([]int, 12)
+
+	var st core.StatsData
+	for _, c := range d.convs {
+		switch c.Status {
+		case core.ConvActive:
+			st.Active++
+		case core.ConvResolved:
+			st.ResolvedTotal++
+			if !c.ResolvedAt.Before(day) {
+				st.ResolvedDay++
+			}
+			if r := c.ResolvedAt.UTC(); !r.Before(first) && r.Before(week.AddDate(0, 0, 7)) {
+				weeks[int(r.Sub(first)/(7*24*time.Hour))]++
+			}
+		}
+	}
+	for i, n := range weeks {
+		y, w := first.AddDate(0, 0, 7*i).ISOWeek()
+		st.ResolvedByWeek = append(st.ResolvedByWeek, core.WeekCount{Week: fmt.Sprintf("%04d-W%02d", y, w), Resolved: n})
+	}
+
+	reqs := make([]request, 0, len(d.requests))
+	for _, rec := range d.requests {
+		reqs = append(reqs, rec)
+	}
+	slices.SortFunc(reqs, func(a, b request) int { return cmp.Compare(a.seq, b.seq) })
+	since := now.Add(-7 * 24 * time.Hour)
+	for _, rec := range reqs {
+		r := rec.r
+		switch r.Status {
+		case core.ReqWaiting:
+			st.Waiting++
+		case core.ReqDeclined:
+			st.Declined++
+		}
+		if r.AcceptedAt.IsZero() || r.AcceptedAt.Before(since) {
+			continue
+		}
+		st.WaitSeconds = append(st.WaitSeconds, r.AcceptedAt.Sub(r.CreatedAt).Seconds())
+		for _, id := range d.convMsgs[r.ConversationID] {
+			if m := d.messages[id].m; m.Author == core.AuthorAgent && !m.CreatedAt.Before(r.AcceptedAt) {
+				st.FirstResponseSeconds = append(st.FirstResponseSeconds, m.CreatedAt.Sub(r.AcceptedAt).Seconds())
+				break
+			}
+		}
+	}
+	return st, nil
+}

@@ -1,0 +1,248 @@
+package core_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+func TestStartWidgetSessionNewVisitor(t *testing.T) {
+	e := newEnv(t)
+	ws, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{Name: " Ada Lovelace ", Email: "ada@example.com",
+		PageURL: "https://shop.example/cart"})
+	ok(t, err)
+	if ws.VisitorID == "" || ws.Token == "" || ws.ConversationID == "" {
+		t.Fatalf("session misses ids: %+v", ws)
+	}
+	mustEqual(t, "returning", ws.Returning, false)
+	mustEqual(t, "previous_visits", ws.PreviousVisits, 0)
+	mustEqual(t, "greeting", ws.Greeting, "Hi! How can we help?")
+
+	c := e.conv(ws.ConversationID)
+	mustEqual(t, "status", c.Status, core.ConvBot)
+	mustEqual(t, "channel", c.ChannelID, "web")
+	mustEqual(t, "page", c.PageURL, "https://shop.example/cart")
+	mustEqual(t, "customer name", c.Customer.Name, "Ada Lovelace")
+	mustEqual(t, "channel user id", c.Customer.ChannelUserID, ws.VisitorID)
+	ms := e.messages(ws.ConversationID)
+	if len(ms) != 1 || ms[0].Author != core.AuthorBot || ms[0].Text != ws.Greeting {
+		t.Fatalf("messages = %+v, want the greeting as one bot message", ms)
+	}
+	if len(e.jobs.Delivers()) != 0 {
+		t.Fatalf("the stored greeting must not be sent: %v", e.jobs.Delivers())
+	}
+}
+
+func TestStartWidgetSessionReturning(t *testing.T) {
+	e := newEnv(t)
+	first, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{ChannelID: "web"})
+	ok(t, err)
+	again, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{VisitorID: first.VisitorID, Name: "Ada"})
+	ok(t, err)
+	mustEqual(t, "visitor id", again.VisitorID, first.VisitorID)
+	mustEqual(t, "returning", again.Returning, true)
+	mustEqual(t, "previous_visits", again.PreviousVisits, 1)
+	mustEqual(t, "conversation (still open)", again.ConversationID, first.ConversationID)
+	mustEqual(t, "greetings stored", e.count(first.ConversationID, core.AuthorBot, first.Greeting), 1)
+	if again.Token == first.Token {
+		t.Fatal("each session needs its own token")
+	}
+	mustEqual(t, "name learned", e.conv(again.ConversationID).Customer.Name, "Ada")
+
+	// After the conversation is resolved, the next session starts a new one.
+	agent := e.online("Alice")
+	v, err := e.svc.VisitorByToken(e.ctx, again.Token)
+	ok(t, err)
+	r, err := e.svc.VisitorHandoff(e.ctx, v, "help")
+	ok(t, err)
+	ok(t, e.svc.Route(e.ctx, r.ID))
+	_, _, err = e.svc.Accept(e.ctx, agent, r.ID)
+	ok(t, err)
+	_, err = e.svc.Resolve(e.ctx, agent, r.ConversationID)
+	ok(t, err)
+	third, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{VisitorID: first.VisitorID})
+	ok(t, err)
+	if third.ConversationID == first.ConversationID {
+		t.Fatal("a resolved conversation was resumed")
+	}
+	mustEqual(t, "previous_visits", third.PreviousVisits, 2)
+	mustEqual(t, "status", e.conv(third.ConversationID).Status, core.ConvBot)
+}
+
+func TestStartWidgetSessionUnknownVisitorID(t *testing.T) {
+	e := newEnv(t)
+	ws, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{VisitorID: "made-up-visitor"})
+	ok(t, err)
+	if ws.VisitorID == "made-up-visitor" || ws.VisitorID == "" {
+		t.Fatalf("visitor id = %q, want a fresh one", ws.VisitorID)
+	}
+	mustEqual(t, "returning", ws.Returning, false)
+	mustEqual(t, "previous_visits", ws.PreviousVisits, 0)
+}
+
+func TestStartWidgetSessionInvalid(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    core.WidgetSessionInput
+		want  error
+		field string
+	}{
+		{"not a widget channel", core.WidgetSessionInput{ChannelID: "wa"}, core.ErrInvalid, "channel_id"},
+		{"unknown channel", core.WidgetSessionInput{ChannelID: "nope"}, core.ErrNotFound, ""},
+		{"page url scheme", core.WidgetSessionInput{PageURL: "ftp://shop.example/"}, core.ErrInvalid, "page_url"},
+		{"page url relative", core.WidgetSessionInput{PageURL: "/cart"}, core.ErrInvalid, "page_url"},
+		{"page url too long", core.WidgetSessionInput{PageURL: "https://x.example/" + strings.Repeat("a", core.MaxURLLen)}, core.ErrInvalid, "page_url"},
+		{"email", core.WidgetSessionInput{Email: "not-an-email"}, core.ErrInvalid, "email"},
+		{"visitor id", core.WidgetSessionInput{VisitorID: "../../etc"}, core.ErrInvalid, "visitor_id"},
+		{"name too long", core.WidgetSessionInput{Name: strings.Repeat("n", core.MaxNameLen+1)}, core.ErrInvalid, "name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			_, err := e.svc.StartWidgetSession(e.ctx, tt.in)
+			if tt.field != "" {
+				wantField(t, err, tt.field)
+			} else {
+				wantErr(t, err, tt.want)
+			}
+			all, _, err := e.store.SearchConversations(e.ctx, core.ConversationQuery{})
+			ok(t, err)
+			mustEqual(t, "conversations stored", len(all), 0)
+		})
+	}
+}
+
+func TestStartWidgetSessionNoWidgetChannel(t *testing.T) {
+	e := newEnv(t, func(s *core.Settings) { s.Channels = []core.Channel{{ID: "wa", Type: core.ChannelWhatsApp}} })
+	_, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{})
+	wantErr(t, err, core.ErrNotFound)
+}
+
+func TestTokens(t *testing.T) {
+	e := newEnv(t)
+	ws, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{})
+	ok(t, err)
+	agentToken, _, err := e.svc.Login(e.ctx, "root@example.com", password)
+	ok(t, err)
+
+	v, err := e.svc.VisitorByToken(e.ctx, ws.Token)
+	ok(t, err)
+	mustEqual(t, "visitor", v.Customer.ChannelUserID, ws.VisitorID)
+	mustEqual(t, "visitor channel", v.Channel, core.Channel{ID: "web", Type: core.ChannelWidget})
+	a, err := e.svc.AgentByToken(e.ctx, agentToken)
+	ok(t, err)
+	mustEqual(t, "agent", a.ID, e.admin.ID)
+
+	tests := []struct {
+		name  string
+		check func() error
+	}{
+		{"visitor token on an agent route", func() error { _, err := e.svc.AgentByToken(e.ctx, ws.Token); return err }},
+		{"agent token on a visitor route", func() error { _, err := e.svc.VisitorByToken(e.ctx, agentToken); return err }},
+		{"empty agent token", func() error { _, err := e.svc.AgentByToken(e.ctx, ""); return err }},
+		{"empty visitor token", func() error { _, err := e.svc.VisitorByToken(e.ctx, ""); return err }},
+		{"unknown token", func() error { _, err := e.svc.AgentByToken(e.ctx, "sba_nothing"); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { wantErr(t, tt.check(), core.ErrUnauthorized) })
+	}
+}
+
+func TestTokenExpiry(t *testing.T) {
+	e := newEnv(t)
+	ws, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{})
+	ok(t, err)
+	agentToken, _, err := e.svc.Login(e.ctx, "root@example.com", password)
+	ok(t, err)
+	set := e.svc.Settings()
+
+	e.clock.Advance(set.AgentTokenTTL - time.Second)
+	_, err = e.svc.AgentByToken(e.ctx, agentToken)
+	ok(t, err)
+	e.clock.Advance(time.Second)
+	_, err = e.svc.AgentByToken(e.ctx, agentToken)
+	wantErr(t, err, core.ErrUnauthorized)
+
+	_, err = e.svc.VisitorByToken(e.ctx, ws.Token)
+	ok(t, err)
+	e.clock.Advance(set.VisitorTTL - set.AgentTokenTTL)
+	_, err = e.svc.VisitorByToken(e.ctx, ws.Token)
+	wantErr(t, err, core.ErrUnauthorized)
+}
+
+func TestVisitorHandoff(t *testing.T) {
+	e := newEnv(t)
+	v, ws := e.visitor("Ada Lovelace")
+	_, err := e.svc.VisitorSend(e.ctx, v, "My invoice is wrong")
+	ok(t, err)
+	_, err = e.svc.VisitorSend(e.ctx, v, "It says 300 instead of 30")
+	ok(t, err)
+
+	r, err := e.svc.VisitorHandoff(e.ctx, v, "")
+	ok(t, err)
+	mustEqual(t, "status", r.Status, core.ReqWaiting)
+	mustEqual(t, "reason", r.Reason, core.ReasonCustomerAsked)
+	mustEqual(t, "initial message", r.InitialMessage, "My invoice is wrong")
+	mustEqual(t, "conversation", r.ConversationID, ws.ConversationID)
+	mustEqual(t, "channel", r.Channel.Type, core.ChannelWidget)
+	mustEqual(t, "customer", r.Customer.DisplayName(), "Ada Lovelace")
+	mustEqual(t, "page", r.PageURL, "https://shop.example/cart")
+	mustEqual(t, "queue position", r.QueuePosition, 1)
+	mustEqual(t, "conversation status", e.conv(ws.ConversationID).Status, core.ConvWaiting)
+
+	again, err := e.svc.VisitorHandoff(e.ctx, v, "hello??")
+	ok(t, err)
+	mustEqual(t, "second handoff", again.ID, r.ID)
+	mustEqual(t, "requests", len(e.allRequests()), 1)
+	mustSlice(t, "routes", e.jobs.routedWith(r.ID), []string{"open"})
+	mustEqual(t, "queued notices", e.count(ws.ConversationID, core.AuthorSystem, queuedNotice), 1)
+
+	// The bot stays quiet once a person was asked for.
+	for _, id := range e.jobs.Bots() {
+		ok(t, e.svc.RunBot(e.ctx, id))
+	}
+	for _, m := range e.messages(ws.ConversationID)[1:] {
+		if m.Author == core.AuthorBot {
+			t.Fatalf("bot answered after the handoff: %q", m.Text)
+		}
+	}
+
+	th, err := e.svc.VisitorMessages(e.ctx, v, "")
+	ok(t, err)
+	mustEqual(t, "thread status", th.Status, "waiting")
+	mustEqual(t, "thread queue position", th.QueuePosition, 1)
+	mustEqual(t, "thread messages", len(th.Messages), len(e.messages(ws.ConversationID)))
+	after, err := e.svc.VisitorMessages(e.ctx, v, th.Messages[len(th.Messages)-2].ID)
+	ok(t, err)
+	mustEqual(t, "messages after", len(after.Messages), 1)
+}
+
+func TestVisitorHandoffTextIsInitialMessage(t *testing.T) {
+	e := newEnv(t)
+	v, ws := e.visitor("")
+	r, err := e.svc.VisitorHandoff(e.ctx, v, "  Please call me back ")
+	ok(t, err)
+	mustEqual(t, "initial message", r.InitialMessage, "Please call me back")
+	mustEqual(t, "customer", r.Customer.DisplayName(), core.AnonymousName)
+	first, err := e.store.FirstCustomerMessage(e.ctx, ws.ConversationID)
+	ok(t, err)
+	if first.ProcessedAt.IsZero() {
+		t.Fatal("the handoff text must not be left for the bot")
+	}
+	_, err = e.svc.VisitorHandoff(e.ctx, v, strings.Repeat("x", core.MaxTextLen+1))
+	wantField(t, err, "text")
+}
+
+func TestVisitorPage(t *testing.T) {
+	e := newEnv(t)
+	v, ws := e.visitor("Ada")
+	r, err := e.svc.VisitorHandoff(e.ctx, v, "help")
+	ok(t, err)
+	ok(t, e.svc.VisitorPage(e.ctx, v, "https://shop.example/checkout"))
+	mustEqual(t, "conversation page", e.conv(ws.ConversationID).PageURL, "https://shop.example/checkout")
+	mustEqual(t, "request page", e.req(r.ID).PageURL, "https://shop.example/checkout")
+	wantField(t, e.svc.VisitorPage(e.ctx, v, ""), "page_url")
+	wantField(t, e.svc.VisitorPage(e.ctx, v, "javascript:alert(1)"), "page_url")
+}
