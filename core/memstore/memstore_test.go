@@ -211,3 +211,47 @@ func TestPing(t *testing.T) {
 	s.SetDown(false)
 	must(t, s.Ping(ctx))
 }
+
+func TestAcceptRequestIsConditional(t *testing.T) {
+	s := memstore.New()
+	conv := seed(t, s)
+	must(t, s.CreateRequest(ctx, core.Request{ID: "r1", ConversationID: conv.ID, CustomerID: "cu1", Status: core.ReqDeclined, CreatedAt: t0}))
+	won, err := s.AcceptRequest(ctx, "r1", "a1", t0.Add(time.Minute))
+	if err != nil || !won {
+		t.Fatalf("first accept = %v, %v; want a win", won, err)
+	}
+	won, err = s.AcceptRequest(ctx, "r1", "a2", t0.Add(2*time.Minute))
+	if err != nil || won {
+		t.Fatalf("second accept = %v, %v; want a loss", won, err)
+	}
+	r, _ := s.RequestByID(ctx, "r1")
+	if r.Status != core.ReqAccepted || r.AcceptedBy != "a1" || !r.AcceptedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("request = %+v", r)
+	}
+	_, err = s.AcceptRequest(ctx, "zz", "a1", t0)
+	wantErr(t, err, core.ErrNotFound)
+}
+
+func TestDue(t *testing.T) {
+	s := memstore.New()
+	conv := seed(t, s)
+	must(t, s.InsertMessage(ctx, core.Message{ID: "in", ConversationID: conv.ID, Author: core.AuthorCustomer, CreatedAt: t0}))
+	must(t, s.InsertMessage(ctx, core.Message{ID: "out", ConversationID: conv.ID, Author: core.AuthorBot, Delivery: core.DeliveryQueued, CreatedAt: t0}))
+	must(t, s.CreateRequest(ctx, core.Request{ID: "r1", ConversationID: conv.ID, Status: core.ReqWaiting, CreatedAt: t0, UpdatedAt: t0}))
+	d, err := s.Due(ctx, t0, 0)
+	must(t, err)
+	if len(d.Unprocessed)+len(d.Undelivered)+len(d.OpenRequests) != 0 {
+		t.Fatalf("fresh work is due: %+v", d)
+	}
+	d, _ = s.Due(ctx, t0.Add(time.Second), 0)
+	if !slices.Equal(d.Unprocessed, []string{"in"}) || !slices.Equal(d.Undelivered, []string{"out"}) || !slices.Equal(d.OpenRequests, []string{"r1"}) {
+		t.Fatalf("due = %+v", d)
+	}
+	must(t, s.MarkProcessed(ctx, "in", t0))
+	must(t, s.UpdateDelivery(ctx, "out", core.DeliverySent, "p1", ""))
+	must(t, s.SetOffers(ctx, "r1", []string{"a1"}, t0.Add(time.Second)))
+	d, _ = s.Due(ctx, t0.Add(time.Second), 0)
+	if len(d.Unprocessed)+len(d.Undelivered)+len(d.OpenRequests) != 0 {
+		t.Fatalf("done work is due: %+v", d)
+	}
+}
