@@ -113,6 +113,9 @@ func (s *Service) openConversation(ctx context.Context, tx Tx, cust Customer, ch
 	if !isNotFound(err) {
 		return Conversation{}, fmt.Errorf("find open conversation of customer %s: %w", cust.ID, err)
 	}
+	if cust, err = tx.CustomerByID(ctx, cust.ID); err != nil { // fresh copy: count on what is stored
+		return Conversation{}, fmt.Errorf("read customer %s: %w", cust.ID, err)
+	}
 	cust.Visits++
 	if err := tx.UpdateCustomer(ctx, cust); err != nil {
 		return Conversation{}, fmt.Errorf("count visit of customer %s: %w", cust.ID, err)

@@ -59,6 +59,9 @@ type CustomerStore interface {
 // ConversationStore persists conversations. Reads fill Customer.
 type ConversationStore interface {
 	CreateConversation(ctx context.Context, c Conversation) error
+	// UpdateConversation writes status, agent, request, page url,
+	// resolved_at and bot misses; last_message_at is InsertMessage's and
+	// never moves backwards.
 	UpdateConversation(ctx context.Context, c Conversation) error
 	ConversationByID(ctx context.Context, id string) (Conversation, error)
 	// OpenConversation is the customer's newest conversation on the
@@ -117,11 +120,14 @@ type RequestQuery struct {
 	Limit      int
 }
 
-// MessageStore persists messages, unique on (channel, provider id) when the
-// provider id is set.
+// MessageStore persists messages. Inbound customer messages are unique on
+// (channel, provider id) when the provider id is set; the provider ids of
+// our outbound messages are recorded but are no key (some providers number
+// messages per chat).
 type MessageStore interface {
-	// InsertMessage stores m and moves the conversation's last_message_at;
-	// ErrDuplicate when (channel, provider id) exists already.
+	// InsertMessage stores m and moves the conversation's last_message_at
+	// forward; ErrDuplicate when m is a customer message whose (channel,
+	// provider id) exists already.
 	InsertMessage(ctx context.Context, m Message) error
 	MessageByID(ctx context.Context, id string) (Message, error)
 	// ListMessages returns the conversation's messages after afterID (all

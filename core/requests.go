@@ -77,6 +77,10 @@ func (s *Service) Accept(ctx context.Context, actor Agent, requestID string) (Re
 			return fmt.Errorf("accept: read request %s: %w", requestID, err)
 		}
 		switch {
+		case req.Status == ReqAccepted && req.AcceptedBy == agent.ID:
+			// The winner clicked twice: show them what they have.
+			conv, err = tx.ConversationByID(ctx, req.ConversationID)
+			return err
 		case req.Status == ReqAccepted:
 			return fmt.Errorf("accept request %s: %w", requestID, ErrAlreadyAccepted)
 		case !req.Status.Open():

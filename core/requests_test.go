@@ -80,6 +80,14 @@ func TestAccept(t *testing.T) {
 	_, _, err = e.svc.Accept(e.ctx, dave, r.ID)
 	wantErr(t, err, core.ErrAlreadyAccepted)
 	mustEqual(t, "agent after a lost accept", e.conv(r.ConversationID).AgentID, alice.ID)
+
+	// The winner clicking twice gets what they have, and nothing is added.
+	before := len(e.messages(r.ConversationID))
+	again, conv2, err := e.svc.Accept(e.ctx, alice, r.ID)
+	ok(t, err)
+	mustEqual(t, "second accept by the winner", again.AcceptedBy, alice.ID)
+	mustEqual(t, "second accept conversation", conv2.ID, r.ConversationID)
+	mustEqual(t, "messages after a second accept", len(e.messages(r.ConversationID)), before)
 }
 
 func TestAcceptRefusals(t *testing.T) {

@@ -79,7 +79,8 @@ func (s *Service) Stats(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-// ReadingOf turns the three loads into a verdict. Active is high when it
+// ReadingOf turns the three loads into a verdict (high active and high
+// pending read as peak demand whatever was resolved). Active is high when it
 // fills at least t.ActiveHigh of the online capacity; pending is high when
 // there are more than t.PendingHigh open requests per online agent (one
 // agent counted at least); resolved is high from t.ResolvedHigh a day.
@@ -88,8 +89,8 @@ func ReadingOf(t ReadingThresholds, active, pending, resolvedToday, online, capa
 	pendingHigh := float64(pending) > t.PendingHigh*float64(max(online, 1))
 	resolvedHigh := resolvedToday >= t.ResolvedHigh
 	switch {
-	case activeHigh && pendingHigh && resolvedHigh:
-		return Reading{"peak_demand", "Peak demand: the team is busy, the queue is long and work is getting done. Bring in more agents if you can."}
+	case activeHigh && pendingHigh: // busy and still queueing: demand outruns the team
+		return Reading{"peak_demand", "Peak demand: agents are busy and customers are queueing. Bring in more agents if you can."}
 	case pendingHigh && !activeHigh:
 		return Reading{"understaffed", "Understaffed: customers are waiting while agents have room. Get more agents online or accepting."}
 	case activeHigh && !pendingHigh:

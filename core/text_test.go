@@ -115,7 +115,7 @@ func TestReadingOf(t *testing.T) {
 		{"nobody online, one waiting", 0, 1, 0, 0, 0, "normal"},
 		{"efficient", 1, 0, 25, 2, 10, "efficient"},
 		{"peak demand", 9, 5, 20, 2, 10, "peak_demand"},
-		{"busy and queued but few resolved", 9, 5, 3, 2, 10, "normal"},
+		{"busy and queued but few resolved", 9, 5, 3, 2, 10, "peak_demand"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,8 +67,7 @@ func TestAtomicRollsBack(t *testing.T) {
 	}
 	// The unique keys were released too.
 	must(t, s.CreateAgent(ctx, core.Agent{ID: "a2", Email: "A@example.com", Name: "A", MaxChats: 2}))
-	must(t, s.InsertMessage(ctx, core.Message{ID: "m2", ConversationID: conv.ID, ChannelID: "web", ProviderID: "p1"}))
-
+	must(t, s.InsertMessage(ctx, core.Message{ID: "m2", ConversationID: conv.ID, ChannelID: "web", Author: core.AuthorCustomer, ProviderID: "p1"}))
 }
 
 func TestAtomicPanicRollsBack(t *testing.T) {
@@ -107,8 +106,8 @@ func TestDuplicatesAndNotFound(t *testing.T) {
 	conv := seed(t, s)
 	must(t, s.CreateAgent(ctx, core.Agent{ID: "a1", Email: "a@example.com"}))
 	must(t, s.CreateAgent(ctx, core.Agent{ID: "a2", Email: "b@example.com"}))
-	must(t, s.InsertMessage(ctx, core.Message{ID: "m1", ConversationID: conv.ID, ChannelID: "web", ProviderID: "p1"}))
-	must(t, s.InsertMessage(ctx, core.Message{ID: "m2", ConversationID: conv.ID, ChannelID: "web"}))
+	must(t, s.InsertMessage(ctx, core.Message{ID: "m1", ConversationID: conv.ID, ChannelID: "web", Author: core.AuthorCustomer, ProviderID: "p1"}))
+	must(t, s.InsertMessage(ctx, core.Message{ID: "m2", ConversationID: conv.ID, ChannelID: "web", Author: core.AuthorAgent}))
 
 	tests := []struct {
 		name string
@@ -118,9 +117,10 @@ func TestDuplicatesAndNotFound(t *testing.T) {
 		{"agent e-mail, other case", s.CreateAgent(ctx, core.Agent{ID: "a3", Email: "A@EXAMPLE.COM"}), core.ErrDuplicate},
 		{"update to a taken e-mail", s.UpdateAgent(ctx, core.Agent{ID: "a2", Email: "a@example.com"}), core.ErrDuplicate},
 		{"customer key", s.CreateCustomer(ctx, core.Customer{ID: "cu2", ChannelID: "web", ChannelUserID: "v1"}), core.ErrDuplicate},
-		{"provider id", s.InsertMessage(ctx, core.Message{ID: "m3", ConversationID: conv.ID, ChannelID: "web", ProviderID: "p1"}), core.ErrDuplicate},
+		{"provider id", s.InsertMessage(ctx, core.Message{ID: "m3", ConversationID: conv.ID, ChannelID: "web", Author: core.AuthorCustomer, ProviderID: "p1"}), core.ErrDuplicate},
+		{"outbound provider id is no key", s.InsertMessage(ctx, core.Message{ID: "m6", ConversationID: conv.ID, ChannelID: "web", Author: core.AuthorAgent, ProviderID: "p1"}), nil},
 		{"empty provider ids do not clash", s.InsertMessage(ctx, core.Message{ID: "m4", ConversationID: conv.ID, ChannelID: "web"}), nil},
-		{"provider id of a send", s.UpdateDelivery(ctx, "m2", core.DeliverySent, "p1", ""), core.ErrDuplicate},
+		{"provider id of a send is no key", s.UpdateDelivery(ctx, "m2", core.DeliverySent, "p1", ""), nil},
 		{"update unknown agent", s.UpdateAgent(ctx, core.Agent{ID: "zz"}), core.ErrNotFound},
 		{"message in unknown conversation", s.InsertMessage(ctx, core.Message{ID: "m5", ConversationID: "zz"}), core.ErrNotFound},
 		{"request of unknown conversation", s.CreateRequest(ctx, core.Request{ID: "r1", ConversationID: "zz"}), core.ErrNotFound},

@@ -17,7 +17,8 @@ func (t *tx) InsertMessage(_ context.Context, m core.Message) error {
 	if _, ok := d.messages[m.ID]; ok {
 		return duplicate("message", m.ID)
 	}
-	if _, ok := d.providerKey[pk]; ok && m.ProviderID != "" {
+	inbound := m.Author == core.AuthorCustomer && m.ProviderID != ""
+	if _, ok := d.providerKey[pk]; ok && inbound {
 		return duplicate("provider message", m.ChannelID+"/"+m.ProviderID)
 	}
 	conv, ok := d.convs[m.ConversationID]
@@ -26,7 +27,7 @@ func (t *tx) InsertMessage(_ context.Context, m core.Message) error {
 	}
 	put(t, d.messages, m.ID, message{m: m, seq: t.next()})
 	put(t, d.convMsgs, m.ConversationID, append(d.convMsgs[m.ConversationID], m.ID))
-	if m.ProviderID != "" {
+	if inbound {
 		put(t, d.providerKey, pk, m.ID)
 	}
 	if m.CreatedAt.After(conv.LastMessageAt) {
@@ -81,7 +82,7 @@ func (t *tx) FirstCustomerMessage(_ context.Context, conversationID string) (cor
 }
 
 // UpdateDelivery implements core.MessageStore. An empty providerID keeps
-// the one stored.
+// the one stored; outbound provider ids are not unique keys.
 func (t *tx) UpdateDelivery(_ context.Context, id string, dl core.Delivery, providerID, errText string) error {
 	defer t.write()()
 	d := t.d()
@@ -89,15 +90,7 @@ func (t *tx) UpdateDelivery(_ context.Context, id string, dl core.Delivery, prov
 	if !ok {
 		return notFound("message", id)
 	}
-	if providerID != "" && providerID != rec.m.ProviderID {
-		pk := key{rec.m.ChannelID, providerID}
-		if _, taken := d.providerKey[pk]; taken {
-			return duplicate("provider message", rec.m.ChannelID+"/"+providerID)
-		}
-		if rec.m.ProviderID != "" {
-			del(t, d.providerKey, key{rec.m.ChannelID, rec.m.ProviderID})
-		}
-		put(t, d.providerKey, pk, id)
+	if providerID != "" {
 		rec.m.ProviderID = providerID
 	}
 	rec.m.Delivery, rec.m.Error = dl, errText
