@@ -1,0 +1,175 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// ConnectOptions configure Connect.
+type ConnectOptions struct {
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+	// FastForwardEvery is how often the embedded Redis advances its TTLs
+	// by the time elapsed; default 100 ms. Ignored for a real Redis.
+	FastForwardEvery time.Duration
+}
+
+// Conn is an open Redis connection pool, embedded or remote, shared by the
+// Enqueuer, Server and Inspector built on it. Close it last.
+type Conn struct {
+	client   redis.UniversalClient
+	embedded *miniredis.Miniredis
+	desc     string
+
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+// Connect opens Redis. rawURL is one of
+//
+//	""                                          embedded in-process Redis
+//	redis://[user:pass@]host:port/db            one server (rediss:// for TLS)
+//	redis-sentinel://[user:pass@]host:port?master_name=M[&addr=host2:port]…
+//	host:port,host:port,…                       a Redis Cluster
+//
+// A remote Redis is pinged before Connect returns. The embedded Redis is a
+// miniredis served over in-memory pipes: no port is opened and its content
+// is lost when the process ends.
+func Connect(ctx context.Context, rawURL string, opts ConnectOptions) (*Conn, error) {
+	if rawURL == "" {
+		return connectEmbedded(opts), nil
+	}
+	client, desc, err := newClient(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := client.Ping(ctx).Err(); err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("ping %s: %w", desc, err)
+	}
+	return &Conn{client: client, desc: desc}, nil
+}
+
+// newClient builds the go-redis client for a URL and a description of it
+// without credentials.
+func newClient(rawURL string) (redis.UniversalClient, string, error) {
+	if !strings.Contains(rawURL, "://") {
+		var addrs []string
+		for a := range strings.SplitSeq(rawURL, ",") {
+			a = strings.TrimSpace(a)
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				return nil, "", fmt.Errorf("redis cluster address %q: %w", a, err)
+			}
+			addrs = append(addrs, a)
+		}
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs}), "redis cluster " + strings.Join(addrs, ","), nil
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, "", errors.New("redis url: cannot parse") // the error text would repeat the password
+	}
+	desc := u.Redacted()
+	switch u.Scheme {
+	case "redis", "rediss", "unix":
+		o, err := redis.ParseURL(rawURL)
+		if err != nil {
+			return nil, "", fmt.Errorf("redis url %s: %w", desc, err)
+		}
+		return redis.NewClient(o), desc, nil
+	case "redis-sentinel", "rediss-sentinel":
+		plain := *u
+		plain.Scheme = strings.TrimSuffix(u.Scheme, "-sentinel")
+		o, err := redis.ParseFailoverURL(plain.String())
+		if err != nil {
+			return nil, "", fmt.Errorf("redis url %s: %w", desc, err)
+		}
+		if o.MasterName == "" {
+			return nil, "", fmt.Errorf("redis url %s: master_name is required", desc)
+		}
+		return redis.NewFailoverClient(o), desc, nil
+	default:
+		return nil, "", fmt.Errorf("redis url %s: unsupported scheme %q", desc, u.Scheme)
+	}
+}
+
+// connectEmbedded starts a miniredis without a listener; each pooled
+// connection is one in-memory pipe from miniredis.Dial.
+func connectEmbedded(opts ConnectOptions) *Conn {
+	m := miniredis.NewMiniRedis()
+	client := redis.NewClient(&redis.Options{
+		Addr: "embedded",
+		Dialer: func(context.Context, string, string) (net.Conn, error) {
+			return m.Dial()
+		},
+		DisableIdentity: true, // miniredis has no CLIENT SETINFO
+		PoolSize:        64,
+	})
+	c := &Conn{client: client, embedded: m, desc: "embedded (in-process, in-memory)", stop: make(chan struct{}), done: make(chan struct{})}
+	every := opts.FastForwardEvery
+	if every <= 0 {
+		every = 100 * time.Millisecond
+	}
+	go c.fastForward(every)
+	return c
+}
+
+// fastForward moves the embedded Redis's TTLs along with the wall clock.
+func (c *Conn) fastForward(every time.Duration) {
+	defer close(c.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case now := <-t.C:
+			c.embedded.FastForward(now.Sub(last))
+			last = now
+		}
+	}
+}
+
+// Client returns the go-redis client, e.g. for the event bus.
+func (c *Conn) Client() redis.UniversalClient { return c.client }
+
+// Embedded reports whether this is the in-process Redis, which other
+// processes cannot reach.
+func (c *Conn) Embedded() bool { return c.embedded != nil }
+
+// Describe names the Redis without credentials, for logs.
+func (c *Conn) Describe() string { return c.desc }
+
+// Ping checks that Redis answers (readiness).
+func (c *Conn) Ping(ctx context.Context) error {
+	if err := c.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis %s: %w", c.desc, err)
+	}
+	return nil
+}
+
+// Close closes the pool and, when embedded, stops the in-process Redis and
+// drops its content. Close Servers and Enqueuers first.
+func (c *Conn) Close() error {
+	var err error
+	c.once.Do(func() {
+		err = c.client.Close()
+		if c.embedded != nil {
+			close(c.stop)
+			<-c.done
+			c.embedded.Close()
+		}
+	})
+	return err
+}

@@ -1,0 +1,38 @@
+// Package queue runs Switchboard's background work on Asynq.
+//
+// Four task types follow the domain:action naming of the design:
+//
+//	conv:bot           the bot's turn after a customer message  (queue "default")
+//	msg:deliver        send an outbound message on its channel   (queue "default")
+//	request:route      offer a connection request to agents      (queue "critical")
+//	maintenance:sweep  re-enqueue what the database says is due  (queue "low")
+//
+// Each type has a payload struct, a NewXTask constructor and a thin handler
+// that decodes the payload and makes one call on a [Worker] (core.Service
+// satisfies it). An undecodable payload is archived at once (asynq.SkipRetry);
+// a core.ErrNotFound result is a stale task and counts as success; any other
+// error is retried with the task's own exponential backoff. When a task has
+// used up its retries it is dropped rather than archived, so its task id is
+// free again and the periodic sweep can re-enqueue it from the database once
+// the cause is gone.
+//
+// [Enqueuer] implements core.Jobs with deterministic task ids ("bot:<message
+// id>", "deliver:<message id>", "route:<request id>:<cause>"): enqueueing the
+// same work twice while the first task is still queued, scheduled, running
+// or waiting for a retry queues it once. Finished tasks are not retained, so
+// the same id can be enqueued again afterwards.
+//
+// [Server] processes the queues with weighted priorities (critical 6,
+// default 3, low 1) and enqueues maintenance:sweep once per sweep period,
+// under a task id derived from the period, so any number of worker processes
+// cause one sweep per period.
+//
+// [Connect] opens Redis from a URL: redis://, rediss://, redis-sentinel://
+// (with master_name), a comma-separated list of cluster addresses, or "" for
+// an embedded in-process Redis (miniredis served over in-memory pipes, no
+// port; a ticker fast-forwards its TTLs). The embedded queue lives only as
+// long as the process; the sweep rebuilds lost tasks from the database.
+//
+// [Options].Namespace prefixes the queue names ("ns:critical", …) so that
+// deployments or tests sharing one Redis do not take each other's tasks.
+package queue

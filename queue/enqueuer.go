@@ -1,0 +1,69 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/hibiken/asynq"
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+var _ core.Jobs = (*Enqueuer)(nil)
+
+// Enqueuer puts tasks in the queues; it implements core.Jobs. It is safe
+// for concurrent use.
+type Enqueuer struct {
+	client *asynq.Client
+	opts   Options
+	log    *slog.Logger
+}
+
+// NewEnqueuer returns an Enqueuer on conn. It does not own conn.
+func NewEnqueuer(conn *Conn, opts Options) *Enqueuer {
+	return &Enqueuer{client: asynq.NewClientFromRedisClient(conn.client), opts: opts, log: opts.logger()}
+}
+
+// RunBot enqueues conv:bot for an inbound customer message.
+func (e *Enqueuer) RunBot(ctx context.Context, messageID string) error {
+	t, err := NewBotTask(messageID)
+	if err != nil {
+		return err
+	}
+	return e.Enqueue(ctx, t)
+}
+
+// Route enqueues request:route; the same request and cause queue once.
+func (e *Enqueuer) Route(ctx context.Context, requestID, cause string) error {
+	t, err := NewRouteTask(requestID, cause)
+	if err != nil {
+		return err
+	}
+	return e.Enqueue(ctx, t)
+}
+
+// Deliver enqueues msg:deliver for an outbound message.
+func (e *Enqueuer) Deliver(ctx context.Context, messageID string) error {
+	t, err := NewDeliverTask(messageID)
+	if err != nil {
+		return err
+	}
+	return e.Enqueue(ctx, t)
+}
+
+// Enqueue puts a task made by one of the NewXTask constructors in its
+// type's (namespaced) queue; opts are added last, e.g. asynq.ProcessIn for
+// a timer. A task whose id is already queued counts as enqueued.
+func (e *Enqueuer) Enqueue(ctx context.Context, t *asynq.Task, opts ...asynq.Option) error {
+	opts = append([]asynq.Option{asynq.Queue(e.opts.queueName(specOf(t.Type()).queue))}, opts...)
+	_, err := e.client.EnqueueContext(ctx, t, opts...)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, asynq.ErrTaskIDConflict), errors.Is(err, asynq.ErrDuplicateTask):
+		return nil // queued already
+	default:
+		return fmt.Errorf("enqueue %s: %w: %w", t.Type(), core.ErrUnavailable, err)
+	}
+}

@@ -1,0 +1,111 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/hibiken/asynq"
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+// Worker does the work behind the tasks; core.Service satisfies it. Every
+// method must be idempotent: a task may run more than once.
+type Worker interface {
+	RunBot(ctx context.Context, messageID string) error
+	Route(ctx context.Context, requestID string) error
+	Deliver(ctx context.Context, messageID string) error
+	Sweep(ctx context.Context) (core.SweepReport, error)
+}
+
+var _ Worker = (*core.Service)(nil)
+
+// NewHandler returns the handler of the four task types: decode the
+// payload, make one Worker call, map its error. Server uses it; it is
+// exported for callers that run their own asynq.Server.
+func NewHandler(w Worker, log *slog.Logger) *asynq.ServeMux {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := handlers{w: w, log: log}
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(TypeBot, h.bot)
+	mux.HandleFunc(TypeDeliver, h.deliver)
+	mux.HandleFunc(TypeRoute, h.route)
+	mux.HandleFunc(TypeSweep, h.sweep)
+	return mux
+}
+
+type handlers struct {
+	w   Worker
+	log *slog.Logger
+}
+
+func (h handlers) bot(ctx context.Context, t *asynq.Task) error {
+	var p BotPayload
+	if err := decode(t, &p, func() string { return p.MessageID }); err != nil {
+		return h.result(ctx, t, err)
+	}
+	return h.result(ctx, t, h.w.RunBot(ctx, p.MessageID), "message_id", p.MessageID)
+}
+
+func (h handlers) deliver(ctx context.Context, t *asynq.Task) error {
+	var p DeliverPayload
+	if err := decode(t, &p, func() string { return p.MessageID }); err != nil {
+		return h.result(ctx, t, err)
+	}
+	return h.result(ctx, t, h.w.Deliver(ctx, p.MessageID), "message_id", p.MessageID)
+}
+
+func (h handlers) route(ctx context.Context, t *asynq.Task) error {
+	var p RoutePayload
+	if err := decode(t, &p, func() string { return p.RequestID }); err != nil {
+		return h.result(ctx, t, err)
+	}
+	return h.result(ctx, t, h.w.Route(ctx, p.RequestID), "request_id", p.RequestID, "cause", p.Cause)
+}
+
+func (h handlers) sweep(ctx context.Context, t *asynq.Task) error {
+	var p SweepPayload
+	if err := decode(t, &p, nil); err != nil {
+		return h.result(ctx, t, err)
+	}
+	rep, err := h.w.Sweep(ctx)
+	if err == nil && rep != (core.SweepReport{}) {
+		h.log.InfoContext(ctx, "sweep re-enqueued due work", "bot", rep.Bot, "deliver", rep.Deliver, "route", rep.Route)
+	}
+	return h.result(ctx, t, err, "period", p.Period)
+}
+
+// result maps a Worker error to what Asynq should do and logs it:
+//   - nil, or core.ErrNotFound (stale task): done;
+//   - asynq.SkipRetry (bad payload): archived, never retried;
+//   - anything else: retried; on the last attempt the task is revoked
+//     instead of archived, so its id is free for the sweeper to re-enqueue.
+//
+// attrs are the ids to log, never the payload itself.
+func (h handlers) result(ctx context.Context, t *asynq.Task, err error, attrs ...any) error {
+	taskID, _ := asynq.GetTaskID(ctx)
+	attrs = append([]any{"task", t.Type(), "task_id", taskID}, attrs...)
+	switch {
+	case err == nil:
+		h.log.DebugContext(ctx, "task done", attrs...)
+		return nil
+	case errors.Is(err, core.ErrNotFound):
+		h.log.DebugContext(ctx, "stale task: nothing to do", append(attrs, "err", err)...)
+		return nil
+	case errors.Is(err, asynq.SkipRetry):
+		h.log.ErrorContext(ctx, "task rejected without retry", append(attrs, "err", err)...)
+		return err
+	}
+	retried, ok1 := asynq.GetRetryCount(ctx)
+	maxRetry, ok2 := asynq.GetMaxRetry(ctx)
+	attrs = append(attrs, "retried", retried, "err", err)
+	if ok1 && ok2 && retried >= maxRetry {
+		h.log.ErrorContext(ctx, "task failed for the last time; the sweeper will re-enqueue it if still due", attrs...)
+		return fmt.Errorf("%w (%w)", err, asynq.RevokeTask)
+	}
+	h.log.WarnContext(ctx, "task failed; will retry", attrs...)
+	return err
+}

@@ -1,0 +1,450 @@
+package queue_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/switchboard-chat/switchboard/core"
+	"github.com/switchboard-chat/switchboard/queue"
+)
+
+// The suite runs on the embedded Redis always, and on a real Redis when
+// SWITCHBOARD_TEST_REDIS_URL is set (e.g. redis://127.0.0.1:6379/9). Every
+// test uses its own namespace and deletes its queues: other packages may
+// share the database, so nothing is flushed.
+const redisEnv = "SWITCHBOARD_TEST_REDIS_URL"
+
+// wait bounds every wait for something the queue should do.
+const wait = 15 * time.Second
+
+type call struct {
+	method, id string
+	retried    int
+}
+
+// fakeWorker records calls on a channel. failDeliver makes Deliver of an id
+// fail that many times first; block makes Deliver of an id wait for the
+// channel to close (and reports whether its context was canceled first).
+type fakeWorker struct {
+	calls chan call
+
+	mu          sync.Mutex
+	failDeliver map[string]int
+	notFound    map[string]bool
+	block       map[string]chan struct{}
+	started     chan string
+	canceled    chan bool
+}
+
+func newFakeWorker() *fakeWorker {
+	return &fakeWorker{
+		calls:       make(chan call, 100),
+		failDeliver: map[string]int{},
+		notFound:    map[string]bool{},
+		block:       map[string]chan struct{}{},
+		started:     make(chan string, 10),
+		canceled:    make(chan bool, 10),
+	}
+}
+
+func (f *fakeWorker) record(ctx context.Context, method, id string) {
+	n, _ := asynq.GetRetryCount(ctx)
+	f.calls <- call{method: method, id: id, retried: n}
+}
+
+func (f *fakeWorker) RunBot(ctx context.Context, id string) error {
+	f.record(ctx, "RunBot", id)
+	return nil
+}
+
+func (f *fakeWorker) Route(ctx context.Context, id string) error {
+	f.record(ctx, "Route", id)
+	return nil
+}
+
+func (f *fakeWorker) Deliver(ctx context.Context, id string) error {
+	f.mu.Lock()
+	release := f.block[id]
+	fail := f.failDeliver[id] > 0
+	if fail {
+		f.failDeliver[id]--
+	}
+	gone := f.notFound[id]
+	f.mu.Unlock()
+	if release != nil {
+		f.started <- id
+		select {
+		case <-release:
+			f.canceled <- false
+		case <-ctx.Done():
+			f.canceled <- true
+		}
+	}
+	f.record(ctx, "Deliver", id)
+	switch {
+	case gone:
+		return fmt.Errorf("deliver: read message %s: %w", id, core.ErrNotFound)
+	case fail:
+		return errors.New("provider unavailable")
+	}
+	return nil
+}
+
+func (f *fakeWorker) Sweep(ctx context.Context) (core.SweepReport, error) {
+	f.record(ctx, "Sweep", "")
+	return core.SweepReport{Deliver: 1}, nil
+}
+
+// next waits for the next call.
+func (f *fakeWorker) next(t *testing.T) call {
+	t.Helper()
+	select {
+	case c := <-f.calls:
+		return c
+	case <-time.After(wait):
+		t.Fatalf("no worker call within %s", wait)
+		return call{}
+	}
+}
+
+// expect waits for the next call and checks it.
+func (f *fakeWorker) expect(t *testing.T, method, id string) call {
+	t.Helper()
+	c := f.next(t)
+	if c.method != method || c.id != id {
+		t.Fatalf("worker call = %s(%q), want %s(%q)", c.method, c.id, method, id)
+	}
+	return c
+}
+
+// none checks that no call arrives for d.
+func (f *fakeWorker) none(t *testing.T, d time.Duration) {
+	t.Helper()
+	select {
+	case c := <-f.calls:
+		t.Fatalf("unexpected worker call %s(%q)", c.method, c.id)
+	case <-time.After(d):
+	}
+}
+
+// env is one test's queue: a connection, a namespace, an enqueuer, an
+// inspector and a fake worker.
+type env struct {
+	url  string
+	conn *queue.Conn
+	opts queue.Options
+	enq  *queue.Enqueuer
+	insp *queue.Inspector
+	w    *fakeWorker
+}
+
+func newEnv(t *testing.T, url string) *env {
+	t.Helper()
+	// The queues are deleted through a connection of their own, closed
+	// last, so that a test may close and replace e.conn.
+	admin := connect(t, url)
+	conn := admin
+	if url != "" {
+		conn = connect(t, url)
+	}
+	opts := queue.Options{
+		Namespace:       "queuetest" + randHex(t),
+		Logger:          testLogger(),
+		Concurrency:     4,
+		SweepEvery:      -1,
+		ShutdownTimeout: 5 * time.Second,
+		PollInterval:    20 * time.Millisecond,
+		TimerInterval:   100 * time.Millisecond,
+	}
+	e := &env{url: url, conn: conn, opts: opts, enq: queue.NewEnqueuer(conn, opts),
+		insp: queue.NewInspector(admin, opts), w: newFakeWorker()}
+	t.Cleanup(func() { // runs after the servers' cleanups: queues are idle
+		if err := e.insp.DeleteQueues(context.Background()); err != nil {
+			t.Errorf("delete queues: %v", err)
+		}
+	})
+	return e
+}
+
+func connect(t *testing.T, url string) *queue.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := queue.Connect(ctx, url, queue.ConnectOptions{Logger: testLogger()})
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// start starts a server on the env's connection, shut down at cleanup.
+func (e *env) start(t *testing.T, change ...func(*queue.Options)) *queue.Server {
+	t.Helper()
+	opts := e.opts
+	for _, c := range change {
+		c(&opts)
+	}
+	srv := queue.NewServer(e.conn, e.w, opts)
+	if err := srv.Start(); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	t.Cleanup(srv.Shutdown)
+	return srv
+}
+
+func (e *env) sizes(t *testing.T) map[string]queue.QueueSize {
+	t.Helper()
+	s, err := e.insp.Sizes()
+	if err != nil {
+		t.Fatalf("queue sizes: %v", err)
+	}
+	return s
+}
+
+// eventually polls the queue state until cond holds (state changes in Redis
+// have no event to wait on).
+func (e *env) eventually(t *testing.T, what string, cond func(map[string]queue.QueueSize) bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		s := e.sizes(t)
+		if cond(s) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s; sizes %+v", what, wait, s)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func randHex(t *testing.T) string {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func testLogger() *slog.Logger {
+	level := slog.LevelError + 8 // quiet
+	if os.Getenv("QUEUE_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+var suite = []struct {
+	name string
+	run  func(t *testing.T, e *env)
+}{
+	{"each task reaches its worker method", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.start(t)
+		must(t, e.enq.RunBot(ctx, "m1"))
+		e.w.expect(t, "RunBot", "m1")
+		must(t, e.enq.Deliver(ctx, "m2"))
+		e.w.expect(t, "Deliver", "m2")
+		must(t, e.enq.Route(ctx, "r1", "open"))
+		e.w.expect(t, "Route", "r1")
+	}},
+	{"tasks go to their namespaced queues", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		must(t, e.enq.RunBot(ctx, "m1"))
+		must(t, e.enq.Deliver(ctx, "m2"))
+		must(t, e.enq.Route(ctx, "r1", "open"))
+		s := e.sizes(t)
+		if s["default"].Pending != 2 || s["critical"].Pending != 1 || s["low"].Pending != 0 {
+			t.Fatalf("sizes = %+v, want 2 default and 1 critical", s)
+		}
+		for id, q := range map[string]string{"bot:m1": "default", "deliver:m2": "default", "route:r1:open": "critical"} {
+			info, err := e.insp.Asynq().GetTaskInfo(e.opts.Namespace+":"+q, id)
+			if err != nil {
+				t.Fatalf("task %s in %s: %v", id, q, err)
+			}
+			if info.Timeout <= 0 || info.MaxRetry < 0 {
+				t.Errorf("task %s: timeout %s, max retry %d", id, info.Timeout, info.MaxRetry)
+			}
+		}
+	}},
+	{"the same task id is queued once", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		for range 3 {
+			must(t, e.enq.RunBot(ctx, "m1"))
+			must(t, e.enq.Route(ctx, "r1", "decline:1"))
+		}
+		must(t, e.enq.Route(ctx, "r1", "decline:2")) // another cause: another task
+		s := e.sizes(t)
+		if s["default"].Pending != 1 || s["critical"].Pending != 2 {
+			t.Fatalf("sizes = %+v, want 1 default and 2 critical", s)
+		}
+		e.start(t)
+		got := map[string]int{}
+		for range 3 {
+			c := e.w.next(t)
+			got[c.method+":"+c.id]++
+		}
+		if got["RunBot:m1"] != 1 || got["Route:r1"] != 2 {
+			t.Fatalf("calls = %v", got)
+		}
+		e.eventually(t, "queues drained", func(s map[string]queue.QueueSize) bool {
+			return s["default"].Total() == 0 && s["critical"].Total() == 0
+		})
+		// A finished task is not retained: its id can be queued again.
+		must(t, e.enq.RunBot(ctx, "m1"))
+		e.w.expect(t, "RunBot", "m1")
+	}},
+	{"a failing delivery is retried until it succeeds", func(t *testing.T, e *env) {
+		e.w.failDeliver["m1"] = 2
+		e.start(t)
+		must(t, e.enq.Deliver(context.Background(), "m1"))
+		for want := range 3 {
+			c := e.w.expect(t, "Deliver", "m1")
+			if c.retried != want {
+				t.Fatalf("attempt %d: retried = %d", want+1, c.retried)
+			}
+		}
+		e.eventually(t, "delivered task removed", func(s map[string]queue.QueueSize) bool {
+			return s["default"].Total() == 0 && s["default"].Archived == 0
+		})
+	}},
+	{"a stale task (ErrNotFound) succeeds without retry", func(t *testing.T, e *env) {
+		e.w.notFound["gone"] = true
+		e.start(t)
+		must(t, e.enq.Deliver(context.Background(), "gone"))
+		e.w.expect(t, "Deliver", "gone")
+		e.eventually(t, "task done", func(s map[string]queue.QueueSize) bool {
+			return s["default"].Total() == 0 && s["default"].Archived == 0
+		})
+	}},
+	{"an undecodable payload is archived without retry", func(t *testing.T, e *env) {
+		e.start(t)
+		bad := asynq.NewTask(queue.TypeDeliver, []byte("{not json"), asynq.TaskID("deliver:bad"))
+		must(t, e.enq.Enqueue(context.Background(), bad))
+		empty := asynq.NewTask(queue.TypeRoute, []byte(`{"request_id":""}`), asynq.TaskID("route::x"))
+		must(t, e.enq.Enqueue(context.Background(), empty))
+		e.eventually(t, "bad tasks archived", func(s map[string]queue.QueueSize) bool {
+			return s["default"].Archived == 1 && s["critical"].Archived == 1 &&
+				s["default"].Total() == 0 && s["critical"].Total() == 0
+		})
+		e.w.none(t, 0)
+	}},
+	{"a task enqueued with ProcessIn waits for its time", func(t *testing.T, e *env) {
+		e.start(t)
+		const delay = 3 * time.Second
+		task, err := queue.NewRouteTask("r1", "timer")
+		must(t, err)
+		at := time.Now()
+		must(t, e.enq.Enqueue(context.Background(), task, asynq.ProcessIn(delay)))
+		if s := e.sizes(t); s["critical"].Scheduled != 1 {
+			t.Fatalf("sizes = %+v, want 1 scheduled", s)
+		}
+		// Asynq keeps due times in whole seconds, so a timer may fire up to
+		// a second early, never more.
+		e.w.none(t, delay-time.Second-300*time.Millisecond)
+		e.w.expect(t, "Route", "r1")
+		if d := time.Since(at); d < delay-time.Second {
+			t.Fatalf("fired after %s, want at least %s", d, delay-time.Second)
+		}
+	}},
+	{"the sweeper enqueues maintenance:sweep", func(t *testing.T, e *env) {
+		e.start(t, func(o *queue.Options) { o.SweepEvery = time.Second })
+		e.w.expect(t, "Sweep", "")
+		e.w.expect(t, "Sweep", "") // the next period
+	}},
+	{"servers sharing a queue sweep once per period", func(t *testing.T, e *env) {
+		period := func(o *queue.Options) { o.SweepEvery = time.Hour }
+		e.start(t, period)
+		e.w.expect(t, "Sweep", "")
+		e.start(t, period)
+		e.start(t, period)
+		e.w.none(t, time.Second)
+	}},
+	{"shutdown lets the running task finish", func(t *testing.T, e *env) {
+		release := make(chan struct{})
+		e.w.block["m1"] = release
+		srv := e.start(t)
+		must(t, e.enq.Deliver(context.Background(), "m1"))
+		<-e.w.started
+		stopped := make(chan struct{})
+		go func() { srv.Shutdown(); close(stopped) }()
+		select {
+		case <-stopped:
+			t.Fatal("Shutdown returned while a task was running")
+		case <-time.After(200 * time.Millisecond):
+		}
+		close(release)
+		select {
+		case <-stopped:
+		case <-time.After(wait):
+			t.Fatal("Shutdown did not return")
+		}
+		if <-e.w.canceled {
+			t.Fatal("the running task's context was canceled")
+		}
+		e.w.expect(t, "Deliver", "m1")
+		if s := e.sizes(t); s["default"].Total() != 0 {
+			t.Fatalf("sizes after shutdown = %+v, want empty", s)
+		}
+		// Stopped: new work waits in the queue.
+		must(t, e.enq.RunBot(context.Background(), "m2"))
+		e.w.none(t, 300*time.Millisecond)
+		if s := e.sizes(t); s["default"].Pending != 1 {
+			t.Fatalf("sizes = %+v, want 1 pending", s)
+		}
+	}},
+	{"a task outlives a server restart", func(t *testing.T, e *env) {
+		srv := e.start(t)
+		srv.Shutdown()
+		must(t, e.enq.RunBot(context.Background(), "m1"))
+		enq := e.enq
+		conn := e.conn
+		if e.url != "" {
+			// A real Redis keeps tasks across processes: enqueue, drop
+			// the connection, and process from a new one.
+			must(t, enq.Deliver(context.Background(), "m2"))
+			must(t, conn.Close())
+			e.conn = connect(t, e.url)
+		}
+		e.start(t)
+		e.w.expect(t, "RunBot", "m1")
+		if e.url != "" {
+			e.w.expect(t, "Deliver", "m2")
+		}
+	}},
+}
+
+func TestQueue(t *testing.T) {
+	backends := []struct{ name, url string }{{"embedded", ""}, {"redis", os.Getenv(redisEnv)}}
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			if b.name == "redis" && b.url == "" {
+				t.Skipf("%s not set; set it (e.g. redis://127.0.0.1:6379/9) to run the suite on a real Redis", redisEnv)
+			}
+			t.Parallel()
+			for _, tc := range suite {
+				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
+					tc.run(t, newEnv(t, b.url))
+				})
+			}
+		})
+	}
+}

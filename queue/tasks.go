@@ -1,0 +1,167 @@
+package queue
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// Task type names.
+const (
+	TypeBot     = "conv:bot"
+	TypeDeliver = "msg:deliver"
+	TypeRoute   = "request:route"
+	TypeSweep   = "maintenance:sweep"
+)
+
+// Queue names, before any Namespace prefix.
+const (
+	QueueCritical = "critical"
+	QueueDefault  = "default"
+	QueueLow      = "low"
+)
+
+// Queue priorities: the weight of each queue when a server picks its next
+// task.
+var priorities = map[string]int{QueueCritical: 6, QueueDefault: 3, QueueLow: 1}
+
+// spec is how one task type is queued and retried.
+type spec struct {
+	queue    string
+	maxRetry int
+	timeout  time.Duration
+	// retry delay: base·2^n, at most maxDelay.
+	baseDelay, maxDelay time.Duration
+}
+
+var specs = map[string]spec{
+	TypeBot:     {queue: QueueDefault, maxRetry: 10, timeout: 30 * time.Second, baseDelay: time.Second, maxDelay: time.Minute},
+	TypeDeliver: {queue: QueueDefault, maxRetry: 12, timeout: 30 * time.Second, baseDelay: time.Second, maxDelay: 5 * time.Minute},
+	// Routing must happen again soon after a failure: a declined request
+	// is re-offered within routing.reroute_within (30 s by default).
+	TypeRoute: {queue: QueueCritical, maxRetry: 10, timeout: 15 * time.Second, baseDelay: time.Second, maxDelay: 10 * time.Second},
+	// A failed sweep is not retried: the next period sweeps again.
+	TypeSweep: {queue: QueueLow, maxRetry: 0, timeout: time.Minute, baseDelay: time.Second, maxDelay: time.Minute},
+}
+
+// specOf returns the spec of a task type; unknown types get conservative
+// defaults on the default queue.
+func specOf(typ string) spec {
+	if s, ok := specs[typ]; ok {
+		return s
+	}
+	return spec{queue: QueueDefault, maxRetry: 5, timeout: 30 * time.Second, baseDelay: time.Second, maxDelay: time.Minute}
+}
+
+// retryDelay is the backoff before retry n+1 (n failures so far, from 0):
+// base, 2·base, 4·base, … capped at the type's maximum.
+func retryDelay(n int, _ error, t *asynq.Task) time.Duration {
+	s := specOf(t.Type())
+	d := s.baseDelay
+	for i := 0; i < n && d < s.maxDelay; i++ {
+		d *= 2
+	}
+	return min(d, s.maxDelay)
+}
+
+// BotPayload is the payload of conv:bot.
+type BotPayload struct {
+	MessageID string `json:"message_id"`
+}
+
+// DeliverPayload is the payload of msg:deliver.
+type DeliverPayload struct {
+	MessageID string `json:"message_id"`
+}
+
+// RoutePayload is the payload of request:route. Cause (open, decline:N,
+// sweep:N, …) is part of the task id only; routing looks at the request's
+// current state.
+type RoutePayload struct {
+	RequestID string `json:"request_id"`
+	Cause     string `json:"cause,omitempty"`
+}
+
+// SweepPayload is the payload of maintenance:sweep: the sweep period it
+// was enqueued for (unix time / period length).
+type SweepPayload struct {
+	Period int64 `json:"period"`
+}
+
+// errEmptyID rejects a payload without the id its task needs.
+var errEmptyID = errors.New("empty id")
+
+// NewBotTask returns a conv:bot task for an inbound customer message, with
+// task id "bot:<messageID>".
+func NewBotTask(messageID string) (*asynq.Task, error) {
+	if messageID == "" {
+		return nil, fmt.Errorf("%s task: message id: %w", TypeBot, errEmptyID)
+	}
+	return newTask(TypeBot, BotPayload{MessageID: messageID}, "bot:"+messageID)
+}
+
+// NewDeliverTask returns a msg:deliver task for an outbound message, with
+// task id "deliver:<messageID>".
+func NewDeliverTask(messageID string) (*asynq.Task, error) {
+	if messageID == "" {
+		return nil, fmt.Errorf("%s task: message id: %w", TypeDeliver, errEmptyID)
+	}
+	return newTask(TypeDeliver, DeliverPayload{MessageID: messageID}, "deliver:"+messageID)
+}
+
+// NewRouteTask returns a request:route task, with task id
+// "route:<requestID>:<cause>".
+func NewRouteTask(requestID, cause string) (*asynq.Task, error) {
+	if requestID == "" {
+		return nil, fmt.Errorf("%s task: request id: %w", TypeRoute, errEmptyID)
+	}
+	return newTask(TypeRoute, RoutePayload{RequestID: requestID, Cause: cause}, "route:"+requestID+":"+cause)
+}
+
+// NewSweepTask returns the maintenance:sweep task of the period containing
+// now, with task id "sweep:<unix/period>". Unlike the other tasks it is
+// retained for one period after it ran.
+func NewSweepTask(now time.Time, period time.Duration) (*asynq.Task, error) {
+	secs := int64(period / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	p := now.Unix() / secs
+	// The finished sweep keeps its id for one period, so that the other
+	// worker processes enqueueing the same period find it taken.
+	return newTask(TypeSweep, SweepPayload{Period: p}, fmt.Sprintf("sweep:%d", p),
+		asynq.Retention(time.Duration(secs)*time.Second))
+}
+
+// newTask encodes the payload and attaches the type's options. The queue
+// set here is the plain name; the Enqueuer replaces it with the namespaced
+// one.
+func newTask(typ string, payload any, taskID string, extra ...asynq.Option) (*asynq.Task, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return nil, fmt.Errorf("%s task: encode payload: %w", typ, err)
+	}
+	s := specOf(typ)
+	opts := append([]asynq.Option{
+		asynq.TaskID(taskID),
+		asynq.Queue(s.queue),
+		asynq.MaxRetry(s.maxRetry),
+		asynq.Timeout(s.timeout),
+	}, extra...)
+	return asynq.NewTask(typ, b, opts...), nil
+}
+
+// decode unmarshals a task payload strictly. Any problem is wrapped with
+// asynq.SkipRetry: a payload that cannot be read now never will be.
+func decode(t *asynq.Task, v any, id func() string) error {
+	if err := json.Unmarshal(t.Payload(), v); err != nil {
+		return fmt.Errorf("%s: decode payload: %v: %w", t.Type(), err, asynq.SkipRetry)
+	}
+	if id != nil && id() == "" {
+		return fmt.Errorf("%s: payload: %w: %w", t.Type(), errEmptyID, asynq.SkipRetry)
+	}
+	return nil
+}
