@@ -325,6 +325,20 @@ var suite = []struct {
 			return s["default"].Total() == 0 && s["default"].Archived == 0
 		})
 	}},
+	{"a task out of retries is dropped, so it can be enqueued again", func(t *testing.T, e *env) {
+		e.w.failDeliver["m1"] = 2
+		e.start(t)
+		task, err := queue.NewDeliverTask("m1")
+		must(t, err)
+		must(t, e.enq.Enqueue(context.Background(), task, asynq.MaxRetry(1)))
+		e.w.expect(t, "Deliver", "m1")
+		e.w.expect(t, "Deliver", "m1") // the one retry, failing again
+		e.eventually(t, "task dropped, not archived", func(s map[string]queue.QueueSize) bool {
+			return s["default"].Total() == 0 && s["default"].Archived == 0
+		})
+		must(t, e.enq.Deliver(context.Background(), "m1")) // what the sweeper does
+		e.w.expect(t, "Deliver", "m1")
+	}},
 	{"a stale task (ErrNotFound) succeeds without retry", func(t *testing.T, e *env) {
 		e.w.notFound["gone"] = true
 		e.start(t)
@@ -370,7 +384,8 @@ var suite = []struct {
 		e.w.expect(t, "Sweep", "") // the next period
 	}},
 	{"servers sharing a queue sweep once per period", func(t *testing.T, e *env) {
-		period := func(o *queue.Options) { o.SweepEvery = time.Hour }
+		// A long period, so that the servers start within one.
+		period := func(o *queue.Options) { o.SweepEvery = 1000 * time.Hour }
 		e.start(t, period)
 		e.w.expect(t, "Sweep", "")
 		e.start(t, period)
@@ -424,9 +439,16 @@ var suite = []struct {
 			e.conn = connect(t, e.url)
 		}
 		e.start(t)
-		e.w.expect(t, "RunBot", "m1")
+		want := map[string]bool{"RunBot:m1": true}
 		if e.url != "" {
-			e.w.expect(t, "Deliver", "m2")
+			want["Deliver:m2"] = true
+		}
+		for range len(want) {
+			c := e.w.next(t)
+			if !want[c.method+":"+c.id] {
+				t.Fatalf("unexpected call %s(%q)", c.method, c.id)
+			}
+			delete(want, c.method+":"+c.id)
 		}
 	}},
 }
