@@ -1,0 +1,158 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+const msgCols = `m.id, m.conversation_id, m.channel_id, m.author, m.agent_id, m.text, m.created_at, m.delivery,
+	m.error, m.provider_id, m.processed_at`
+
+type msgRow struct {
+	ID             string `db:"id"`
+	ConversationID string `db:"conversation_id"`
+	ChannelID      string `db:"channel_id"`
+	Author         string `db:"author"`
+	AgentID        ustr   `db:"agent_id"`
+	Text           string `db:"text"`
+	CreatedAt      micros `db:"created_at"`
+	Delivery       string `db:"delivery"`
+	Error          string `db:"error"`
+	ProviderID     ustr   `db:"provider_id"`
+	ProcessedAt    micros `db:"processed_at"`
+}
+
+func (r msgRow) message() core.Message {
+	return core.Message{ID: r.ID, ConversationID: r.ConversationID, ChannelID: r.ChannelID,
+		Author: core.Author(r.Author), AgentID: string(r.AgentID), Text: r.Text, CreatedAt: r.CreatedAt.time(),
+		Delivery: core.Delivery(r.Delivery), Error: r.Error, ProviderID: string(r.ProviderID),
+		ProcessedAt: r.ProcessedAt.time()}
+}
+
+// InsertMessage stores m and moves the conversation's last_message_at
+// forward. A customer message whose (channel, provider id) was seen before
+// is ErrDuplicate; the conflict is absorbed by ON CONFLICT DO NOTHING, so a
+// PostgreSQL transaction stays usable.
+func (c *conn) InsertMessage(ctx context.Context, m core.Message) error {
+	return c.atomic(ctx, func(c *conn) error {
+		n, err := exec(ctx, c.w, `INSERT INTO messages
+			(id, conversation_id, channel_id, author, agent_id, text, created_at, delivery, error, provider_id,
+			 processed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			ON CONFLICT (channel_id, provider_id) WHERE author = 'customer' AND provider_id IS NOT NULL DO NOTHING`,
+			m.ID, m.ConversationID, m.ChannelID, string(m.Author), ns(m.AgentID), m.Text, tm(m.CreatedAt),
+			string(m.Delivery), m.Error, ns(m.ProviderID), tm(m.ProcessedAt))
+		if err != nil {
+			return wrap(err, "insert message %s", m.ID)
+		}
+		if n == 0 {
+			return fmt.Errorf("insert message %s: provider message %s/%s: %w", m.ID, m.ChannelID, m.ProviderID, core.ErrDuplicate)
+		}
+		if _, err := c.w.ExecContext(ctx, `UPDATE conversations SET last_message_at = $2
+			WHERE id = $1 AND (last_message_at IS NULL OR last_message_at < $2)`,
+			m.ConversationID, tm(m.CreatedAt)); err != nil {
+			return wrap(err, "move last message time of conversation %s", m.ConversationID)
+		}
+		return nil
+	})
+}
+
+// MessageByID reads a message.
+func (c *conn) MessageByID(ctx context.Context, id string) (core.Message, error) {
+	var r msgRow
+	if err := sqlx.GetContext(ctx, c.r, &r, "SELECT "+msgCols+" FROM messages m WHERE m.id = $1", id); err != nil {
+		return core.Message{}, wrap(err, "message %s", id)
+	}
+	return r.message(), nil
+}
+
+// ListMessages lists the conversation's messages after afterID, oldest
+// first, at most limit (0: all).
+func (c *conn) ListMessages(ctx context.Context, conversationID, afterID string, limit int) ([]core.Message, error) {
+	var a args
+	q := "SELECT " + msgCols + " FROM messages m WHERE m.conversation_id = " + a.add(conversationID)
+	if afterID != "" {
+		q += " AND m.id > " + a.add(afterID)
+	}
+	q += " ORDER BY m.id"
+	if limit > 0 {
+		q += " LIMIT " + a.add(limit)
+	}
+	var rows []msgRow
+	if err := sqlx.SelectContext(ctx, c.r, &rows, q, a...); err != nil {
+		return nil, wrap(err, "list messages of conversation %s", conversationID)
+	}
+	out := make([]core.Message, len(rows))
+	for i, r := range rows {
+		out[i] = r.message()
+	}
+	return out, nil
+}
+
+// FirstCustomerMessage is the conversation's oldest customer message.
+func (c *conn) FirstCustomerMessage(ctx context.Context, conversationID string) (core.Message, error) {
+	var r msgRow
+	err := sqlx.GetContext(ctx, c.r, &r, "SELECT "+msgCols+` FROM messages m
+		WHERE m.conversation_id = $1 AND m.author = 'customer' ORDER BY m.id LIMIT 1`, conversationID)
+	if err != nil {
+		return core.Message{}, wrap(err, "first customer message of conversation %s", conversationID)
+	}
+	return r.message(), nil
+}
+
+// UpdateDelivery records the delivery state and error text; a non-empty
+// providerID is stored, an empty one keeps what is there.
+func (c *conn) UpdateDelivery(ctx context.Context, id string, d core.Delivery, providerID, errText string) error {
+	n, err := exec(ctx, c.w, `UPDATE messages SET delivery = $2, provider_id = COALESCE($3, provider_id), error = $4
+		WHERE id = $1`, id, string(d), ns(providerID), errText)
+	if err != nil {
+		return wrap(err, "update delivery of message %s", id)
+	}
+	if n == 0 {
+		return notFound("update delivery of message %s", id)
+	}
+	return nil
+}
+
+// MarkProcessed records when the bot handled a customer message.
+func (c *conn) MarkProcessed(ctx context.Context, id string, at time.Time) error {
+	n, err := exec(ctx, c.w, "UPDATE messages SET processed_at = $2 WHERE id = $1", id, tm(at))
+	if err != nil {
+		return wrap(err, "mark message %s processed", id)
+	}
+	if n == 0 {
+		return notFound("mark message %s processed", id)
+	}
+	return nil
+}
+
+// Due lists, oldest first and at most limit of each kind (0: no limit),
+// customer messages the bot has not processed, queued outbound messages,
+// and open requests, each last touched before olderThan.
+func (c *conn) Due(ctx context.Context, olderThan time.Time, limit int) (core.DueWork, error) {
+	if limit <= 0 {
+		limit = 1 << 30
+	}
+	var w core.DueWork
+	at := tm(olderThan)
+	if err := sqlx.SelectContext(ctx, c.r, &w.Unprocessed, `SELECT id FROM messages
+		WHERE author = 'customer' AND processed_at IS NULL AND created_at < $1 ORDER BY created_at, id LIMIT $2`,
+		at, limit); err != nil {
+		return core.DueWork{}, wrap(err, "due: unprocessed messages")
+	}
+	if err := sqlx.SelectContext(ctx, c.r, &w.Undelivered, `SELECT id FROM messages
+		WHERE delivery = 'queued' AND created_at < $1 ORDER BY created_at, id LIMIT $2`, at, limit); err != nil {
+		return core.DueWork{}, wrap(err, "due: queued messages")
+	}
+	if err := sqlx.SelectContext(ctx, c.r, &w.OpenRequests, `SELECT id FROM requests
+		WHERE status IN ('waiting', 'declined') AND updated_at < $1 ORDER BY updated_at, id LIMIT $2`,
+		at, limit); err != nil {
+		return core.DueWork{}, wrap(err, "due: open requests")
+	}
+	return w, nil
+}

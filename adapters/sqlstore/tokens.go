@@ -1,0 +1,52 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+type tokenRow struct {
+	Hash      string `db:"hash"`
+	Kind      string `db:"kind"`
+	SubjectID string `db:"subject_id"`
+	ExpiresAt micros `db:"expires_at"`
+	CreatedAt micros `db:"created_at"`
+}
+
+// CreateToken stores a hashed token.
+func (c *conn) CreateToken(ctx context.Context, t core.Token) error {
+	_, err := c.w.ExecContext(ctx, `INSERT INTO tokens (hash, kind, subject_id, expires_at, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, t.Hash, string(t.Kind), t.SubjectID, tm(t.ExpiresAt), tm(t.CreatedAt))
+	if err != nil {
+		return wrap(err, "create %s token for %s", t.Kind, t.SubjectID)
+	}
+	return nil
+}
+
+// TokenByHash reads a token by its hash (expired ones too: the caller
+// checks ExpiresAt).
+func (c *conn) TokenByHash(ctx context.Context, hash string) (core.Token, error) {
+	var r tokenRow
+	err := sqlx.GetContext(ctx, c.r, &r, `SELECT hash, kind, subject_id, expires_at, created_at
+		FROM tokens WHERE hash = $1`, hash)
+	if err != nil {
+		return core.Token{}, wrap(err, "token")
+	}
+	return core.Token{Hash: r.Hash, Kind: core.TokenKind(r.Kind), SubjectID: r.SubjectID,
+		ExpiresAt: r.ExpiresAt.time(), CreatedAt: r.CreatedAt.time()}, nil
+}
+
+// DeleteToken removes a token; ErrNotFound when there is none.
+func (c *conn) DeleteToken(ctx context.Context, hash string) error {
+	n, err := exec(ctx, c.w, "DELETE FROM tokens WHERE hash = $1", hash)
+	if err != nil {
+		return wrap(err, "delete token")
+	}
+	if n == 0 {
+		return notFound("delete token")
+	}
+	return nil
+}

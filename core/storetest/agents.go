@@ -1,0 +1,174 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+func testAgents(t *testing.T, f *fx) {
+	ctx, s := f.ctx, f.s
+	alice := f.agent(func(a *core.Agent) {
+		a.Email, a.Name, a.Roles, a.Admin, a.MaxChats = "Alice@Example.com", "Alice", []string{"support", "developer"}, true, 3
+		a.PasswordHash, a.CreatedAt, a.StatusAt = "$2a$04$hash", at(0), at(time.Second)
+	})
+	carol := f.agent(func(a *core.Agent) { a.Name, a.Online, a.StatusAt = "Carol", false, time.Time{} })
+	bob := f.agent(func(a *core.Agent) { a.Name = "Bob" })
+
+	got, err := s.AgentByID(ctx, alice.ID)
+	ok(t, "agent by id", err)
+	equal(t, "agent by id", got, alice)
+	got, err = s.AgentByEmail(ctx, "aLICE@example.COM")
+	ok(t, "agent by e-mail in another case", err)
+	equal(t, "agent by e-mail", got, alice)
+	got, err = s.AgentByID(ctx, carol.ID)
+	ok(t, "agent by id", err)
+	equal(t, "agent without status time", got, carol)
+
+	_, err = s.AgentByID(ctx, core.NewID())
+	isErr(t, "unknown agent id", err, core.ErrNotFound)
+	_, err = s.AgentByEmail(ctx, "nobody@example.com")
+	isErr(t, "unknown e-mail", err, core.ErrNotFound)
+
+	dup := bob
+	dup.ID, dup.Email = core.NewID(), "alice@EXAMPLE.com"
+	isErr(t, "create with an e-mail in use (other case)", s.CreateAgent(ctx, dup), core.ErrDuplicate)
+
+	upd := bob
+	upd.Email = "ALICE@example.com"
+	isErr(t, "update to an e-mail in use", s.UpdateAgent(ctx, upd), core.ErrDuplicate)
+
+	upd = bob
+	upd.Email, upd.Name, upd.Roles, upd.Admin, upd.Online = "robert@example.com", "Robert", []string{"vip"}, true, false
+	upd.MaxChats, upd.PasswordHash, upd.StatusAt = 9, "new-hash", at(time.Hour)
+	ok(t, "update agent", s.UpdateAgent(ctx, upd))
+	got, err = s.AgentByID(ctx, bob.ID)
+	ok(t, "read updated agent", err)
+	equal(t, "updated agent", got, upd)
+	if _, err := s.AgentByEmail(ctx, bob.Email); err == nil {
+		t.Errorf("old e-mail %s still finds the agent", bob.Email)
+	}
+
+	ghost := bob
+	ghost.ID, ghost.Email = core.NewID(), "ghost@example.com"
+	isErr(t, "update unknown agent", s.UpdateAgent(ctx, ghost), core.ErrNotFound)
+
+	list, err := s.ListAgents(ctx)
+	ok(t, "list agents", err)
+	equal(t, "agents by name", list, []core.Agent{alice, carol, upd})
+
+	n, err := s.CountAdmins(ctx)
+	ok(t, "count admins", err)
+	if n != 2 {
+		t.Errorf("admins: got %d, want 2", n)
+	}
+
+	err = s.Atomic(ctx, func(tx core.Tx) error {
+		a, err := tx.LockAgent(ctx, alice.ID)
+		ok(t, "lock agent", err)
+		equal(t, "locked agent", a, alice)
+		_, err = tx.LockAgent(ctx, core.NewID())
+		return err
+	})
+	isErr(t, "lock unknown agent", err, core.ErrNotFound)
+}
+
+func testActiveChats(t *testing.T, f *fx) {
+	ctx, s := f.ctx, f.s
+	a := f.agent(nil)
+	b := f.agent(nil)
+	cu := f.customer("web", "Dana")
+	for _, st := range []core.ConversationStatus{core.ConvActive, core.ConvActive, core.ConvResolved} {
+		f.conversation(cu, func(c *core.Conversation) { c.Status, c.AgentID = st, a.ID })
+	}
+	f.conversation(cu, func(c *core.Conversation) { c.Status, c.AgentID = core.ConvActive, b.ID })
+	f.conversation(cu, func(c *core.Conversation) { c.Status = core.ConvWaiting })
+
+	check := func(what string, got core.Agent, err error, want int) {
+		t.Helper()
+		ok(t, what, err)
+		if got.ActiveChats != want {
+			t.Errorf("%s: active chats %d, want %d", what, got.ActiveChats, want)
+		}
+	}
+	got, err := s.AgentByID(ctx, a.ID)
+	check("by id", got, err, 2)
+	got, err = s.AgentByEmail(ctx, a.Email)
+	check("by e-mail", got, err, 2)
+	got, err = s.AgentByID(ctx, b.ID)
+	check("other agent", got, err, 1)
+	ok(t, "atomic", s.Atomic(ctx, func(tx core.Tx) error {
+		got, err := tx.LockAgent(ctx, a.ID)
+		check("locked", got, err, 2)
+		return nil
+	}))
+	list, err := s.ListAgents(ctx)
+	ok(t, "list", err)
+	if len(list) != 2 || list[0].ActiveChats != 2 || list[1].ActiveChats != 1 {
+		t.Errorf("list active chats: %+v", list)
+	}
+}
+
+func testTokens(t *testing.T, f *fx) {
+	ctx, s := f.ctx, f.s
+	a := f.agent(nil)
+	tok := core.Token{Hash: core.HashToken("secret-1"), Kind: core.TokenAgent, SubjectID: a.ID,
+		CreatedAt: at(0), ExpiresAt: at(24 * time.Hour)}
+	expired := core.Token{Hash: core.HashToken("secret-2"), Kind: core.TokenVisitor, SubjectID: core.NewID(),
+		CreatedAt: at(-48 * time.Hour), ExpiresAt: at(-time.Hour)}
+	ok(t, "create token", s.CreateToken(ctx, tok))
+	ok(t, "create expired token", s.CreateToken(ctx, expired))
+	isErr(t, "same hash again", s.CreateToken(ctx, tok), core.ErrDuplicate)
+
+	got, err := s.TokenByHash(ctx, tok.Hash)
+	ok(t, "token by hash", err)
+	equal(t, "token", got, tok)
+	got, err = s.TokenByHash(ctx, expired.Hash)
+	ok(t, "expired token by hash (expiry is the Service's business)", err)
+	equal(t, "expired token", got, expired)
+
+	ok(t, "delete token", s.DeleteToken(ctx, tok.Hash))
+	_, err = s.TokenByHash(ctx, tok.Hash)
+	isErr(t, "deleted token", err, core.ErrNotFound)
+	isErr(t, "delete again", s.DeleteToken(ctx, tok.Hash), core.ErrNotFound)
+}
+
+func testCustomers(t *testing.T, f *fx) {
+	ctx, s := f.ctx, f.s
+	c := core.Customer{ID: core.NewID(), ChannelID: "web", ChannelUserID: "v-1", Name: "Dana Scully",
+		Email: "dana@example.com", Visits: 2, CreatedAt: at(0), LastSeenAt: at(time.Minute)}
+	ok(t, "create customer", s.CreateCustomer(ctx, c))
+	got, err := s.CustomerByID(ctx, c.ID)
+	ok(t, "customer by id", err)
+	equal(t, "customer by id", got, c)
+	got, err = s.CustomerByChannelUser(ctx, "web", "v-1")
+	ok(t, "customer by channel user", err)
+	equal(t, "customer by channel user", got, c)
+
+	dup := c
+	dup.ID = core.NewID()
+	isErr(t, "same channel user", s.CreateCustomer(ctx, dup), core.ErrDuplicate)
+	other := dup
+	other.ChannelID = "wa"
+	ok(t, "same user id on another channel", s.CreateCustomer(ctx, other))
+	got, err = s.CustomerByChannelUser(ctx, "wa", "v-1")
+	ok(t, "customer on the other channel", err)
+	equal(t, "customer on the other channel", got, other)
+
+	c.Name, c.Email, c.Visits, c.LastSeenAt = "Dana K. Scully", "dks@example.com", 3, at(time.Hour)
+	ok(t, "update customer", s.UpdateCustomer(ctx, c))
+	got, err = s.CustomerByID(ctx, c.ID)
+	ok(t, "read updated customer", err)
+	equal(t, "updated customer", got, c)
+
+	ghost := c
+	ghost.ID = core.NewID()
+	isErr(t, "update unknown customer", s.UpdateCustomer(ctx, ghost), core.ErrNotFound)
+	_, err = s.CustomerByID(ctx, core.NewID())
+	isErr(t, "unknown customer id", err, core.ErrNotFound)
+	_, err = s.CustomerByChannelUser(ctx, "web", "v-2")
+	isErr(t, "unknown channel user", err, core.ErrNotFound)
+	_, err = s.CustomerByChannelUser(ctx, "tg", "v-1")
+	isErr(t, "user id on a channel without it", err, core.ErrNotFound)
+}
