@@ -17,7 +17,7 @@ import (
 
 // ConnectOptions configure Connect.
 type ConnectOptions struct {
-	// Logger; default slog.Default().
+	// Logger notes which Redis is used; default slog.Default().
 	Logger *slog.Logger
 	// FastForwardEvery is how often the embedded Redis advances its TTLs
 	// by the time elapsed; default 100 ms. Ignored for a real Redis.
@@ -40,14 +40,21 @@ type Conn struct {
 //
 //	""                                          embedded in-process Redis
 //	redis://[user:pass@]host:port/db            one server (rediss:// for TLS)
-//	redis-sentinel://[user:pass@]host:port?master_name=M[&addr=host2:port]…
+//	redis-sentinel://[user:pass@]host:port/db?master_name=M[&addr=host2:port]…[&password=P]
 //	host:port,host:port,…                       a Redis Cluster
 //
-// A remote Redis is pinged before Connect returns. The embedded Redis is a
+// In a sentinel URL the user info authenticates to the sentinels and the
+// password parameter to the master. A remote Redis is pinged before Connect
+// returns. The embedded Redis is a
 // miniredis served over in-memory pipes: no port is opened and its content
 // is lost when the process ends.
 func Connect(ctx context.Context, rawURL string, opts ConnectOptions) (*Conn, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
 	if rawURL == "" {
+		log.Info("queue: embedded in-process Redis; queued tasks are lost on exit and the sweeper rebuilds them from the database")
 		return connectEmbedded(opts), nil
 	}
 	client, desc, err := newClient(rawURL)
@@ -58,6 +65,7 @@ func Connect(ctx context.Context, rawURL string, opts ConnectOptions) (*Conn, er
 		_ = client.Close()
 		return nil, fmt.Errorf("ping %s: %w", desc, err)
 	}
+	log.Debug("queue: connected to Redis", "redis", desc)
 	return &Conn{client: client, desc: desc}, nil
 }
 
@@ -79,7 +87,7 @@ func newClient(rawURL string) (redis.UniversalClient, string, error) {
 	if err != nil {
 		return nil, "", errors.New("redis url: cannot parse") // the error text would repeat the password
 	}
-	desc := u.Redacted()
+	desc := redact(u)
 	switch u.Scheme {
 	case "redis", "rediss", "unix":
 		o, err := redis.ParseURL(rawURL)
@@ -101,6 +109,24 @@ func newClient(rawURL string) (redis.UniversalClient, string, error) {
 	default:
 		return nil, "", fmt.Errorf("redis url %s: unsupported scheme %q", desc, u.Scheme)
 	}
+}
+
+// redact hides the password of the user info and of any query parameter
+// whose name mentions one (sentinel URLs carry the master's that way).
+func redact(u *url.URL) string {
+	c := *u
+	q := c.Query()
+	changed := false
+	for k := range q {
+		if strings.Contains(strings.ToLower(k), "pass") {
+			q.Set(k, "xxxxx")
+			changed = true
+		}
+	}
+	if changed {
+		c.RawQuery = q.Encode()
+	}
+	return c.Redacted()
 }
 
 // connectEmbedded starts a miniredis without a listener; each pooled
@@ -160,7 +186,7 @@ func (c *Conn) Ping(ctx context.Context) error {
 }
 
 // Close closes the pool and, when embedded, stops the in-process Redis and
-// drops its content. Close Servers and Enqueuers first.
+// drops its content. Shut the Servers on it down first.
 func (c *Conn) Close() error {
 	var err error
 	c.once.Do(func() {

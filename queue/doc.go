@@ -20,12 +20,16 @@
 // id>", "deliver:<message id>", "route:<request id>:<cause>"): enqueueing the
 // same work twice while the first task is still queued, scheduled, running
 // or waiting for a retry queues it once. Finished tasks are not retained, so
-// the same id can be enqueued again afterwards.
+// the same id can be enqueued again afterwards. [Enqueuer.Enqueue] takes
+// extra options, e.g. asynq.ProcessIn for timers.
 //
 // [Server] processes the queues with weighted priorities (critical 6,
-// default 3, low 1) and enqueues maintenance:sweep once per sweep period,
-// under a task id derived from the period, so any number of worker processes
-// cause one sweep per period.
+// default 3, low 1) and enqueues maintenance:sweep at start and once per
+// sweep period under the task id "sweep:<unix time / period>". That one
+// task is retained for a period after it ran, so any number of worker
+// processes cause one sweep per period.
+//
+// [Inspector] reports queue sizes and deletes a namespace's queues.
 //
 // [Connect] opens Redis from a URL: redis://, rediss://, redis-sentinel://
 // (with master_name), a comma-separated list of cluster addresses, or "" for
