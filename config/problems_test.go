@@ -2,7 +2,6 @@ package config
 
 import (
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -161,8 +160,6 @@ func TestBillionLaughs(t *testing.T) {
 		t.Errorf("problems = %q, want like %q", got, want)
 	}
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // assertLines compares problem lines exactly, showing both lists on failure.
 func assertLines(t *testing.T, got, want []string) {
