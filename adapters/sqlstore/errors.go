@@ -79,6 +79,10 @@ func isForeignKey(err error) bool {
 // isUnavailable reports an error of the connection rather than of the
 // statement: the caller may retry later (HTTP 503).
 func isUnavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) { // whatever the reason: refused, auth, no such database
+		return true
+	}
 	if code, ok := pgCode(err); ok {
 		switch {
 		case strings.HasPrefix(code, "08"), // connection exception
@@ -95,10 +99,9 @@ func isUnavailable(err error) bool {
 		}
 		return false
 	}
-	var ce *pgconn.ConnectError
 	var ne net.Error
 	switch {
-	case errors.As(err, &ce), errors.As(err, &ne),
+	case errors.As(err, &ne),
 		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
 		errors.Is(err, pgconn.ErrConnClosed), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):

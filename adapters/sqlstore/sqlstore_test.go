@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/switchboard-chat/switchboard/adapters/sqlstore"
@@ -46,7 +48,7 @@ func openPostgres(t *testing.T, base string) core.Store {
 	return openMigrated(t, pgSchema(t, base))
 }
 
-func openMigrated(t *testing.T, u string) *sqlstore.Store {
+func openMigrated(t testing.TB, u string) *sqlstore.Store {
 	t.Helper()
 	ctx := context.Background()
 	s, err := sqlstore.Open(ctx, u, sqlstore.Options{})
@@ -66,7 +68,7 @@ func openMigrated(t *testing.T, u string) *sqlstore.Store {
 
 // pgSchema creates a schema sbtest_<random> and returns base with its
 // search_path set to it.
-func pgSchema(t *testing.T, base string) string {
+func pgSchema(t testing.TB, base string) string {
 	t.Helper()
 	b := make([]byte, 6)
 	rand.Read(b)
@@ -95,4 +97,71 @@ func pgSchema(t *testing.T, base string) string {
 	return u.String()
 }
 
-var _ = filepath.Join
+func TestOpenURLs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, u := range []string{
+		sqlstore.SQLitePath(filepath.Join(dir, "a")),                          // sqlite:PATH, directory created
+		filepath.Join(dir, "b", "plain.db"),                                   // a plain path
+		"sqlite://" + filepath.Join(dir, "c.db"),                              // sqlite:///abs/path
+		"sqlite:" + filepath.Join(dir, "d.db") + "?_pragma=cache_size(-4000)", // extra parameters
+	} {
+		s, err := sqlstore.Open(ctx, u, sqlstore.Options{MaxOpenConns: 2})
+		if err != nil {
+			t.Errorf("open %s: %v", u, err)
+			continue
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Errorf("migrate %s: %v", u, err)
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Errorf("migrate %s again: %v", u, err)
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("close %s: %v", u, err)
+		}
+	}
+	if got, want := sqlstore.SQLitePath("/var/lib/sb"), "sqlite:/var/lib/sb/switchboard.db"; got != want {
+		t.Errorf("SQLitePath: %s, want %s", got, want)
+	}
+	for _, u := range []string{"", "mysql://user:pw@host/db", "sqlite:"} {
+		if s, err := sqlstore.Open(ctx, u, sqlstore.Options{}); err == nil {
+			s.Close()
+			t.Errorf("open %q: no error", u)
+		}
+	}
+}
+
+// TestUnavailable: a database that cannot be reached, or a closed store,
+// is core.ErrUnavailable, and the password never appears in the error.
+func TestUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, err := sqlstore.Open(ctx, "postgres://switchboard:s3cret-pw@127.0.0.1:1/db?sslmode=disable&connect_timeout=2", sqlstore.Options{})
+	if !errors.Is(err, core.ErrUnavailable) {
+		t.Errorf("unreachable PostgreSQL: %v, want ErrUnavailable", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "s3cret-pw") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+
+	s, err := sqlstore.Open(ctx, sqlstore.SQLitePath(t.TempDir()), sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := s.Ping(ctx); !errors.Is(err, core.ErrUnavailable) {
+		t.Errorf("ping a closed store: %v, want ErrUnavailable", err)
+	}
+	if _, err := s.AgentByID(ctx, "x"); !errors.Is(err, core.ErrUnavailable) {
+		t.Errorf("read from a closed store: %v, want ErrUnavailable", err)
+	}
+	err = s.Atomic(ctx, func(tx core.Tx) error { return nil })
+	if !errors.Is(err, core.ErrUnavailable) {
+		t.Errorf("transaction on a closed store: %v, want ErrUnavailable", err)
+	}
+}

@@ -1,0 +1,96 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/switchboard-chat/switchboard/adapters/sqlstore"
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+type nopJobs struct{}
+
+func (nopJobs) RunBot(context.Context, string) error        { return nil }
+func (nopJobs) Route(context.Context, string, string) error { return nil }
+func (nopJobs) Deliver(context.Context, string) error       { return nil }
+
+// benchStores runs fn on SQLite and, when configured, PostgreSQL.
+func benchStores(b *testing.B, fn func(b *testing.B, s core.Store)) {
+	b.Run("sqlite", func(b *testing.B) { fn(b, openMigrated(b, sqlstore.SQLitePath(b.TempDir()))) })
+	if base := os.Getenv(pgEnv); base != "" {
+		b.Run("postgres", func(b *testing.B) { fn(b, openMigrated(b, pgSchema(b, base))) })
+	}
+}
+
+// BenchmarkIngest measures Service.Ingest (customer upsert, open
+// conversation, message insert in one transaction) from parallel callers.
+func BenchmarkIngest(b *testing.B) {
+	benchStores(b, func(b *testing.B, s core.Store) {
+		svc := core.NewService(core.Deps{Store: s, Jobs: nopJobs{}}, core.DefaultSettings())
+		ctx := context.Background()
+		var n atomic.Int64
+		b.ReportAllocs()
+		b.SetParallelism(8) // webhooks arrive concurrently
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				i := n.Add(1)
+				_, err := svc.Ingest(ctx, core.Inbound{ChannelID: "web", ChannelUserID: fmt.Sprintf("user-%d", i%500),
+					ProviderID: fmt.Sprintf("p-%d", i), Text: "where is my order?"})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// BenchmarkAccept measures Service.Accept of a request offered to one agent.
+func BenchmarkAccept(b *testing.B) {
+	benchStores(b, func(b *testing.B, s core.Store) {
+		svc := core.NewService(core.Deps{Store: s, Jobs: nopJobs{}}, core.DefaultSettings())
+		ctx := context.Background()
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		agent := core.Agent{ID: core.NewID(), Email: "bench@example.com", Name: "Bench", Roles: []string{}, Online: true,
+			MaxChats: 1 << 30, PasswordHash: "x", CreatedAt: now, StatusAt: now}
+		if err := s.CreateAgent(ctx, agent); err != nil {
+			b.Fatal(err)
+		}
+		reqs := make([]string, b.N)
+		for i := range reqs {
+			cu := core.Customer{ID: core.NewID(), ChannelID: "web", ChannelUserID: core.NewID(), CreatedAt: now}
+			cv := core.Conversation{ID: core.NewID(), ChannelID: "web", CustomerID: cu.ID, Status: core.ConvWaiting, CreatedAt: now}
+			r := core.Request{ID: core.NewID(), ConversationID: cv.ID, CustomerID: cu.ID, ChannelID: "web",
+				Status: core.ReqWaiting, Reason: core.ReasonCustomerAsked, CreatedAt: now, UpdatedAt: now}
+			cv.RequestID = r.ID
+			err := s.Atomic(ctx, func(tx core.Tx) error {
+				if err := tx.CreateCustomer(ctx, cu); err != nil {
+					return err
+				}
+				if err := tx.CreateConversation(ctx, cv); err != nil {
+					return err
+				}
+				if err := tx.CreateRequest(ctx, r); err != nil {
+					return err
+				}
+				return tx.SetOffers(ctx, r.ID, []string{agent.ID}, now)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			reqs[i] = r.ID
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for _, id := range reqs {
+			if _, _, err := svc.Accept(ctx, agent, id); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
