@@ -194,9 +194,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Atomic runs fn in one transaction and commits it when fn returns nil.
-// PostgreSQL: READ COMMITTED (the Lock* methods take row locks); SQLite:
-// BEGIN IMMEDIATE on the single writer connection.
+// Atomic runs fn in one transaction and commits it when fn returns nil;
+// an error or a panic rolls it back. PostgreSQL: READ COMMITTED (the Lock*
+// methods take row locks); SQLite: BEGIN IMMEDIATE on the single writer
+// connection. fn must write through tx only: on SQLite a write through
+// the Store would wait for the connection fn holds.
 func (s *Store) Atomic(ctx context.Context, fn func(tx core.Tx) error) error {
 	return s.atomic(ctx, func(c *conn) error { return fn(c) })
 }
