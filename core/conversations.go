@@ -144,7 +144,16 @@ func (s *Service) Resolve(ctx context.Context, actor Agent, convID string) (Conv
 	var a after
 	var conv Conversation
 	err := s.store.Atomic(ctx, func(tx Tx) error {
+		// Lock order everywhere: agent, then request, then conversation.
 		var err error
+		if conv, err = tx.ConversationByID(ctx, convID); err != nil {
+			return fmt.Errorf("resolve: read conversation %s: %w", convID, err)
+		}
+		if conv.RequestID != "" {
+			if _, err := tx.LockRequest(ctx, conv.RequestID); err != nil {
+				return fmt.Errorf("resolve: lock request %s: %w", conv.RequestID, err)
+			}
+		}
 		if conv, err = tx.LockConversation(ctx, convID); err != nil {
 			return fmt.Errorf("resolve: read conversation %s: %w", convID, err)
 		}

@@ -8,7 +8,9 @@ import (
 // Store persists the domain. Reads outside Atomic see committed data;
 // Atomic runs fn in one write transaction (SQLite: BEGIN IMMEDIATE;
 // PostgreSQL: the Lock* methods take row locks) and rolls it back when fn
-// returns an error. Implementations: adapters/sqlstore; contract suite:
+// returns an error. fn must use only tx, never the Store itself (on SQLite
+// that would wait for its own transaction). Callers take locks in the
+// order agent, request, conversation. Implementations: adapters/sqlstore; contract suite:
 // core/storetest.
 type Store interface {
 	Tx

@@ -73,7 +73,7 @@ func (s *Service) Accept(ctx context.Context, actor Agent, requestID string) (Re
 		if err != nil {
 			return fmt.Errorf("accept: lock agent %s: %w", actor.ID, err)
 		}
-		if req, err = tx.RequestByID(ctx, requestID); err != nil {
+		if req, err = tx.LockRequest(ctx, requestID); err != nil {
 			return fmt.Errorf("accept: read request %s: %w", requestID, err)
 		}
 		switch {

@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/switchboard-chat/switchboard/adapters/httpapi"
+	"github.com/switchboard-chat/switchboard/adapters/inbox"
+	"github.com/switchboard-chat/switchboard/adapters/sqlstore"
+	"github.com/switchboard-chat/switchboard/adapters/widget"
+	"github.com/switchboard-chat/switchboard/config"
+	"github.com/switchboard-chat/switchboard/core"
+	"github.com/switchboard-chat/switchboard/queue"
+)
+
+// roles says which halves of the fleet this process runs.
+type roles struct{ gateway, worker bool }
+
+// app is the wired system: config, store, queue connection, Service.
+type app struct {
+	g     globals
+	log   *slog.Logger
+	mu    sync.Mutex // guards cfg on reload
+	cfg   *config.Config
+	store *sqlstore.Store
+	conn  *queue.Conn
+	svc   *core.Service
+}
+
+// open wires the parts from the config: the store (migrated), the queue
+// connection, and the Service with its senders.
+func open(ctx context.Context, g globals, log *slog.Logger) (*app, error) {
+	cfg, err := loadConfig(g.configPath)
+	if err != nil {
+		return nil, err
+	}
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := queue.Connect(ctx, cfg.Redis.URL.Value(), queue.ConnectOptions{Logger: log})
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("connect to redis: %w", err)
+	}
+	cost, err := bcryptCost()
+	if err != nil {
+		conn.Close()
+		store.Close()
+		return nil, err
+	}
+	jobs := queue.NewEnqueuer(conn, queue.Options{Namespace: cfg.Redis.Namespace, Logger: log})
+	svc := core.NewService(core.Deps{Store: store, Jobs: jobs, Logger: log, BcryptCost: cost}, cfg.Settings())
+	a := &app{g: g, log: log, cfg: cfg, store: store, conn: conn, svc: svc}
+	a.registerSenders(cfg)
+	return a, nil
+}
+
+// bcryptCost reads SWITCHBOARD_BCRYPT_COST (password hashing cost, 4–31;
+// empty: core's default).
+func bcryptCost() (int, error) {
+	v := os.Getenv("SWITCHBOARD_BCRYPT_COST")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 4 || n > 31 {
+		return 0, fmt.Errorf("SWITCHBOARD_BCRYPT_COST=%q: want a whole number from 4 to 31", v)
+	}
+	return n, nil
+}
+
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqlstore.Store, error) {
+	url := cfg.Database.URL.Value()
+	if url == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data_dir %s: %w", cfg.DataDir, err)
+		}
+		url = sqlstore.SQLitePath(cfg.DataDir)
+	}
+	store, err := sqlstore.Open(ctx, url, sqlstore.Options{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("migrate database: %w", err)
+	}
+	return store, nil
+}
+
+// registerSenders gives every channel of the config its Sender.
+func (a *app) registerSenders(cfg *config.Config) {
+	for _, ch := range cfg.Settings().Channels {
+		switch ch.Type {
+		case core.ChannelWidget:
+			a.svc.RegisterSender(ch.ID, widget.Sender{})
+		default:
+			a.log.Warn("channel type not served by this build yet; its messages are not sent", "channel", ch.ID, "type", ch.Type)
+		}
+	}
+}
+
+func (a *app) close() {
+	if err := a.conn.Close(); err != nil {
+		a.log.Warn("close redis", "err", err)
+	}
+	if err := a.store.Close(); err != nil {
+		a.log.Warn("close database", "err", err)
+	}
+}
+
+// reload re-reads the config file and swaps the Service's settings; an
+// invalid file changes nothing.
+func (a *app) reload(ctx context.Context) error {
+	if a.g.configPath == "" {
+		return core.Invalid("config", "the server was started without a config file; there is nothing to reload")
+	}
+	cfg, err := config.Load(a.g.configPath)
+	if err != nil {
+		a.log.WarnContext(ctx, "config reload refused; the old config stays in force", "err", err)
+		return core.Invalid("config", "%v", err)
+	}
+	a.mu.Lock()
+	old := a.cfg
+	a.cfg = cfg
+	a.mu.Unlock()
+	if old.Database.URL.Value() != cfg.Database.URL.Value() || old.Redis.URL.Value() != cfg.Redis.URL.Value() || old.Server.Addr != cfg.Server.Addr {
+		a.log.WarnContext(ctx, "server, database and redis settings take effect on restart only")
+	}
+	a.svc.SetSettings(cfg.Settings())
+	a.registerSenders(cfg)
+	a.log.InfoContext(ctx, "config reloaded", "file", a.g.configPath)
+	return nil
+}
+
+// serve runs the gateway, the workers, or both until ctx ends, then shuts
+// down gracefully: HTTP drains in-flight requests, workers finish or
+// re-queue their tasks.
+func serve(ctx context.Context, g globals, log *slog.Logger, r roles, stdout io.Writer) error {
+	a, err := open(ctx, g, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if a.conn.Embedded() && !(r.gateway && r.worker) {
+		return errors.New("gateway and worker as separate processes share work through Redis: set redis.url")
+	}
+	created, pw, err := a.svc.EnsureAdmin(ctx, os.Getenv("SWITCHBOARD_ADMIN_EMAIL"), os.Getenv("SWITCHBOARD_ADMIN_PASSWORD"))
+	if err != nil {
+		return fmt.Errorf("first admin: %w", err)
+	}
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			_ = a.reload(context.Background())
+		}
+	}()
+
+	var worker *queue.Server
+	if r.worker {
+		worker = queue.NewServer(a.conn, a.svc, queue.Options{Namespace: a.cfg.Redis.Namespace, Logger: log})
+		if err := worker.Start(); err != nil {
+			return fmt.Errorf("start workers: %w", err)
+		}
+		defer worker.Shutdown()
+	}
+	if !r.gateway {
+		log.Info("workers running", "redis", a.conn.Describe())
+		<-ctx.Done()
+		return nil
+	}
+
+	srv := httpapi.New(httpapi.Options{
+		Logger:      log,
+		BodyLimit:   int64(a.cfg.Server.BodyLimit),
+		CORSOrigins: widgetOrigins(a.cfg),
+		Ready: map[string]httpapi.Check{
+			"database": a.store.Ping,
+			"redis":    a.conn.Ping,
+		},
+	}, widget.New(a.svc), inbox.New(a.svc, a.reload))
+	ln, err := net.Listen("tcp", a.cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Server.Addr, err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	printBanner(stdout, a, ln.Addr(), r, created, pw)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining HTTP requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	return nil
+}
+
+func widgetOrigins(cfg *config.Config) []string {
+	var out []string
+	for _, ch := range cfg.Channels {
+		if ch.Type == core.ChannelWidget {
+			out = append(out, ch.AllowedOrigins...)
+		}
+	}
+	return out
+}
+
+// printBanner tells a newcomer where things are and how to log in. A
+// generated admin password is shown this once and never logged.
+func printBanner(w io.Writer, a *app, addr net.Addr, r roles, created bool, pw string) {
+	base := baseURL(addr)
+	mode := "gateway and workers"
+	if !r.worker {
+		mode = "gateway"
+	}
+	db := "SQLite in " + filepath.Join(a.cfg.DataDir, "switchboard.db")
+	if !a.cfg.Database.URL.IsZero() {
+		db = "PostgreSQL"
+	}
+	fmt.Fprintf(w, "\nSwitchboard is running (%s) on %s\n", mode, base)
+	fmt.Fprintf(w, "  database: %s; redis: %s\n", db, a.conn.Describe())
+	fmt.Fprintf(w, "  health:   %s/healthz   readiness: %s/readyz\n", base, base)
+	fmt.Fprintf(w, "  widget API (visitors): %s/v1/widget/sessions\n", base)
+	fmt.Fprintf(w, "  agent API (inbox):     %s/v1/auth/login\n", base)
+	if created {
+		email := os.Getenv("SWITCHBOARD_ADMIN_EMAIL")
+		if email == "" {
+			email = core.DefaultAdminEmail
+		}
+		fmt.Fprintf(w, "\n  First admin created: %s\n", email)
+		if os.Getenv("SWITCHBOARD_ADMIN_PASSWORD") == "" {
+			fmt.Fprintf(w, "  Password (shown once, write it down): %s\n", pw)
+		}
+		fmt.Fprintf(w, "  Log in:  curl -s %s/v1/auth/login -H 'Content-Type: application/json' -d '{\"email\":\"%s\",\"password\":\"…\"}'\n", base, email)
+	} else {
+		fmt.Fprintf(w, "  Log in with an existing agent at %s/v1/auth/login (add one: switchboard agents add)\n", base)
+	}
+	fmt.Fprintln(w)
+}
+
+func baseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// migrate applies the migrations and exits.
+func migrate(ctx context.Context, g globals, log *slog.Logger, stdout io.Writer) error {
+	cfg, err := loadConfig(g.configPath)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	fmt.Fprintln(stdout, "migrations applied")
+	return nil
+}
