@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-chat/switchboard/adapters/sqlstore"
+	"github.com/switchboard-chat/switchboard/adapters/sqlstore/sqltest"
 	"github.com/switchboard-chat/switchboard/core"
 )
 
@@ -22,7 +23,7 @@ func (nopJobs) Deliver(context.Context, string) error       { return nil }
 func benchStores(b *testing.B, fn func(b *testing.B, s core.Store)) {
 	b.Run("sqlite", func(b *testing.B) { fn(b, openMigrated(b, sqlstore.SQLitePath(b.TempDir()))) })
 	if base := os.Getenv(pgEnv); base != "" {
-		b.Run("postgres", func(b *testing.B) { fn(b, openMigrated(b, pgSchema(b, base))) })
+		b.Run("postgres", func(b *testing.B) { fn(b, openMigrated(b, sqltest.Schema(b, base, "sbbench"))) })
 	}
 }
 

@@ -2,17 +2,14 @@ package sqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/switchboard-chat/switchboard/adapters/sqlstore"
+	"github.com/switchboard-chat/switchboard/adapters/sqlstore/sqltest"
 	"github.com/switchboard-chat/switchboard/core"
 	"github.com/switchboard-chat/switchboard/core/storetest"
 )
@@ -45,7 +42,7 @@ func openSQLite(t *testing.T) core.Store {
 // may have left data behind.
 func openPostgres(t *testing.T, base string) core.Store {
 	t.Helper()
-	return openMigrated(t, pgSchema(t, base))
+	return openMigrated(t, sqltest.Schema(t, base, "sbtest"))
 }
 
 func openMigrated(t testing.TB, u string) *sqlstore.Store {
@@ -64,37 +61,6 @@ func openMigrated(t testing.TB, u string) *sqlstore.Store {
 		t.Fatalf("migrate: %v", err)
 	}
 	return s
-}
-
-// pgSchema creates a schema sbtest_<random> and returns base with its
-// search_path set to it.
-func pgSchema(t testing.TB, base string) string {
-	t.Helper()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "sbtest_" + hex.EncodeToString(b)
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		db.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := db.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		db.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", pgEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func TestOpenURLs(t *testing.T) {

@@ -5,13 +5,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/switchboard-chat/switchboard/adapters/sqlstore/sqltest"
 )
 
 // backend is where a test server keeps its state.
@@ -40,41 +39,13 @@ func backends(t *testing.T) []backend {
 		t.Log("PostgreSQL+Redis variant skipped: set SWITCHBOARD_TEST_DATABASE_URL and SWITCHBOARD_TEST_REDIS_URL to run it")
 		return out
 	}
-	return append(out, backend{name: "postgres+redis", dbURL: pgSchema(t, db), redisURL: rd, ns: "e2e" + randHex(4)})
+	return append(out, backend{name: "postgres+redis", dbURL: sqltest.Schema(t, db, "sbe2e"), redisURL: rd, ns: "e2e" + randHex(4)})
 }
 
 func randHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// pgSchema creates a private schema for the test and returns a URL whose
-// connections use it; the schema is dropped when the test ends.
-func pgSchema(t *testing.T, base string) string {
-	t.Helper()
-	schema := "sbe2e_" + randHex(6)
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := db.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		db.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %q: %v", base, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // server is one running switchboard process (in this test process).
