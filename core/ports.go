@@ -138,6 +138,14 @@ type MessageStore interface {
 	// FirstCustomerMessage is the conversation's oldest customer message.
 	FirstCustomerMessage(ctx context.Context, conversationID string) (Message, error)
 	UpdateDelivery(ctx context.Context, id string, d Delivery, providerID, errText string) error
+	// AdvanceDelivery applies a provider's status callback: our outbound
+	// message on the channel with that provider id moves to `to` (recording
+	// errText) only if its delivery is one of from. It reports whether a
+	// message moved; an unknown provider id is (false, nil).
+	AdvanceDelivery(ctx context.Context, channelID, providerID string, from []Delivery, to Delivery, errText string) (bool, error)
+	// EditInbound replaces the text of the customer message with that
+	// provider id (an edit, or a revoke); ErrNotFound when there is none.
+	EditInbound(ctx context.Context, channelID, providerID, text string) error
 	MarkProcessed(ctx context.Context, id string, at time.Time) error
 	// Due lists the work the sweeper must make sure is queued: customer
 	// messages not processed by the bot, queued outbound messages, and open

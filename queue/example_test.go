@@ -16,8 +16,10 @@ func (w printWorker) RunBot(_ context.Context, messageID string) error {
 	close(w.done)
 	return nil
 }
-func (printWorker) Route(context.Context, string) error   { return nil }
-func (printWorker) Deliver(context.Context, string) error { return nil }
+func (printWorker) Route(context.Context, string) error                { return nil }
+func (printWorker) Deliver(context.Context, string) error              { return nil }
+func (printWorker) FailDelivery(context.Context, string, string) error { return nil }
+
 func (printWorker) Sweep(context.Context) (core.SweepReport, error) {
 	return core.SweepReport{}, nil
 }

@@ -16,6 +16,9 @@ type Worker interface {
 	RunBot(ctx context.Context, messageID string) error
 	Route(ctx context.Context, requestID string) error
 	Deliver(ctx context.Context, messageID string) error
+	// FailDelivery gives up on a message whose msg:deliver retries are
+	// spent, so it is marked failed rather than swept up and sent forever.
+	FailDelivery(ctx context.Context, messageID, reason string) error
 	Sweep(ctx context.Context) (core.SweepReport, error)
 }
 
@@ -55,7 +58,20 @@ func (h handlers) deliver(ctx context.Context, t *asynq.Task) error {
 	if err := decode(t, &p, func() string { return p.MessageID }); err != nil {
 		return h.result(ctx, t, err)
 	}
-	return h.result(ctx, t, h.w.Deliver(ctx, p.MessageID), "message_id", p.MessageID)
+	err := h.w.Deliver(ctx, p.MessageID)
+	if err != nil && lastAttempt(ctx) && !errors.Is(err, core.ErrNotFound) {
+		if ferr := h.w.FailDelivery(ctx, p.MessageID, err.Error()); ferr != nil {
+			h.log.ErrorContext(ctx, "record failed delivery", "message_id", p.MessageID, "err", ferr)
+		}
+	}
+	return h.result(ctx, t, err, "message_id", p.MessageID)
+}
+
+// lastAttempt reports whether the running task has no retry left.
+func lastAttempt(ctx context.Context) bool {
+	retried, ok1 := asynq.GetRetryCount(ctx)
+	maxRetry, ok2 := asynq.GetMaxRetry(ctx)
+	return ok1 && ok2 && retried >= maxRetry
 }
 
 func (h handlers) route(ctx context.Context, t *asynq.Task) error {
@@ -99,10 +115,9 @@ func (h handlers) result(ctx context.Context, t *asynq.Task, err error, attrs ..
 		h.log.ErrorContext(ctx, "task rejected without retry", append(attrs, "err", err)...)
 		return err
 	}
-	retried, ok1 := asynq.GetRetryCount(ctx)
-	maxRetry, ok2 := asynq.GetMaxRetry(ctx)
+	retried, _ := asynq.GetRetryCount(ctx)
 	attrs = append(attrs, "retried", retried, "err", err)
-	if ok1 && ok2 && retried >= maxRetry {
+	if lastAttempt(ctx) {
 		h.log.ErrorContext(ctx, "task failed for the last time; the sweeper will re-enqueue it if still due", attrs...)
 		return fmt.Errorf("%w (%w)", err, asynq.RevokeTask)
 	}

@@ -25,6 +25,10 @@ func (s *stubWorker) Deliver(_ context.Context, id string) error {
 	s.got = "deliver " + id
 	return s.err
 }
+func (s *stubWorker) FailDelivery(_ context.Context, id, _ string) error {
+	s.got += ", failed " + id
+	return nil
+}
 func (s *stubWorker) Sweep(context.Context) (core.SweepReport, error) {
 	s.got = "sweep"
 	return core.SweepReport{}, s.err

@@ -99,6 +99,11 @@ func (f *fakeWorker) Deliver(ctx context.Context, id string) error {
 	return nil
 }
 
+func (f *fakeWorker) FailDelivery(ctx context.Context, id, reason string) error {
+	f.record(ctx, "FailDelivery", id)
+	return nil
+}
+
 func (f *fakeWorker) Sweep(ctx context.Context) (core.SweepReport, error) {
 	f.record(ctx, "Sweep", "")
 	return core.SweepReport{Deliver: 1}, nil
@@ -332,7 +337,8 @@ var suite = []struct {
 		must(t, err)
 		must(t, e.enq.Enqueue(context.Background(), task, asynq.MaxRetry(1)))
 		e.w.expect(t, "Deliver", "m1")
-		e.w.expect(t, "Deliver", "m1") // the one retry, failing again
+		e.w.expect(t, "Deliver", "m1")      // the one retry, failing again
+		e.w.expect(t, "FailDelivery", "m1") // retries spent: the message is marked failed
 		e.eventually(t, "task dropped, not archived", func(s map[string]queue.QueueSize) bool {
 			return s["default"].Total() == 0 && s["default"].Archived == 0
 		})

@@ -119,6 +119,44 @@ func (c *conn) UpdateDelivery(ctx context.Context, id string, d core.Delivery, p
 	return nil
 }
 
+// AdvanceDelivery moves our outbound message with the provider id to `to`
+// if its delivery is one of from; the condition is in the UPDATE, so
+// concurrent callbacks cannot move a state backwards.
+func (c *conn) AdvanceDelivery(ctx context.Context, channelID, providerID string, from []core.Delivery, to core.Delivery, errText string) (bool, error) {
+	if len(from) == 0 {
+		return false, nil
+	}
+	var a args
+	q := "UPDATE messages SET delivery = " + a.add(string(to)) + ", error = " + a.add(errText) +
+		" WHERE channel_id = " + a.add(channelID) + " AND provider_id = " + a.add(providerID) +
+		" AND author <> 'customer' AND delivery IN ("
+	for i, d := range from {
+		if i > 0 {
+			q += ", "
+		}
+		q += a.add(string(d))
+	}
+	n, err := exec(ctx, c.w, q+")", a...)
+	if err != nil {
+		return false, wrap(err, "advance delivery of %s/%s", channelID, providerID)
+	}
+	return n > 0, nil
+}
+
+// EditInbound replaces the text of a customer message (the search index
+// follows: a generated column on PostgreSQL, a trigger on SQLite).
+func (c *conn) EditInbound(ctx context.Context, channelID, providerID, text string) error {
+	n, err := exec(ctx, c.w, `UPDATE messages SET text = $3
+		WHERE channel_id = $1 AND provider_id = $2 AND author = 'customer'`, channelID, providerID, text)
+	if err != nil {
+		return wrap(err, "edit message %s/%s", channelID, providerID)
+	}
+	if n == 0 {
+		return notFound("edit message %s/%s", channelID, providerID)
+	}
+	return nil
+}
+
 // MarkProcessed records when the bot handled a customer message.
 func (c *conn) MarkProcessed(ctx context.Context, id string, at time.Time) error {
 	n, err := exec(ctx, c.w, "UPDATE messages SET processed_at = $2 WHERE id = $1", id, tm(at))

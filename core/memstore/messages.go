@@ -98,6 +98,37 @@ func (t *tx) UpdateDelivery(_ context.Context, id string, dl core.Delivery, prov
 	return nil
 }
 
+// AdvanceDelivery implements core.MessageStore.
+func (t *tx) AdvanceDelivery(_ context.Context, channelID, providerID string, from []core.Delivery, to core.Delivery, errText string) (bool, error) {
+	defer t.write()()
+	d := t.d()
+	moved := false
+	for id, rec := range d.messages {
+		m := rec.m
+		if m.ChannelID != channelID || m.ProviderID != providerID || m.Author == core.AuthorCustomer || !slices.Contains(from, m.Delivery) {
+			continue
+		}
+		rec.m.Delivery, rec.m.Error = to, errText
+		put(t, d.messages, id, rec)
+		moved = true
+	}
+	return moved, nil
+}
+
+// EditInbound implements core.MessageStore.
+func (t *tx) EditInbound(_ context.Context, channelID, providerID, text string) error {
+	defer t.write()()
+	d := t.d()
+	id, ok := d.providerKey[key{channelID, providerID}]
+	if !ok {
+		return notFound("customer message", channelID+"/"+providerID)
+	}
+	rec := d.messages[id]
+	rec.m.Text = text
+	put(t, d.messages, id, rec)
+	return nil
+}
+
 // MarkProcessed implements core.MessageStore.
 func (t *tx) MarkProcessed(_ context.Context, id string, at time.Time) error {
 	defer t.write()()

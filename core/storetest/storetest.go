@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"ListRequests", testListRequests},
 		{"Messages", testMessages},
 		{"DuplicateKeepsTransaction", testDuplicateInTx},
+		{"Callbacks", testCallbacks},
 		{"Due", testDue},
 		{"Search", testSearch},
 		{"SearchText", testSearchText},

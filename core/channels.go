@@ -1,0 +1,101 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// RevokedText replaces a message the customer deleted.
+const RevokedText = "(message deleted by the customer)"
+
+// deliveryRank orders the delivery states a message moves through.
+var deliveryRank = map[Delivery]int{DeliveryQueued: 0, DeliverySent: 1, DeliveryDelivered: 2, DeliveryRead: 3}
+
+// DeliveryStatus applies a provider's status callback (sent, delivered,
+// read, failed) to our outbound message with that provider id. States only
+// move forward: a late "delivered" leaves "read" alone, and "failed" is
+// taken only before the customer's device confirmed the message. Unknown
+// provider ids (another system's messages) are ignored.
+func (s *Service) DeliveryStatus(ctx context.Context, channelID, providerID string, to Delivery, errText string) error {
+	if providerID == "" {
+		return Invalid("provider_id", "is required")
+	}
+	var from []Delivery
+	switch to {
+	case DeliveryFailed:
+		from = []Delivery{DeliveryQueued, DeliverySent}
+	case DeliverySent, DeliveryDelivered, DeliveryRead:
+		for d, r := range deliveryRank {
+			if r < deliveryRank[to] {
+				from = append(from, d)
+			}
+		}
+	default:
+		return Invalid("status", "unknown delivery status %q", to)
+	}
+	if _, err := s.store.AdvanceDelivery(ctx, channelID, providerID, from, to, errText); err != nil {
+		return fmt.Errorf("delivery status %s of %s/%s: %w", to, channelID, providerID, err)
+	}
+	return nil
+}
+
+// EditInbound records the customer's edit of a message they sent. An edit
+// of a message we never stored is ignored.
+func (s *Service) EditInbound(ctx context.Context, channelID, providerID, text string) error {
+	if err := checkText("text", text); err != nil {
+		return err
+	}
+	err := s.store.EditInbound(ctx, channelID, providerID, strings.TrimSpace(text))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("edit message %s/%s: %w", channelID, providerID, err)
+	}
+	return nil
+}
+
+// RevokeInbound blanks a message the customer deleted (its text leaves the
+// history and the search index). A revoke of an unknown message is ignored.
+func (s *Service) RevokeInbound(ctx context.Context, channelID, providerID string) error {
+	err := s.store.EditInbound(ctx, channelID, providerID, RevokedText)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("revoke message %s/%s: %w", channelID, providerID, err)
+	}
+	return nil
+}
+
+// KnownCustomer returns the stored customer of a channel user, if any, so
+// a channel adapter can skip a profile look-up when it knows the name.
+func (s *Service) KnownCustomer(ctx context.Context, channelID, userID string) (Customer, bool, error) {
+	c, err := s.store.CustomerByChannelUser(ctx, channelID, userID)
+	if isNotFound(err) {
+		return Customer{}, false, nil
+	}
+	if err != nil {
+		return Customer{}, false, fmt.Errorf("read customer %s/%s: %w", channelID, userID, err)
+	}
+	return c, true, nil
+}
+
+// FailDelivery gives up on an outbound message whose retries are spent:
+// it is marked failed with the last error, so it is not sent again.
+func (s *Service) FailDelivery(ctx context.Context, messageID, reason string) error {
+	msg, err := s.store.MessageByID(ctx, messageID)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("fail delivery: read message %s: %w", messageID, err)
+	}
+	if msg.Delivery != DeliveryQueued {
+		return nil
+	}
+	if reason == "" {
+		reason = "delivery failed after every retry"
+	}
+	s.log.WarnContext(ctx, "delivery failed after every retry", "message_id", messageID, "err", reason)
+	if err := s.store.UpdateDelivery(ctx, messageID, DeliveryFailed, "", reason); err != nil {
+		return fmt.Errorf("fail delivery of %s: %w", messageID, err)
+	}
+	return nil
+}
