@@ -36,6 +36,10 @@ type app struct {
 	store *sqlstore.Store
 	conn  *queue.Conn
 	svc   *core.Service
+	// webhooks serves /webhooks/{channel_id}; runs are the channels'
+	// background work (webhook registration, polling) for the gateway.
+	webhooks *httpapi.Webhooks
+	runs     []func(context.Context) error
 }
 
 // open wires the parts from the config: the store (migrated), the queue
@@ -62,8 +66,11 @@ func open(ctx context.Context, g globals, log *slog.Logger) (*app, error) {
 	}
 	jobs := queue.NewEnqueuer(conn, queue.Options{Namespace: cfg.Redis.Namespace, Logger: log})
 	svc := core.NewService(core.Deps{Store: store, Jobs: jobs, Logger: log, BcryptCost: cost}, cfg.Settings())
-	a := &app{g: g, log: log, cfg: cfg, store: store, conn: conn, svc: svc}
-	a.registerSenders(cfg)
+	a := &app{g: g, log: log, cfg: cfg, store: store, conn: conn, svc: svc, webhooks: httpapi.NewWebhooks()}
+	if a.runs, err = a.wireChannels(cfg); err != nil {
+		a.close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -100,18 +107,6 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqls
 	return store, nil
 }
 
-// registerSenders gives every channel of the config its Sender.
-func (a *app) registerSenders(cfg *config.Config) {
-	for _, ch := range cfg.Settings().Channels {
-		switch ch.Type {
-		case core.ChannelWidget:
-			a.svc.RegisterSender(ch.ID, widget.Sender{})
-		default:
-			a.log.Warn("channel type not served by this build yet; its messages are not sent", "channel", ch.ID, "type", ch.Type)
-		}
-	}
-}
-
 func (a *app) close() {
 	if err := a.conn.Close(); err != nil {
 		a.log.Warn("close redis", "err", err)
@@ -139,8 +134,15 @@ func (a *app) reload(ctx context.Context) error {
 	if old.Database.URL.Value() != cfg.Database.URL.Value() || old.Redis.URL.Value() != cfg.Redis.URL.Value() || old.Server.Addr != cfg.Server.Addr {
 		a.log.WarnContext(ctx, "server, database and redis settings take effect on restart only")
 	}
+	if _, err := a.wireChannels(cfg); err != nil {
+		a.log.WarnContext(ctx, "config reload refused; the old config stays in force", "err", err)
+		a.mu.Lock()
+		a.cfg = old
+		a.mu.Unlock()
+		return core.Invalid("config", "%v", err)
+	}
 	a.svc.SetSettings(cfg.Settings())
-	a.registerSenders(cfg)
+	a.log.InfoContext(ctx, "channels rewired; background work of new channels (polling, webhook registration) starts on restart")
 	a.log.InfoContext(ctx, "config reloaded", "file", a.g.configPath)
 	return nil
 }
@@ -193,13 +195,20 @@ func serve(ctx context.Context, g globals, log *slog.Logger, r roles, stdout io.
 			"database": a.store.Ping,
 			"redis":    a.conn.Ping,
 		},
-	}, widget.New(a.svc), inbox.New(a.svc, a.reload))
+	}, widget.New(a.svc), inbox.New(a.svc, a.reload), a.webhooks)
 	ln, err := net.Listen("tcp", a.cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Server.Addr, err)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	for _, run := range a.runs {
+		go func() {
+			if err := run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("channel background work stopped", "err", err)
+			}
+		}()
+	}
 	printBanner(stdout, a, ln.Addr(), r, created, pw)
 
 	select {
