@@ -73,4 +73,3 @@ type NoHandshake struct{}
 
 // Handshake answers 405.
 func (NoHandshake) Handshake(echo.Context) error { return echo.ErrMethodNotAllowed }
-
