@@ -88,3 +88,21 @@ func TestFailDelivery(t *testing.T) {
 	mustEqual(t, "a second failure changes nothing", e.msg(m.ID).Error, "deliver: connection reset")
 	ok(t, e.svc.FailDelivery(e.ctx, core.NewID(), "unknown message"))
 }
+
+func TestStartCommandGreets(t *testing.T) {
+	for _, text := range []string{"/start", "/start promo-42", "/start@ShopBot"} {
+		e := newEnv(t)
+		m, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "tg", ChannelUserID: "42", ProviderID: "u1", Text: text})
+		ok(t, err)
+		ok(t, e.svc.RunBot(e.ctx, m.ID))
+		last := e.last(m.ConversationID)
+		mustEqual(t, text+": reply", last.Text, core.DefaultGreeting)
+		mustEqual(t, text+": author", last.Author, core.AuthorBot)
+		mustEqual(t, text+": no miss counted", e.conv(m.ConversationID).BotMisses, 0)
+	}
+	e := newEnv(t)
+	m, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "tg", ChannelUserID: "42", ProviderID: "u2", Text: "/starting soon?"})
+	ok(t, err)
+	ok(t, e.svc.RunBot(e.ctx, m.ID))
+	mustEqual(t, "not a start command: a miss", e.conv(m.ConversationID).BotMisses, 1)
+}

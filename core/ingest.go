@@ -192,6 +192,10 @@ func (s *Service) RunBot(ctx context.Context, messageID string) error {
 			return nil // a person has it, or it is queued for one
 		}
 		bot := s.set().Bot
+		if isStartCommand(msg.Text) { // a messaging app's "Start" button: greet, no miss
+			_, err := s.outbound(ctx, tx, &a, conv, AuthorBot, "", s.greeting(conv.ChannelID))
+			return err
+		}
 		if !bot.Enabled || IsHandoff(msg.Text, bot.HandoffPhrases) {
 			_, err := s.openRequest(ctx, tx, &a, conv, ReasonCustomerAsked, msg.Text)
 			return err
@@ -221,6 +225,24 @@ func (s *Service) RunBot(ctx context.Context, messageID string) error {
 	}
 	a.run(ctx, s.log)
 	return nil
+}
+
+// DefaultGreeting greets on channels without a greeting of their own.
+const DefaultGreeting = "Hi! How can we help?"
+
+// greeting is the channel's greeting, or DefaultGreeting.
+func (s *Service) greeting(channelID string) string {
+	if g := s.set().Greetings[channelID]; g != "" {
+		return g
+	}
+	return DefaultGreeting
+}
+
+// isStartCommand recognises Telegram's /start (optionally with a deep-link
+// parameter or the bot's @name).
+func isStartCommand(text string) bool {
+	f := strings.Fields(text)
+	return len(f) > 0 && (f[0] == "/start" || strings.HasPrefix(f[0], "/start@"))
 }
 
 // checkText validates a non-empty message text.

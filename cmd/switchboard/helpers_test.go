@@ -66,6 +66,14 @@ var bannerRE = regexp.MustCompile(`Switchboard is running \([^)]*\) on (http://\
 // waits until it prints its banner.
 func startServer(t *testing.T, b backend, dataDir string) *server {
 	t.Helper()
+	return startServerWith(t, b, dataDir, "")
+}
+
+// startServerWith is startServer with more top-level YAML appended to the
+// config (channels, bot, routing…; a channels list must include the web
+// widget channel if the test uses the widget).
+func startServerWith(t *testing.T, b backend, dataDir, extraYAML string) *server {
+	t.Helper()
 	t.Setenv("SWITCHBOARD_ADMIN_EMAIL", adminEmail)
 	t.Setenv("SWITCHBOARD_ADMIN_PASSWORD", adminPassword)
 	t.Setenv("SWITCHBOARD_BCRYPT_COST", "4") // -race makes the production cost take seconds per login
@@ -75,7 +83,7 @@ database: {url: %q}
 redis: {url: %q, namespace: %q}
 templates:
   - {name: opening, shortcut: "/hi", body: "Hi [Name], I'm [Agent] and I'm looking into this for you."}
-`, dataDir, b.dbURL, b.redisURL, b.ns)
+`, dataDir, b.dbURL, b.redisURL, b.ns) + extraYAML
 	path := filepath.Join(dataDir, "switchboard.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
