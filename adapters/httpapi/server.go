@@ -71,6 +71,7 @@ func New(o Options, routes ...Routes) *Server {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
 	e.GET("/readyz", readyHandler(o.Ready))
+	e.GET("/openapi.yaml", serveOpenAPI)
 	for _, r := range routes {
 		r.Register(e)
 	}

@@ -187,15 +187,7 @@ func serve(ctx context.Context, g globals, log *slog.Logger, r roles, stdout io.
 		return nil
 	}
 
-	srv := httpapi.New(httpapi.Options{
-		Logger:      log,
-		BodyLimit:   int64(a.cfg.Server.BodyLimit),
-		CORSOrigins: widgetOrigins(a.cfg),
-		Ready: map[string]httpapi.Check{
-			"database": a.store.Ping,
-			"redis":    a.conn.Ping,
-		},
-	}, widget.New(a.svc), inbox.New(a.svc, a.reload), a.webhooks)
+	srv := a.gateway()
 	ln, err := net.Listen("tcp", a.cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Server.Addr, err)
@@ -223,6 +215,19 @@ func serve(ctx context.Context, g globals, log *slog.Logger, r roles, stdout io.
 		log.Warn("http shutdown", "err", err)
 	}
 	return nil
+}
+
+// gateway builds the HTTP server with every adapter's routes.
+func (a *app) gateway() *httpapi.Server {
+	return httpapi.New(httpapi.Options{
+		Logger:      a.log,
+		BodyLimit:   int64(a.cfg.Server.BodyLimit),
+		CORSOrigins: widgetOrigins(a.cfg),
+		Ready: map[string]httpapi.Check{
+			"database": a.store.Ping,
+			"redis":    a.conn.Ping,
+		},
+	}, widget.New(a.svc), inbox.New(a.svc, a.reload), a.webhooks)
 }
 
 func widgetOrigins(cfg *config.Config) []string {
