@@ -191,3 +191,64 @@ func TestServer(t *testing.T) {
 type routesFunc func(*echo.Echo)
 
 func (f routesFunc) Register(e *echo.Echo) { f(e) }
+
+func TestMetrics(t *testing.T) {
+	m := NewMetrics()
+	hooks := NewWebhooks(m)
+	hooks.Replace(map[string]Webhook{"wa": webhookFunc(func(c echo.Context) error {
+		switch c.Request().Header.Get("X-Case") {
+		case "unsigned":
+			return core.ErrUnauthorized
+		case "down":
+			return core.ErrUnavailable
+		}
+		return c.NoContent(200)
+	})})
+	s := New(Options{Metrics: m}, hooks, routesFunc(func(e *echo.Echo) {
+		e.POST("/v1/requests/:id/accept", func(c echo.Context) error {
+			if c.Param("id") == "taken" {
+				return core.ErrAlreadyAccepted
+			}
+			return c.NoContent(200)
+		})
+	}))
+	do := func(path, kase string) {
+		t.Helper()
+		req := httptest.NewRequest("POST", path, strings.NewReader("{}"))
+		req.Header.Set("X-Case", kase)
+		s.Echo.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	do("/webhooks/wa", "")
+	do("/webhooks/wa", "")
+	do("/webhooks/wa", "unsigned")
+	do("/webhooks/wa", "down")
+	do("/webhooks/nope", "")
+	do("/v1/requests/r1/accept", "")
+	do("/v1/requests/taken/accept", "")
+	do("/v1/requests/taken/accept", "")
+	rec := httptest.NewRecorder()
+	s.Echo.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`switchboard_webhook_ingest_total{channel="wa",outcome="accepted"} 2`,
+		`switchboard_webhook_ingest_total{channel="wa",outcome="unauthorized"} 1`,
+		`switchboard_webhook_ingest_total{channel="wa",outcome="unavailable"} 1`,
+		`switchboard_webhook_ingest_total{channel="unknown",outcome="unknown_channel"} 1`,
+		`switchboard_accept_seconds_count{outcome="accepted"} 1`,
+		`switchboard_accept_seconds_count{outcome="already_accepted"} 2`,
+		`echo_requests_total{code="200",host="example.com",method="POST",url="/v1/requests/:id/accept"} 1`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(body, `url="/metrics"`) {
+		t.Error("scrapes of /metrics are counted")
+	}
+}
+
+type webhookFunc func(echo.Context) error
+
+func (webhookFunc) Handshake(echo.Context) error   { return echo.ErrMethodNotAllowed }
+func (f webhookFunc) Receive(c echo.Context) error { return f(c) }

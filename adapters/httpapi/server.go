@@ -32,6 +32,8 @@ type Options struct {
 	CORSOrigins []string
 	// Ready lists the readiness checks by name.
 	Ready map[string]Check
+	// Metrics, when set, is served at /metrics and fed by every request.
+	Metrics *Metrics
 }
 
 // Server is the Echo instance with Switchboard's middleware and probes.
@@ -57,6 +59,10 @@ func New(o Options, routes ...Routes) *Server {
 	e.HTTPErrorHandler = errorHandler(o.Logger)
 	e.Pre(corsMiddleware(o.CORSOrigins))
 	e.Use(middleware.RequestID())
+	if o.Metrics != nil {
+		e.Use(o.Metrics.middleware())
+		e.GET("/metrics", o.Metrics.handler())
+	}
 	e.Use(requestLog(o.Logger))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {

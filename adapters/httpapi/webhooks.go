@@ -22,12 +22,15 @@ type Webhook interface {
 // Webhooks routes /webhooks/{channel_id} to the channel's Webhook. The
 // set can be replaced while serving (config reload).
 type Webhooks struct {
-	mu sync.RWMutex
-	m  map[string]Webhook
+	mu      sync.RWMutex
+	m       map[string]Webhook
+	metrics *Metrics
 }
 
-// NewWebhooks returns an empty set.
-func NewWebhooks() *Webhooks { return &Webhooks{m: map[string]Webhook{}} }
+// NewWebhooks returns an empty set; metrics (may be nil) counts outcomes.
+func NewWebhooks(metrics *Metrics) *Webhooks {
+	return &Webhooks{m: map[string]Webhook{}, metrics: metrics}
+}
 
 // Replace swaps in the webhooks of the current config, by channel id.
 func (w *Webhooks) Replace(m map[string]Webhook) {
@@ -60,11 +63,17 @@ func (w *Webhooks) Register(e *echo.Echo) {
 		return h.Handshake(c)
 	})
 	e.POST("/webhooks/:channel_id", func(c echo.Context) error {
-		h, err := w.get(c.Param("channel_id"))
+		id := c.Param("channel_id")
+		h, err := w.get(id)
 		if err != nil {
-			return err
+			id = "unknown" // keep the label set bounded
+		} else {
+			err = h.Receive(c)
 		}
-		return h.Receive(c)
+		if w.metrics != nil {
+			w.metrics.WebhookIngest.WithLabelValues(id, webhookOutcome(c, err)).Inc()
+		}
+		return err
 	})
 }
 

@@ -40,6 +40,7 @@ type app struct {
 	// background work (webhook registration, polling) for the gateway.
 	webhooks *httpapi.Webhooks
 	runs     []func(context.Context) error
+	metrics  *httpapi.Metrics
 }
 
 // open wires the parts from the config: the store (migrated), the queue
@@ -66,7 +67,10 @@ func open(ctx context.Context, g globals, log *slog.Logger) (*app, error) {
 	}
 	jobs := queue.NewEnqueuer(conn, queue.Options{Namespace: cfg.Redis.Namespace, Logger: log})
 	svc := core.NewService(core.Deps{Store: store, Jobs: jobs, Logger: log, BcryptCost: cost}, cfg.Settings())
-	a := &app{g: g, log: log, cfg: cfg, store: store, conn: conn, svc: svc, webhooks: httpapi.NewWebhooks()}
+	metrics := httpapi.NewMetrics()
+	metrics.Registry.MustRegister(newStateCollector(svc, queue.NewInspector(conn, queue.Options{Namespace: cfg.Redis.Namespace})))
+	a := &app{g: g, log: log, cfg: cfg, store: store, conn: conn, svc: svc, metrics: metrics,
+		webhooks: httpapi.NewWebhooks(metrics)}
 	if a.runs, err = a.wireChannels(cfg); err != nil {
 		a.close()
 		return nil, err
@@ -227,6 +231,7 @@ func (a *app) gateway() *httpapi.Server {
 			"database": a.store.Ping,
 			"redis":    a.conn.Ping,
 		},
+		Metrics: a.metrics,
 	}, widget.New(a.svc), inbox.New(a.svc, a.reload), a.webhooks)
 }
 

@@ -46,7 +46,7 @@ func (a *app) wireChannels(cfg *config.Config) ([]func(context.Context) error, e
 		if err != nil {
 			return nil, fmt.Errorf("channel %s (%s): %w", ch.ID, ch.Type, err)
 		}
-		a.svc.RegisterSender(ch.ID, parts.Sender)
+		a.svc.RegisterSender(ch.ID, meteredSender{channel: ch.ID, inner: parts.Sender, m: a.metrics})
 		if parts.Webhook != nil {
 			hooks[ch.ID] = parts.Webhook
 		}

@@ -179,6 +179,7 @@ func walkFlow(t *testing.T, s *server) {
 			t.Errorf("search %s found %v", q, cs)
 		}
 	}
+	checkMetrics(t, s)
 	st := s.must(200, "GET", "/v1/stats", admin, nil)
 	if st["resolved_total"] != float64(1) || st["agents_online"] != float64(12) || st["pending"] != float64(0) {
 		t.Errorf("stats: %v", st)
@@ -300,5 +301,31 @@ func TestRestartLosesNothing(t *testing.T) {
 			})
 			s2.must(200, "POST", "/v1/requests/"+reqID+"/accept", admin, nil)
 		})
+	}
+}
+
+// checkMetrics reads /metrics after the flow: the winning accept was timed,
+// the eleven losers counted as already_accepted, web deliveries succeeded,
+// and the state gauges and queue sizes are there.
+func checkMetrics(t *testing.T, s *server) {
+	t.Helper()
+	r := s.call("GET", "/metrics", "", nil)
+	if r.status != 200 {
+		t.Fatalf("metrics: %d", r.status)
+	}
+	for _, want := range []string{
+		`switchboard_accept_seconds_count{outcome="accepted"} 1`,
+		`switchboard_accept_seconds_count{outcome="already_accepted"} 11`,
+		`switchboard_deliveries_total{channel="web",outcome="sent"}`,
+		`switchboard_requests{status="waiting"} 0`,
+		`switchboard_conversations_active 0`, // resolved by now
+		`switchboard_agents_online 12`,
+		`switchboard_queue_tasks{queue="critical",state="pending"}`,
+		`switchboard_state_scrape_ok{source="database"} 1`,
+		`echo_requests_total{`,
+	} {
+		if !strings.Contains(r.raw, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }

@@ -1,0 +1,104 @@
+package httpapi
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo-contrib/echoprometheus"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics is the gateway's Prometheus registry: Echo's HTTP metrics, Go
+// runtime and process metrics, and Switchboard's own switchboard_* series.
+type Metrics struct {
+	Registry *prometheus.Registry
+	// WebhookIngest counts webhook bodies by channel and outcome
+	// (accepted, unauthorized, invalid, unavailable, error).
+	WebhookIngest *prometheus.CounterVec
+	// AcceptSeconds times request accepts by outcome (the contract's
+	// error code, or "accepted").
+	AcceptSeconds *prometheus.HistogramVec
+	// Deliveries counts outbound sends by channel and outcome (sent,
+	// failed, retry).
+	Deliveries *prometheus.CounterVec
+}
+
+// NewMetrics builds the registry with its standard collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		WebhookIngest: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_webhook_ingest_total",
+			Help: "Webhook bodies received, by channel and outcome.",
+		}, []string{"channel", "outcome"}),
+		AcceptSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "switchboard_accept_seconds",
+			Help:    "Time to answer a request accept, by outcome.",
+			Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1},
+		}, []string{"outcome"}),
+		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_deliveries_total",
+			Help: "Outbound message sends, by channel and outcome (sent, failed, retry).",
+		}, []string{"channel", "outcome"}),
+	}
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.WebhookIngest, m.AcceptSeconds, m.Deliveries)
+	return m
+}
+
+const acceptRoute = "/v1/requests/:id/accept"
+
+// middleware records Echo's HTTP metrics and times accepts.
+func (m *Metrics) middleware() echo.MiddlewareFunc {
+	return echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
+		Registerer:                m.Registry,
+		DoNotUseRequestPathFor404: true,
+		Skipper: func(c echo.Context) bool {
+			return c.Path() == "/metrics"
+		},
+		BeforeNext: func(c echo.Context) {
+			if c.Path() == acceptRoute {
+				c.Set("metrics.start", time.Now())
+			}
+		},
+		AfterNext: func(c echo.Context, err error) {
+			start, ok := c.Get("metrics.start").(time.Time)
+			if !ok {
+				return
+			}
+			outcome := "accepted"
+			if err != nil {
+				_, body := Classify(err)
+				outcome = body.Error.Code
+			}
+			m.AcceptSeconds.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
+		},
+	})
+}
+
+// webhookOutcome names what became of a webhook body.
+func webhookOutcome(c echo.Context, err error) string {
+	status := c.Response().Status
+	if err != nil {
+		status, _ = Classify(err)
+	}
+	switch {
+	case status < 300:
+		return "accepted"
+	case status == 401 || status == 403:
+		return "unauthorized"
+	case status == 400 || status == 413 || status == 415:
+		return "invalid"
+	case status == 503:
+		return "unavailable"
+	case status == 404:
+		return "unknown_channel"
+	}
+	return "error_" + strconv.Itoa(status)
+}
+
+func (m *Metrics) handler() echo.HandlerFunc {
+	return echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: m.Registry})
+}
