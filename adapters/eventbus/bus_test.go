@@ -1,0 +1,268 @@
+package eventbus_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/switchboard-chat/switchboard/adapters/eventbus"
+	"github.com/switchboard-chat/switchboard/queue"
+)
+
+const wait = 5 * time.Second
+
+// buses opens, for one test, two handles on one bus: two gateway
+// instances sharing it (the in-process hub has one instance, so both are
+// the same there).
+type factory struct {
+	name string
+	open func(t *testing.T, o eventbus.Options) (a, b eventbus.Bus)
+}
+
+func factories(t *testing.T) []factory {
+	t.Helper()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	redisBus := func(url string) func(t *testing.T, o eventbus.Options) (eventbus.Bus, eventbus.Bus) {
+		return func(t *testing.T, o eventbus.Options) (eventbus.Bus, eventbus.Bus) {
+			t.Helper()
+			ctx := context.Background()
+			conn, err := queue.Connect(ctx, url, queue.ConnectOptions{Logger: quiet})
+			if err != nil {
+				t.Fatalf("connect redis: %v", err)
+			}
+			b := make([]byte, 4)
+			rand.Read(b)
+			prefix := "evtest" + hex.EncodeToString(b) + ":"
+			var buses [2]eventbus.Bus
+			for i := range buses {
+				rb, err := eventbus.NewRedis(ctx, conn.Client(), prefix, o, quiet)
+				if err != nil {
+					t.Fatalf("redis bus: %v", err)
+				}
+				buses[i] = rb
+			}
+			t.Cleanup(func() {
+				for _, bus := range buses {
+					bus.Close()
+				}
+				keys, _ := conn.Client().Keys(ctx, prefix+"*").Result()
+				if len(keys) > 0 {
+					conn.Client().Del(ctx, keys...)
+				}
+				conn.Close()
+			})
+			return buses[0], buses[1]
+		}
+	}
+	fs := []factory{
+		{"memory", func(t *testing.T, o eventbus.Options) (eventbus.Bus, eventbus.Bus) {
+			m := eventbus.NewMemory(o)
+			t.Cleanup(func() { m.Close() })
+			return m, m
+		}},
+		{"redis-embedded", redisBus("")},
+	}
+	if url := os.Getenv("SWITCHBOARD_TEST_REDIS_URL"); url != "" {
+		fs = append(fs, factory{"redis", redisBus(url)})
+	} else {
+		t.Log("real-Redis variant skipped: set SWITCHBOARD_TEST_REDIS_URL to run it")
+	}
+	return fs
+}
+
+func TestBus(t *testing.T) {
+	cases := []struct {
+		name string
+		opts eventbus.Options
+		run  func(t *testing.T, pub, sub eventbus.Bus)
+	}{
+		{"live events arrive in order, fresh clients get no replay", eventbus.Options{}, func(t *testing.T, pub, sub eventbus.Bus) {
+			publish(t, pub, "agent:a", 1, 2)
+			s := subscribe(t, sub, "agent:a", "")
+			if len(s.Replay) != 0 {
+				t.Fatalf("fresh subscription replayed %v", s.Replay)
+			}
+			publish(t, pub, "agent:a", 3, 4, 5)
+			if got := receive(t, s, 3); fmt.Sprint(got) != "[3 4 5]" {
+				t.Fatalf("live events %v, want [3 4 5]", got)
+			}
+		}},
+		{"reconnect with Last-Event-ID replays what was missed", eventbus.Options{}, func(t *testing.T, pub, sub eventbus.Bus) {
+			s := subscribe(t, sub, "visitor:v", "")
+			publish(t, pub, "visitor:v", 1, 2)
+			first := receiveEvents(t, s, 2)
+			publish(t, pub, "visitor:v", 3, 4) // while disconnected
+			s2 := subscribe(t, sub, "visitor:v", first[0].ID)
+			if got := values(t, s2.Replay); fmt.Sprint(got) != "[2 3 4]" {
+				t.Fatalf("replay after event 1: %v, want [2 3 4]", got)
+			}
+			publish(t, pub, "visitor:v", 5)
+			if got := receiveAfter(t, s2, s2.Replay[len(s2.Replay)-1].ID, 1); fmt.Sprint(got) != "[5]" {
+				t.Fatalf("live after replay: %v, want [5]", got)
+			}
+		}},
+		{"streams are separate", eventbus.Options{}, func(t *testing.T, pub, sub eventbus.Bus) {
+			a := subscribe(t, sub, "agent:a", "")
+			b := subscribe(t, sub, "agent:b", "")
+			publish(t, pub, "agent:b", 7)
+			publish(t, pub, "agent:a", 8)
+			if got := receive(t, a, 1); fmt.Sprint(got) != "[8]" {
+				t.Fatalf("agent a got %v", got)
+			}
+			if got := receive(t, b, 1); fmt.Sprint(got) != "[7]" {
+				t.Fatalf("agent b got %v", got)
+			}
+		}},
+		{"only the last Keep events are kept", eventbus.Options{Keep: 3}, func(t *testing.T, pub, sub eventbus.Bus) {
+			s := subscribe(t, sub, "agent:k", "")
+			publish(t, pub, "agent:k", 1)
+			first := receiveEvents(t, s, 1)
+			publish(t, pub, "agent:k", 2, 3, 4, 5, 6)
+			s2 := subscribe(t, sub, "agent:k", first[0].ID)
+			if got := values(t, s2.Replay); fmt.Sprint(got) != "[4 5 6]" {
+				t.Fatalf("replay %v, want the last three [4 5 6]", got)
+			}
+		}},
+		{"a follower that falls behind is dropped", eventbus.Options{Buffer: 2}, func(t *testing.T, pub, sub eventbus.Bus) {
+			s := subscribe(t, sub, "agent:slow", "")
+			publish(t, pub, "agent:slow", 1, 2, 3, 4)
+			deadline := time.After(wait)
+			for n := 0; ; n++ {
+				select {
+				case _, ok := <-s.C:
+					if !ok {
+						if n > 2 {
+							t.Fatalf("read %d events from a buffer of 2", n)
+						}
+						return
+					}
+				case <-deadline:
+					t.Fatal("slow follower was not dropped")
+				}
+			}
+		}},
+		{"ending the context closes the subscription", eventbus.Options{}, func(t *testing.T, pub, sub eventbus.Bus) {
+			ctx, cancel := context.WithCancel(context.Background())
+			s, err := sub.Subscribe(ctx, "agent:c", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cancel()
+			select {
+			case _, ok := <-s.C:
+				if ok {
+					t.Fatal("event on a cancelled subscription")
+				}
+			case <-time.After(wait):
+				t.Fatal("subscription not closed after cancel")
+			}
+		}},
+	}
+	for _, f := range factories(t) {
+		t.Run(f.name, func(t *testing.T) {
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					a, b := f.open(t, c.opts)
+					c.run(t, a, b) // published on one instance, followed on the other
+				})
+			}
+		})
+	}
+}
+
+func TestNewer(t *testing.T) {
+	cases := []struct {
+		a, b string
+		want bool
+	}{
+		{"2-0", "1-5", true}, {"1-6", "1-5", true}, {"1-5", "1-5", false}, {"1-4", "1-5", false},
+		{"10-0", "9-0", true}, {"1-0", "", true}, {"", "1-0", false}, {"junk", "1-0", false},
+	}
+	for _, c := range cases {
+		if got := eventbus.Newer(c.a, c.b); got != c.want {
+			t.Errorf("Newer(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+	if eventbus.ValidID("x-1") || !eventbus.ValidID("1700000000000-3") {
+		t.Error("ValidID")
+	}
+}
+
+func publish(t *testing.T, b eventbus.Bus, stream string, vals ...int) {
+	t.Helper()
+	for _, v := range vals {
+		if err := b.Publish(context.Background(), stream, "test.value", map[string]int{"v": v}); err != nil {
+			t.Fatalf("publish: %v", err)
+		}
+	}
+}
+
+func subscribe(t *testing.T, b eventbus.Bus, stream, last string) *eventbus.Subscription {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	s, err := b.Subscribe(ctx, stream, last)
+	if err != nil {
+		t.Fatalf("subscribe: %v", err)
+	}
+	return s
+}
+
+func receiveEvents(t *testing.T, s *eventbus.Subscription, n int) []eventbus.Event {
+	t.Helper()
+	return receiveAfterEvents(t, s, "", n)
+}
+
+// receiveAfterEvents reads n live events, each newer than the one before,
+// the first newer than last (the end of the replay).
+func receiveAfterEvents(t *testing.T, s *eventbus.Subscription, last string, n int) []eventbus.Event {
+	t.Helper()
+	var out []eventbus.Event
+	deadline := time.After(wait)
+	for len(out) < n {
+		select {
+		case e, ok := <-s.C:
+			if !ok {
+				t.Fatalf("subscription closed after %d of %d events", len(out), n)
+			}
+			if !eventbus.Newer(e.ID, last) {
+				t.Fatalf("event %s repeats or precedes %s", e.ID, last)
+			}
+			out = append(out, e)
+			last = e.ID
+		case <-deadline:
+			t.Fatalf("got %d of %d events", len(out), n)
+		}
+	}
+	return out
+}
+
+func receive(t *testing.T, s *eventbus.Subscription, n int) []int {
+	t.Helper()
+	return values(t, receiveEvents(t, s, n))
+}
+
+func receiveAfter(t *testing.T, s *eventbus.Subscription, last string, n int) []int {
+	t.Helper()
+	return values(t, receiveAfterEvents(t, s, last, n))
+}
+
+func values(t *testing.T, es []eventbus.Event) []int {
+	t.Helper()
+	out := []int{}
+	for _, e := range es {
+		var v struct{ V int }
+		if err := json.Unmarshal(e.Data, &v); err != nil || e.Type != "test.value" {
+			t.Fatalf("event %+v: %v", e, err)
+		}
+		out = append(out, v.V)
+	}
+	return out
+}
