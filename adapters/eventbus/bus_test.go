@@ -132,7 +132,12 @@ func TestBus(t *testing.T) {
 		}},
 		{"a follower that falls behind is dropped", eventbus.Options{Buffer: 2}, func(t *testing.T, pub, sub eventbus.Bus) {
 			s := subscribe(t, sub, "agent:slow", "")
+			marker := subscribe(t, sub, "agent:marker", "")
 			publish(t, pub, "agent:slow", 1, 2, 3, 4)
+			// Events are dispatched in publish order: once the marker is in,
+			// all four were offered to the follower that is not reading.
+			publish(t, pub, "agent:marker", 0)
+			receive(t, marker, 1)
 			deadline := time.After(wait)
 			for n := 0; ; n++ {
 				select {
