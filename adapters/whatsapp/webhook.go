@@ -1,0 +1,24 @@
+package whatsapp
+
+import (
+	"log/slog"
+
+	"github.com/switchboard-chat/switchboard/adapters/meta"
+)
+
+// Config is what the webhook of one WhatsApp channel needs.
+type Config struct {
+	ChannelID   string
+	AppSecret   string
+	VerifyToken string
+	Log         *slog.Logger
+}
+
+// NewWebhook returns the channel's webhook: X-Hub-Signature-256 checked
+// with the app secret over the raw bytes, then Normalize, then core. The
+// customer's name comes with the payload (contacts[].profile.name), so no
+// profile look-up is made.
+func NewWebhook(svc meta.Ingester, cfg Config) *meta.Webhook {
+	return meta.NewWebhook(svc, meta.WebhookConfig{ChannelID: cfg.ChannelID, AppSecret: cfg.AppSecret,
+		VerifyToken: cfg.VerifyToken, Normalize: Normalize, Log: cfg.Log})
+}
