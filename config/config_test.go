@@ -204,8 +204,9 @@ func TestFullFile(t *testing.T) {
 	want := core.Settings{
 		Channels: []core.Channel{{ID: "web", Type: "widget"}, {ID: "help", Type: "widget"}, {ID: "wa", Type: "whatsapp"},
 			{ID: "fb", Type: "messenger"}, {ID: "ig", Type: "instagram"}, {ID: "tg", Type: "telegram"}},
-		Greetings:      map[string]string{"web": "Hello!"},
-		Bot:            core.BotSettings{HandoffPhrases: []string{"operator"}},
+		Greetings: map[string]string{"web": "Hello!"},
+		Bot: core.BotSettings{HandoffPhrases: []string{"operator"},
+			Knowledge: []core.KnowledgeEntry{{Questions: []string{"refund", "money back"}, Answer: "Refunds take 5 days."}}},
 		SLA:            core.SLA{AmberAfter: time.Minute, RedAfter: 3 * time.Minute},
 		DefaultMaxChat: 6,
 		Templates: []core.Template{
@@ -215,6 +216,22 @@ func TestFullFile(t *testing.T) {
 		Reading:       core.ReadingThresholds{ActiveHigh: 0.5, PendingHigh: 2.5, ResolvedHigh: 50},
 		AgentTokenTTL: 12 * time.Hour,
 		VisitorTTL:    240 * time.Hour,
+		Routing: core.RoutingSettings{
+			RerouteWithin: 10 * time.Second,
+			Rules: []core.RoutingRule{
+				{Name: "docs", Match: core.RuleMatch{Channels: []string{"web", "help"}, PageURL: "https://*/docs/*", Keywords: []string{"api"}, Returning: &yes},
+					Route: core.Route{Mode: core.ModeBroadcast, Tiers: []core.Tier{
+						{Roles: []string{"developer"}, For: time.Minute},
+						{Roles: []string{"support", "developer"}, For: 2 * time.Minute},
+						{Roles: []string{}},
+					}}},
+				{Name: "wa", Match: core.RuleMatch{Channels: []string{"wa"}}, Route: core.Route{Mode: core.ModeDirect,
+					Tiers: []core.Tier{{Roles: []string{}}}, OfferTimeout: DefaultOfferTimeout}},
+			},
+			Default: core.Route{Mode: core.ModeDirect, OfferTimeout: 45 * time.Second, Tiers: []core.Tier{{Roles: []string{"support"}}}},
+		},
+		Offline:       core.OfflineSettings{Message: "Back within [ETA]!", DefaultETA: time.Hour, Hours: c.Offline.BusinessHours},
+		Conversations: core.ConversationSettings{AbandonAfter: 5 * time.Minute, IdleResolveAfter: 48 * time.Hour},
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("Settings()\n got %+v\nwant %+v", s, want)

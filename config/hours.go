@@ -66,6 +66,37 @@ func (b BusinessHours) Open(t time.Time) bool {
 	return false
 }
 
+// NextOpen is the first moment at or after t within the business hours: t
+// itself when open, else the start of the next opening window (looking a
+// week ahead; zero when the week has no window at all).
+func (b BusinessHours) NextOpen(t time.Time) time.Time {
+	if b.Open(t) {
+		return t
+	}
+	s := b.sched
+	if s == nil {
+		var errs []keyError
+		if s, errs = parseSchedule(b.Timezone, b.Week, nil); len(errs) > 0 {
+			return t
+		}
+	}
+	lt := t.In(s.loc)
+	var best time.Time
+	for d := 0; d <= 7; d++ {
+		day := time.Date(lt.Year(), lt.Month(), lt.Day()+d, 0, 0, 0, 0, s.loc)
+		for _, w := range s.days[day.Weekday()] {
+			start := time.Date(day.Year(), day.Month(), day.Day(), w.from/60, w.from%60, 0, 0, s.loc)
+			if start.After(t) && (best.IsZero() || start.Before(best)) {
+				best = start
+			}
+		}
+		if !best.IsZero() {
+			return best
+		}
+	}
+	return best
+}
+
 var dayNames = map[string]time.Weekday{
 	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
 	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,

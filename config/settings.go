@@ -10,7 +10,9 @@ import (
 // reads: the channels, the greetings of widget channels that have one, the
 // bot, the SLA colours, the default agent capacity, the templates, the
 // dashboard reading thresholds and the token lifetimes
-// (agents.token_ttl and server.visitor_ttl). The result shares no memory
+// (agents.token_ttl and server.visitor_ttl), routing, the knowledge
+// base, the offline acknowledgment with the business hours, and
+// conversation housekeeping. The result shares no memory
 // with c.
 func (c *Config) Settings() core.Settings {
 	s := core.Settings{
@@ -31,6 +33,30 @@ func (c *Config) Settings() core.Settings {
 		},
 		AgentTokenTTL: c.Agents.TokenTTL,
 		VisitorTTL:    c.Server.VisitorTTL,
+		Routing: core.RoutingSettings{
+			RerouteWithin: c.Routing.RerouteWithin,
+			Default:       c.Routing.Default.core(),
+		},
+		Offline: core.OfflineSettings{Message: c.Offline.Message, DefaultETA: c.Offline.DefaultETA},
+		Conversations: core.ConversationSettings{
+			AbandonAfter:     c.Conversations.AbandonAfter,
+			IdleResolveAfter: c.Conversations.IdleResolveAfter,
+		},
+	}
+	if len(c.Offline.BusinessHours.Week) > 0 {
+		s.Offline.Hours = c.Offline.BusinessHours
+	}
+	for _, r := range c.Routing.Rules {
+		m := core.RuleMatch{Channels: slices.Clone(r.Match.Channels), PageURL: r.Match.PageURL,
+			Keywords: slices.Clone(r.Match.Keywords)}
+		if r.Match.Returning != nil {
+			v := *r.Match.Returning
+			m.Returning = &v
+		}
+		s.Routing.Rules = append(s.Routing.Rules, core.RoutingRule{Name: r.Name, Match: m, Route: r.Route.core()})
+	}
+	for _, k := range c.Bot.Knowledge {
+		s.Bot.Knowledge = append(s.Bot.Knowledge, core.KnowledgeEntry{Questions: slices.Clone(k.Questions), Answer: k.Answer})
 	}
 	for _, ch := range c.Channels {
 		s.Channels = append(s.Channels, ch.Core())
@@ -42,4 +68,13 @@ func (c *Config) Settings() core.Settings {
 		s.Templates = append(s.Templates, core.Template{Name: t.Name, Shortcut: t.Shortcut, Body: t.Body})
 	}
 	return s
+}
+
+// core converts a route.
+func (r Route) core() core.Route {
+	out := core.Route{Mode: core.RouteMode(r.Mode), OfferTimeout: r.OfferTimeout}
+	for _, t := range r.Tiers {
+		out.Tiers = append(out.Tiers, core.Tier{Roles: slices.Clone(t.Roles), For: t.For})
+	}
+	return out
 }

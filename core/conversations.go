@@ -299,7 +299,17 @@ func (s *Service) Deliver(ctx context.Context, messageID string) error {
 // SweepReport counts what a sweep re-enqueued.
 type SweepReport struct {
 	Bot, Deliver, Route int
+	// Timers counts escalation and reroute timers (re)scheduled.
+	Timers int
+	// Abandoned and Resolved count housekeeping.
+	Abandoned, Resolved int
 }
+
+// TimerHorizon is how far ahead the sweep (re)schedules routing timers
+// from the stored deadlines: far more than a sweep period, so that every
+// timer is scheduled by several sweeps before it is due even when the
+// queue lost it (the embedded queue forgets everything on restart).
+const TimerHorizon = time.Minute
 
 // SweepGrace is how long work may sit in the database before the sweeper
 // assumes its task was lost.
@@ -333,6 +343,32 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 			return rep, fmt.Errorf("sweep: enqueue route %s: %w", id, err)
 		}
 		rep.Route++
+	}
+	if s.timers != nil {
+		due, err := s.store.RoutingDue(ctx, now.Add(TimerHorizon), 10000)
+		if err != nil {
+			return rep, fmt.Errorf("sweep: routing timers: %w", err)
+		}
+		for _, r := range due {
+			st := r.Routing
+			if !st.Deadline.IsZero() && !st.Deadline.After(now.Add(TimerHorizon)) {
+				if err := s.timers.Escalate(ctx, r.ID, st.Step, st.Deadline); err != nil {
+					return rep, fmt.Errorf("sweep: schedule escalation of %s: %w", r.ID, err)
+				}
+				rep.Timers++
+			}
+			if !st.RerouteAt.IsZero() && !st.RerouteAt.After(now.Add(TimerHorizon)) {
+				if err := s.timers.RerouteCheck(ctx, r.ID, st.RerouteAt); err != nil {
+					return rep, fmt.Errorf("sweep: schedule reroute check of %s: %w", r.ID, err)
+				}
+				rep.Timers++
+			}
+		}
+	}
+	ab, res, err := s.housekeep(ctx, now)
+	rep.Abandoned, rep.Resolved = ab, res
+	if err != nil {
+		return rep, fmt.Errorf("sweep: housekeeping: %w", err)
 	}
 	return rep, nil
 }

@@ -52,6 +52,35 @@ type fakeJobs struct {
 	bots     []string
 	routes   []routeCall
 	delivers []string
+	timers   []timerCall
+}
+
+// timerCall is a scheduled routing timer: kind "escalate" (with step) or
+// "reroute".
+type timerCall struct {
+	Kind, RequestID string
+	Step            int
+	At              time.Time
+}
+
+func (j *fakeJobs) Escalate(_ context.Context, id string, step int, at time.Time) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.timers = append(j.timers, timerCall{"escalate", id, step, at})
+	return nil
+}
+
+func (j *fakeJobs) RerouteCheck(_ context.Context, id string, at time.Time) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.timers = append(j.timers, timerCall{"reroute", id, 0, at})
+	return nil
+}
+
+func (j *fakeJobs) Timers() []timerCall {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.timers)
 }
 
 func (j *fakeJobs) RunBot(_ context.Context, id string) error {
@@ -158,6 +187,10 @@ func testSettings() core.Settings {
 		core.Channel{ID: "tg", Type: core.ChannelTelegram})
 	set.Templates = []core.Template{{Name: "opening", Shortcut: "/hi",
 		Body: "Hi [Name], I'm [Agent] on [Channel]. ([FullName])"}}
+	// Off unless a test turns them on: no offline acknowledgment, no
+	// housekeeping.
+	set.Offline.Message = ""
+	set.Conversations = core.ConversationSettings{}
 	return set
 }
 

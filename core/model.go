@@ -40,6 +40,19 @@ type Agent struct {
 	CreatedAt    time.Time `json:"-"`
 	// StatusAt is when Online last changed (used for "longest idle").
 	StatusAt time.Time `json:"-"`
+	// LastAssignedAt is when the agent last accepted a request (zero:
+	// never); filled by store reads, never written.
+	LastAssignedAt time.Time `json:"-"`
+}
+
+// IdleSince is when the agent last became free of new work: the later of
+// going online (StatusAt) and their last accepted request. Direct routing
+// offers first to the agent idle the longest (the earliest IdleSince).
+func (a Agent) IdleSince() time.Time {
+	if a.LastAssignedAt.After(a.StatusAt) {
+		return a.LastAssignedAt
+	}
+	return a.StatusAt
 }
 
 // MarshalJSON renders the contract's Agent object (roles never null).
@@ -205,6 +218,8 @@ type Request struct {
 	Declines       []Decline
 	// OfferedTo lists the agents the request is currently offered to.
 	OfferedTo []string
+	// Routing is where routing stands (written with UpdateRouting).
+	Routing RouteState
 
 	// Viewer-dependent fields, filled by the Service for one reader.
 	WaitSeconds   int

@@ -76,6 +76,9 @@ type ConversationStore interface {
 	// transaction ends.
 	LockConversation(ctx context.Context, id string) (Conversation, error)
 	SearchConversations(ctx context.Context, q ConversationQuery) ([]Conversation, string, error)
+	// IdleConversations lists the ids of active conversations whose last
+	// message is before `before`, oldest first, at most limit (0: no limit).
+	IdleConversations(ctx context.Context, before time.Time, limit int) ([]string, error)
 }
 
 // ConversationQuery filters history. Zero values do not filter.
@@ -112,6 +115,12 @@ type RequestStore interface {
 	// SetOffers replaces the set of agents the request is offered to.
 	SetOffers(ctx context.Context, requestID string, agentIDs []string, at time.Time) error
 	ListRequests(ctx context.Context, q RequestQuery) ([]Request, error) // oldest first
+	// UpdateRouting writes the routing state of an existing request.
+	UpdateRouting(ctx context.Context, id string, st RouteState) error
+	// RoutingDue lists the open requests whose offer deadline or reroute
+	// check is at or before `before`, soonest first, at most limit (0: no
+	// limit): the timers the sweeper makes sure are scheduled.
+	RoutingDue(ctx context.Context, before time.Time, limit int) ([]Request, error)
 }
 
 // RequestQuery filters the request panel. Zero values do not filter.
@@ -190,6 +199,19 @@ type Jobs interface {
 	Route(ctx context.Context, requestID, cause string) error
 	// Deliver sends an outbound message on its channel (msg:deliver).
 	Deliver(ctx context.Context, messageID string) error
+}
+
+// Timers schedules the routing timers (the queue adapter; optional: a
+// Jobs that also implements Timers is used when Deps.Timers is nil). The
+// same arguments schedule one task; the sweeper re-schedules from the
+// stored deadlines whatever a restart lost.
+type Timers interface {
+	// Escalate fires at `at` to move the offer of the request on from
+	// routing step `step` (request:escalate).
+	Escalate(ctx context.Context, requestID string, step int, at time.Time) error
+	// RerouteCheck fires at `at` to move a still-declined request to the
+	// general queue (request:reroute).
+	RerouteCheck(ctx context.Context, requestID string, at time.Time) error
 }
 
 // Outbound is one message to send to a customer on a channel.

@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -18,32 +17,6 @@ func Eligible(req Request, agents []Agent) []string {
 		}
 	}
 	return ids
-}
-
-// Route is the request:route worker: it offers an open request to every
-// eligible agent. Stale work (a request no longer open) is a no-op.
-func (s *Service) Route(ctx context.Context, requestID string) error {
-	err := s.store.Atomic(ctx, func(tx Tx) error {
-		req, err := tx.LockRequest(ctx, requestID)
-		if err != nil {
-			return fmt.Errorf("route: read request %s: %w", requestID, err)
-		}
-		if !req.Status.Open() {
-			return nil
-		}
-		agents, err := tx.ListAgents(ctx)
-		if err != nil {
-			return fmt.Errorf("route: list agents: %w", err)
-		}
-		if err := tx.SetOffers(ctx, req.ID, Eligible(req, agents), s.clock()); err != nil {
-			return fmt.Errorf("route: offer request %s: %w", req.ID, err)
-		}
-		return nil
-	})
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
-	return err
 }
 
 // rerouteOpen queues routing of every open request, oldest first: an agent
@@ -127,7 +100,8 @@ func (s *Service) Accept(ctx context.Context, actor Agent, requestID string) (Re
 }
 
 // Decline takes the request out of the agent's panel and re-offers it at
-// once to the other eligible agents. The customer is told the next
+// once (same transaction) to the next agent or tier, excluding every
+// decliner, and schedules the reroute_within check. The customer is told the next
 // available agent will help. Declining twice is harmless.
 func (s *Service) Decline(ctx context.Context, actor Agent, requestID, reason string) (Request, error) {
 	if len(reason) > 500 {
@@ -135,6 +109,7 @@ func (s *Service) Decline(ctx context.Context, actor Agent, requestID, reason st
 	}
 	var a after
 	var req Request
+	median := s.acceptMedian(ctx)
 	err := s.store.Atomic(ctx, func(tx Tx) error {
 		var err error
 		if req, err = tx.LockRequest(ctx, requestID); err != nil {
@@ -156,16 +131,6 @@ func (s *Service) Decline(ctx context.Context, actor Agent, requestID, reason st
 			return fmt.Errorf("decline request %s: %w", req.ID, err)
 		}
 		req.Declines = append(req.Declines, d)
-		var rest []string
-		for _, id := range req.OfferedTo {
-			if id != actor.ID {
-				rest = append(rest, id)
-			}
-		}
-		if err := tx.SetOffers(ctx, req.ID, rest, now); err != nil {
-			return fmt.Errorf("decline: withdraw offer of %s: %w", req.ID, err)
-		}
-		req.OfferedTo = rest
 		first := req.Status == ReqWaiting
 		req.Status, req.UpdatedAt = ReqDeclined, now
 		if err := tx.UpdateRequest(ctx, req); err != nil {
@@ -180,8 +145,15 @@ func (s *Service) Decline(ctx context.Context, actor Agent, requestID, reason st
 				return err
 			}
 		}
-		a.route(s.jobs, req.ID, fmt.Sprintf("decline:%d", len(req.Declines)))
-		return nil
+		// routing.reroute_within is a guarantee: a check is scheduled that
+		// moves the request to the general queue if it is still open then.
+		var rerouteAt time.Time
+		if within := s.set().Routing.RerouteWithin; within > 0 {
+			rerouteAt = now.Add(within)
+		}
+		// Re-offer at once, in this transaction: the next agent or tier.
+		req, err = s.routeTx(ctx, tx, &a, req, now, rerouteAt, median)
+		return err
 	})
 	if err != nil {
 		return Request{}, err

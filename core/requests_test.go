@@ -206,7 +206,8 @@ func TestDecline(t *testing.T) {
 	}
 	mustEqual(t, "offered to me", got.OfferedToMe, false)
 	mustSlice(t, "stored offers", e.req(r.ID).OfferedTo, []string{bob.ID})
-	mustSlice(t, "routes", e.jobs.routedWith(r.ID), []string{"open", "decline:1"})
+	mustSlice(t, "routes", e.jobs.routedWith(r.ID), []string{"open"}) // re-offered in the decline itself
+	mustSlice(t, "timers", e.jobs.Timers(), []timerCall{{"reroute", r.ID, 0, t0.Add(30 * time.Second)}})
 	mustEqual(t, "customer told", e.count(r.ConversationID, core.AuthorSystem, declinedNotice), 1)
 	panel, err := e.svc.ListRequests(e.ctx, alice, "")
 	ok(t, err)
@@ -217,13 +218,14 @@ func TestDecline(t *testing.T) {
 	_, err = e.svc.Decline(e.ctx, alice, r.ID, "still lunch")
 	ok(t, err)
 	mustEqual(t, "declines", len(e.req(r.ID).Declines), 1)
-	mustEqual(t, "routes", len(e.jobs.routedWith(r.ID)), 2)
+	mustEqual(t, "timers", len(e.jobs.Timers()), 1)
 	mustEqual(t, "messages", len(e.messages(r.ConversationID)), n)
 
 	// A second agent's decline re-routes again; the customer is told once.
 	_, err = e.svc.Decline(e.ctx, bob, r.ID, "")
 	ok(t, err)
-	mustSlice(t, "routes", e.jobs.routedWith(r.ID), []string{"open", "decline:1", "decline:2"})
+	mustSlice(t, "offered to", e.req(r.ID).OfferedTo, nil)
+	mustEqual(t, "timers", len(e.jobs.Timers()), 1) // the first check still stands
 	mustEqual(t, "customer told", e.count(r.ConversationID, core.AuthorSystem, declinedNotice), 1)
 	mustEqual(t, "status", e.req(r.ID).Status, core.ReqDeclined)
 
@@ -321,7 +323,7 @@ func TestGetRequest(t *testing.T) {
 	e := newEnv(t)
 	alice, bob := e.online("Alice"), e.online("Bob")
 	r := e.routed("Ada", "help")
-	carol := e.online("Carol") // never offered
+	carol := e.addAgent("Carol", 4, false, false) // offline: never offered
 	_, err := e.svc.Decline(e.ctx, bob, r.ID, "")
 	ok(t, err)
 

@@ -20,6 +20,8 @@ import (
 type Service struct {
 	store    Store
 	jobs     Jobs
+	timers   Timers
+	medians  medianCache
 	log      *slog.Logger
 	now      func() time.Time
 	settings atomic.Pointer[Settings]
@@ -33,8 +35,11 @@ type Service struct {
 
 // Deps are the Service's collaborators. Now and Logger are optional.
 type Deps struct {
-	Store  Store
-	Jobs   Jobs
+	Store Store
+	Jobs  Jobs
+	// Timers schedules routing timers; nil: Jobs when it implements
+	// Timers, else none (the sweeper schedules them from the database).
+	Timers Timers
 	Logger *slog.Logger
 	Now    func() time.Time
 	// BcryptCost overrides the password hashing cost (tests use the minimum).
@@ -47,6 +52,9 @@ func NewService(d Deps, set Settings) *Service {
 		senders: map[string]Sender{}, bcryptCost: d.BcryptCost}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.timers = d.Timers; s.timers == nil {
+		s.timers, _ = d.Jobs.(Timers)
 	}
 	if s.now == nil {
 		s.now = time.Now

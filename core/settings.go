@@ -19,6 +19,38 @@ type Settings struct {
 	Reading        ReadingThresholds
 	AgentTokenTTL  time.Duration
 	VisitorTTL     time.Duration
+	Routing        RoutingSettings
+	Offline        OfflineSettings
+	Conversations  ConversationSettings
+}
+
+// OfflineSettings configure the acknowledgment a customer gets when no
+// eligible agent is online.
+type OfflineSettings struct {
+	// Message may hold [ETA]; empty: no acknowledgment is sent.
+	Message    string
+	DefaultETA time.Duration
+	// Hours are the business hours; nil: always open.
+	Hours Hours
+}
+
+// Hours is a business-hours calendar (config.BusinessHours implements it).
+type Hours interface {
+	// Open reports whether t is within business hours.
+	Open(t time.Time) bool
+	// NextOpen is the first moment at or after t that is within business
+	// hours (t itself when open; zero when the calendar never opens).
+	NextOpen(t time.Time) time.Time
+}
+
+// ConversationSettings configure housekeeping; zero durations switch it off.
+type ConversationSettings struct {
+	// AbandonAfter: an open widget request whose visitor has not been seen
+	// for this long becomes abandoned.
+	AbandonAfter time.Duration
+	// IdleResolveAfter: an active conversation without messages for this
+	// long is resolved with a system note.
+	IdleResolveAfter time.Duration
 }
 
 // BotSettings configures the first-line bot.
@@ -28,6 +60,17 @@ type BotSettings struct {
 	// MaxUnanswered is how many misses the bot allows before it connects
 	// the customer to a person itself (0: never).
 	MaxUnanswered int
+	// Knowledge is what the bot can answer.
+	Knowledge []KnowledgeEntry
+	// MinConfidence is the similarity (0–1) a question must reach before
+	// the bot answers; 0 means DefaultMinConfidence.
+	MinConfidence float64
+}
+
+// KnowledgeEntry is one knowledge-base entry: any of Questions gets Answer.
+type KnowledgeEntry struct {
+	Questions []string
+	Answer    string
 }
 
 // SLA sets the wait-time colours of the request panel.
@@ -80,6 +123,15 @@ func DefaultSettings() Settings {
 		Reading:        ReadingThresholds{ActiveHigh: 0.8, PendingHigh: 1, ResolvedHigh: 20},
 		AgentTokenTTL:  24 * time.Hour,
 		VisitorTTL:     30 * 24 * time.Hour,
+		Routing: RoutingSettings{
+			RerouteWithin: 30 * time.Second,
+			Default:       Route{Mode: ModeBroadcast, Tiers: []Tier{{Roles: []string{}}}},
+		},
+		Offline: OfflineSettings{
+			Message:    "All our agents are busy right now. Expected reply within [ETA].",
+			DefaultETA: 15 * time.Minute,
+		},
+		Conversations: ConversationSettings{AbandonAfter: 15 * time.Minute, IdleResolveAfter: 24 * time.Hour},
 	}
 }
 

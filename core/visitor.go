@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -34,6 +35,8 @@ type VisitorThread struct {
 	Messages      []Message `json:"messages"`
 	Status        string    `json:"status"`
 	QueuePosition int       `json:"queue_position,omitempty"`
+	// EtaSeconds is the expected wait while waiting (EstimateWait).
+	EtaSeconds int `json:"eta_seconds,omitempty"`
 }
 
 var visitorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
@@ -267,6 +270,9 @@ func (s *Service) VisitorPage(ctx context.Context, v Visitor, pageURL string) er
 // VisitorMessages is the visitor's poll: messages after afterID in their
 // newest conversation, its status and, while waiting, the queue position.
 func (s *Service) VisitorMessages(ctx context.Context, v Visitor, afterID string) (VisitorThread, error) {
+	if err := s.touchVisitor(ctx, v); err != nil {
+		s.log.WarnContext(ctx, "record visitor seen", "customer_id", v.Customer.ID, "err", err)
+	}
 	conv, err := s.store.LatestConversation(ctx, v.Customer.ID, v.Channel.ID)
 	if isNotFound(err) {
 		return VisitorThread{Messages: []Message{}, Status: string(ConvBot)}, nil
@@ -288,6 +294,14 @@ func (s *Service) VisitorMessages(ctx context.Context, v Visitor, afterID string
 			return VisitorThread{}, err
 		}
 		th.QueuePosition = pos[conv.RequestID]
+		if th.QueuePosition > 0 {
+			agents, err := s.store.ListAgents(ctx)
+			if err != nil {
+				return VisitorThread{}, fmt.Errorf("list agents: %w", err)
+			}
+			eta := EstimateWait(s.clock(), s.set().Offline, th.QueuePosition, freeAgents(agents), s.acceptMedian(ctx))
+			th.EtaSeconds = int((eta + time.Second - 1) / time.Second)
+		}
 	}
 	return th, nil
 }

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/switchboard-chat/switchboard/core"
 )
 
-var _ core.Jobs = (*Enqueuer)(nil)
+var (
+	_ core.Jobs   = (*Enqueuer)(nil)
+	_ core.Timers = (*Enqueuer)(nil)
+)
 
 // Enqueuer puts tasks in the queues; it implements core.Jobs. It is safe
 // for concurrent use.
@@ -37,6 +41,26 @@ func (e *Enqueuer) RunBot(ctx context.Context, messageID string) error {
 // Route enqueues request:route; the same request and cause queue once.
 func (e *Enqueuer) Route(ctx context.Context, requestID, cause string) error {
 	t, err := NewRouteTask(requestID, cause)
+	if err != nil {
+		return err
+	}
+	return e.Enqueue(ctx, t)
+}
+
+// Escalate schedules request:escalate for a routing step at `at`; the same
+// request and step schedule once.
+func (e *Enqueuer) Escalate(ctx context.Context, requestID string, step int, at time.Time) error {
+	t, err := NewEscalateTask(requestID, step, at)
+	if err != nil {
+		return err
+	}
+	return e.Enqueue(ctx, t)
+}
+
+// RerouteCheck schedules request:reroute at `at`; the same request and time
+// schedule once.
+func (e *Enqueuer) RerouteCheck(ctx context.Context, requestID string, at time.Time) error {
+	t, err := NewRerouteTask(requestID, at)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/switchboard-chat/switchboard/core"
@@ -22,9 +23,24 @@ type Worker interface {
 	Sweep(ctx context.Context) (core.SweepReport, error)
 }
 
-var _ Worker = (*core.Service)(nil)
+// TimerWorker runs the routing timers; core.Service satisfies it. A
+// Worker that also implements it gets request:escalate and request:reroute.
+type TimerWorker interface {
+	Escalate(ctx context.Context, requestID string, step int) error
+	RerouteCheck(ctx context.Context, requestID string, at time.Time) error
+}
 
-// NewHandler returns the handler of the four task types: decode the
+var (
+	_ Worker      = (*core.Service)(nil)
+	_ TimerWorker = (*core.Service)(nil)
+)
+
+// maxEarly is how long a timer that started early waits in its handler
+// for its exact time (Asynq schedules in whole seconds); a timer further
+// off is retried instead.
+const maxEarly = 3 * time.Second
+
+// NewHandler returns the handler of the task types: decode the
 // payload, make one Worker call, map its error. Server uses it; it is
 // exported for callers that run their own asynq.Server.
 func NewHandler(w Worker, log *slog.Logger) *asynq.ServeMux {
@@ -37,12 +53,54 @@ func NewHandler(w Worker, log *slog.Logger) *asynq.ServeMux {
 	mux.HandleFunc(TypeDeliver, h.deliver)
 	mux.HandleFunc(TypeRoute, h.route)
 	mux.HandleFunc(TypeSweep, h.sweep)
+	if tw, ok := w.(TimerWorker); ok {
+		h.tw = tw
+		mux.HandleFunc(TypeEscalate, h.escalate)
+		mux.HandleFunc(TypeReroute, h.reroute)
+	}
 	return mux
 }
 
 type handlers struct {
 	w   Worker
+	tw  TimerWorker
 	log *slog.Logger
+}
+
+func (h handlers) escalate(ctx context.Context, t *asynq.Task) error {
+	var p EscalatePayload
+	if err := decode(t, &p, func() string { return p.RequestID }); err != nil {
+		return h.result(ctx, t, err)
+	}
+	err := onTime(ctx, func() error { return h.tw.Escalate(ctx, p.RequestID, p.Step) })
+	return h.result(ctx, t, err, "request_id", p.RequestID, "step", p.Step)
+}
+
+func (h handlers) reroute(ctx context.Context, t *asynq.Task) error {
+	var p ReroutePayload
+	if err := decode(t, &p, func() string { return p.RequestID }); err != nil {
+		return h.result(ctx, t, err)
+	}
+	err := onTime(ctx, func() error { return h.tw.RerouteCheck(ctx, p.RequestID, time.UnixMicro(p.At).UTC()) })
+	return h.result(ctx, t, err, "request_id", p.RequestID)
+}
+
+// onTime runs a timer; when it reports it started early (by at most
+// maxEarly) it waits and runs it again.
+func onTime(ctx context.Context, run func() error) error {
+	for range 3 {
+		err := run()
+		var nd *core.NotDueError
+		if !errors.As(err, &nd) || nd.Wait > maxEarly {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(nd.Wait):
+		}
+	}
+	return run()
 }
 
 func (h handlers) bot(ctx context.Context, t *asynq.Task) error {

@@ -15,6 +15,11 @@ const (
 	TypeDeliver = "msg:deliver"
 	TypeRoute   = "request:route"
 	TypeSweep   = "maintenance:sweep"
+	// TypeEscalate is the routing timer of one step: a tier's For or a
+	// direct offer's timeout ran out.
+	TypeEscalate = "request:escalate"
+	// TypeReroute is the routing.reroute_within check after a decline.
+	TypeReroute = "request:reroute"
 )
 
 // Queue names, before any Namespace prefix.
@@ -43,6 +48,9 @@ var specs = map[string]spec{
 	// Routing must happen again soon after a failure: a declined request
 	// is re-offered within routing.reroute_within (30 s by default).
 	TypeRoute: {queue: QueueCritical, maxRetry: 10, timeout: 15 * time.Second, baseDelay: time.Second, maxDelay: 10 * time.Second},
+	// Timers: on the critical queue next to routing, retried quickly.
+	TypeEscalate: {queue: QueueCritical, maxRetry: 10, timeout: 15 * time.Second, baseDelay: time.Second, maxDelay: 10 * time.Second},
+	TypeReroute:  {queue: QueueCritical, maxRetry: 10, timeout: 15 * time.Second, baseDelay: time.Second, maxDelay: 10 * time.Second},
 	// A failed sweep is not retried: the next period sweeps again.
 	TypeSweep: {queue: QueueLow, maxRetry: 0, timeout: time.Minute, baseDelay: time.Second, maxDelay: time.Minute},
 }
@@ -85,6 +93,21 @@ type RoutePayload struct {
 	Cause     string `json:"cause,omitempty"`
 }
 
+// EscalatePayload is the payload of request:escalate: the routing step the
+// timer was set for and its due time (unix microseconds).
+type EscalatePayload struct {
+	RequestID string `json:"request_id"`
+	Step      int    `json:"step"`
+	At        int64  `json:"at"`
+}
+
+// ReroutePayload is the payload of request:reroute: the check's due time
+// (unix microseconds).
+type ReroutePayload struct {
+	RequestID string `json:"request_id"`
+	At        int64  `json:"at"`
+}
+
 // SweepPayload is the payload of maintenance:sweep: the sweep period it
 // was enqueued for (unix time / period length).
 type SweepPayload struct {
@@ -119,6 +142,28 @@ func NewRouteTask(requestID, cause string) (*asynq.Task, error) {
 		return nil, fmt.Errorf("%s task: request id: %w", TypeRoute, errEmptyID)
 	}
 	return newTask(TypeRoute, RoutePayload{RequestID: requestID, Cause: cause}, "route:"+requestID+":"+cause)
+}
+
+// NewEscalateTask returns the request:escalate timer of a routing step,
+// with task id "escalate:<requestID>:<step>", to run at `at` (Asynq keeps
+// whole seconds: it may start up to a second early, and the handler then
+// waits for the exact time).
+func NewEscalateTask(requestID string, step int, at time.Time) (*asynq.Task, error) {
+	if requestID == "" {
+		return nil, fmt.Errorf("%s task: request id: %w", TypeEscalate, errEmptyID)
+	}
+	return newTask(TypeEscalate, EscalatePayload{RequestID: requestID, Step: step, At: at.UnixMicro()},
+		fmt.Sprintf("escalate:%s:%d", requestID, step), asynq.ProcessAt(at))
+}
+
+// NewRerouteTask returns the request:reroute check due at `at`, with task
+// id "reroute:<requestID>:<at in unix microseconds>".
+func NewRerouteTask(requestID string, at time.Time) (*asynq.Task, error) {
+	if requestID == "" {
+		return nil, fmt.Errorf("%s task: request id: %w", TypeReroute, errEmptyID)
+	}
+	return newTask(TypeReroute, ReroutePayload{RequestID: requestID, At: at.UnixMicro()},
+		fmt.Sprintf("reroute:%s:%d", requestID, at.UnixMicro()), asynq.ProcessAt(at))
 }
 
 // NewSweepTask returns the maintenance:sweep task of the period containing

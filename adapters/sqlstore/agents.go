@@ -12,7 +12,8 @@ import (
 
 const agentCols = `a.id, a.email, a.name, a.roles, a.admin, a.online, a.max_chats, a.password_hash,
 	a.created_at, a.status_at,
-	(SELECT count(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'active') AS active_chats`
+	(SELECT count(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'active') AS active_chats,
+	(SELECT max(r.accepted_at) FROM requests r WHERE r.accepted_by = a.id) AS last_assigned_at`
 
 type agentRow struct {
 	ID           string `db:"id"`
@@ -26,6 +27,7 @@ type agentRow struct {
 	CreatedAt    micros `db:"created_at"`
 	StatusAt     micros `db:"status_at"`
 	ActiveChats  int    `db:"active_chats"`
+	LastAssigned micros `db:"last_assigned_at"`
 }
 
 func (r agentRow) agent() (core.Agent, error) {
@@ -37,7 +39,7 @@ func (r agentRow) agent() (core.Agent, error) {
 		roles = []string{}
 	}
 	return core.Agent{ID: r.ID, Email: r.Email, Name: r.Name, Roles: roles, Admin: r.Admin, Online: r.Online,
-		MaxChats: r.MaxChats, ActiveChats: r.ActiveChats, PasswordHash: r.PasswordHash,
+		MaxChats: r.MaxChats, ActiveChats: r.ActiveChats, PasswordHash: r.PasswordHash, LastAssignedAt: r.LastAssigned.time(),
 		CreatedAt: r.CreatedAt.time(), StatusAt: r.StatusAt.time()}, nil
 }
 

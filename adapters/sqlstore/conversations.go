@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/google/uuid"
@@ -213,4 +214,19 @@ func decodeCursor(s string) (string, error) {
 		return "", core.Invalid("cursor", "is not a cursor this server issued")
 	}
 	return string(b), nil
+}
+
+// IdleConversations lists active conversations whose last message is
+// before `before`, oldest first.
+func (c *conn) IdleConversations(ctx context.Context, before time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		limit = 1 << 30
+	}
+	var ids []string
+	if err := sqlx.SelectContext(ctx, c.r, &ids, `SELECT id FROM conversations
+		WHERE status = 'active' AND last_message_at < $1 ORDER BY last_message_at, id LIMIT $2`,
+		tm(before), limit); err != nil {
+		return nil, wrap(err, "idle conversations")
+	}
+	return ids, nil
 }

@@ -22,7 +22,9 @@ func (c *conn) reqSelect() string {
 		declines = `json_agg(json_build_array(d.agent_id, d.reason, d.declined_at) ORDER BY d.declined_at, d.agent_id)::text`
 	}
 	return `SELECT r.id, r.conversation_id, r.customer_id, r.channel_id, r.status, r.reason, r.initial_message,
-	r.page_url, r.created_at, r.updated_at, r.accepted_by, r.accepted_at, r.closed_at, ` + customerCols + `,
+	r.page_url, r.created_at, r.updated_at, r.accepted_by, r.accepted_at, r.closed_at,
+	r.route_rule, r.route_mode, r.route_tier, r.route_tried, r.route_step, r.offer_deadline, r.reroute_at,
+	r.offline_ack_at, ` + customerCols + `,
 	(SELECT string_agg(o.agent_id, ',' ORDER BY o.pos, o.agent_id) FROM request_offers o
 		WHERE o.request_id = r.id) AS offered_to,
 	(SELECT ` + declines + ` FROM request_declines d WHERE d.request_id = r.id) AS declines
@@ -43,6 +45,14 @@ type reqRow struct {
 	AcceptedBy     ustr   `db:"accepted_by"`
 	AcceptedAt     micros `db:"accepted_at"`
 	ClosedAt       micros `db:"closed_at"`
+	RouteRule      string `db:"route_rule"`
+	RouteMode      string `db:"route_mode"`
+	RouteTier      int    `db:"route_tier"`
+	RouteTried     string `db:"route_tried"`
+	RouteStep      int    `db:"route_step"`
+	OfferDeadline  micros `db:"offer_deadline"`
+	RerouteAt      micros `db:"reroute_at"`
+	OfflineAckAt   micros `db:"offline_ack_at"`
 	OfferedTo      ustr   `db:"offered_to"` // comma-separated agent ids (ids hold no commas)
 	Declines       ustr   `db:"declines"`   // JSON [[agent_id, reason, declined_at], …]
 	customerRow
@@ -54,6 +64,11 @@ func (r reqRow) request() (core.Request, error) {
 		InitialMessage: r.InitialMessage, PageURL: r.PageURL, CreatedAt: r.CreatedAt.time(),
 		UpdatedAt: r.UpdatedAt.time(), AcceptedBy: string(r.AcceptedBy), AcceptedAt: r.AcceptedAt.time(),
 		ClosedAt: r.ClosedAt.time()}
+	req.Routing = core.RouteState{Rule: r.RouteRule, Mode: core.RouteMode(r.RouteMode), Tier: r.RouteTier,
+		Step: r.RouteStep, Deadline: r.OfferDeadline.time(), RerouteAt: r.RerouteAt.time(), AckedAt: r.OfflineAckAt.time()}
+	if r.RouteTried != "" {
+		req.Routing.Tried = strings.Split(r.RouteTried, ",")
+	}
 	if r.OfferedTo != "" {
 		req.OfferedTo = strings.Split(string(r.OfferedTo), ",")
 	}
@@ -224,6 +239,49 @@ func (c *conn) ListRequests(ctx context.Context, q core.RequestQuery) ([]core.Re
 			return nil, err
 		}
 		out[i] = req
+	}
+	return out, nil
+}
+
+// UpdateRouting writes the routing state of the request.
+func (c *conn) UpdateRouting(ctx context.Context, id string, st core.RouteState) error {
+	n, err := exec(ctx, c.w, `UPDATE requests SET route_rule = $2, route_mode = $3, route_tier = $4,
+		route_tried = $5, route_step = $6, offer_deadline = $7, reroute_at = $8, offline_ack_at = $9 WHERE id = $1`,
+		id, st.Rule, string(st.Mode), st.Tier, strings.Join(st.Tried, ","), st.Step, tm(st.Deadline),
+		tm(st.RerouteAt), tm(st.AckedAt))
+	if err != nil {
+		return wrap(err, "update routing of request %s", id)
+	}
+	if n == 0 {
+		return notFound("update routing of request %s", id)
+	}
+	return nil
+}
+
+// RoutingDue lists open requests whose offer deadline or reroute check is
+// at or before `before`, soonest first.
+func (c *conn) RoutingDue(ctx context.Context, before time.Time, limit int) ([]core.Request, error) {
+	if limit <= 0 {
+		limit = 1 << 30
+	}
+	// Two index range scans (partial indexes on each column), merged.
+	query := c.reqSelect() + ` WHERE r.id IN (
+		SELECT id FROM requests WHERE status IN ('waiting', 'declined') AND offer_deadline <= $1
+		UNION SELECT id FROM requests WHERE status IN ('waiting', 'declined') AND reroute_at <= $1)
+		ORDER BY CASE WHEN r.reroute_at IS NULL OR (r.offer_deadline IS NOT NULL AND r.offer_deadline < r.reroute_at)
+			THEN r.offer_deadline ELSE r.reroute_at END, r.id
+		LIMIT $2`
+	var rows []reqRow
+	if err := sqlx.SelectContext(ctx, c.r, &rows, query, tm(before), limit); err != nil {
+		return nil, wrap(err, "routing due")
+	}
+	out := make([]core.Request, 0, len(rows))
+	for _, r := range rows {
+		req, err := r.request()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, req)
 	}
 	return out, nil
 }

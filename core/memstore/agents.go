@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -41,7 +42,7 @@ func (t *tx) UpdateAgent(_ context.Context, a core.Agent) error {
 		del(t, d.agentEmail, oldEmail)
 		put(t, d.agentEmail, email, a.ID)
 	}
-	a.Roles, a.ActiveChats, a.CreatedAt = slices.Clone(a.Roles), 0, old.CreatedAt
+	a.Roles, a.ActiveChats, a.CreatedAt, a.LastAssignedAt = slices.Clone(a.Roles), 0, old.CreatedAt, time.Time{}
 	put(t, d.agents, a.ID, a)
 	return nil
 }
@@ -51,7 +52,7 @@ func (t *tx) agent(id string) (core.Agent, error) {
 	if !ok {
 		return core.Agent{}, notFound("agent", id)
 	}
-	a.Roles, a.ActiveChats = slices.Clone(a.Roles), t.d().active[id]
+	a.Roles, a.ActiveChats, a.LastAssignedAt = slices.Clone(a.Roles), t.d().active[id], t.d().assigned[id]
 	return a, nil
 }
 

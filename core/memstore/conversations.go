@@ -1,9 +1,11 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -158,4 +160,26 @@ func (t *tx) hasWords(convID string, words []string) bool {
 		}
 	}
 	return true
+}
+
+// IdleConversations implements core.ConversationStore.
+func (t *tx) IdleConversations(_ context.Context, before time.Time, limit int) ([]string, error) {
+	defer t.read()()
+	var list []core.Conversation
+	for _, c := range t.d().convs {
+		if c.Status == core.ConvActive && c.LastMessageAt.Before(before) {
+			list = append(list, c)
+		}
+	}
+	slices.SortFunc(list, func(a, b core.Conversation) int {
+		return cmp.Or(a.LastMessageAt.Compare(b.LastMessageAt), cmp.Compare(a.ID, b.ID))
+	})
+	if limit > 0 && len(list) > limit {
+		list = list[:limit]
+	}
+	ids := make([]string, len(list))
+	for i, c := range list {
+		ids[i] = c.ID
+	}
+	return ids, nil
 }

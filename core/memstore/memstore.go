@@ -28,6 +28,7 @@ func New() *Store {
 		agents:      map[string]core.Agent{},
 		agentEmail:  map[string]string{},
 		active:      map[string]int{},
+		assigned:    map[string]time.Time{},
 		tokens:      map[string]core.Token{},
 		customers:   map[string]core.Customer{},
 		customerKey: map[key]string{},
@@ -49,6 +50,7 @@ type data struct {
 	agents      map[string]core.Agent        // ActiveChats not stored
 	agentEmail  map[string]string            // lower-case e-mail → agent id
 	active      map[string]int               // agent id → active conversations
+	assigned    map[string]time.Time         // agent id → last accepted_at
 	tokens      map[string]core.Token        // by hash
 	customers   map[string]core.Customer     // by id
 	customerKey map[key]string               // (channel, channel user id) → customer id

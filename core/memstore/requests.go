@@ -21,7 +21,7 @@ func (t *tx) CreateRequest(_ context.Context, r core.Request) error {
 		return notFound("conversation", r.ConversationID)
 	}
 	r = stripRequest(r)
-	r.Declines, r.OfferedTo = nil, nil
+	r.Declines, r.OfferedTo, r.Routing = nil, nil, core.RouteState{}
 	put(t, d.requests, r.ID, request{r: r, seq: t.next()})
 	return nil
 }
@@ -60,6 +60,7 @@ func (t *tx) request(id string) (core.Request, error) {
 func (t *tx) fill(r core.Request) core.Request {
 	r.Customer = t.d().customers[r.CustomerID]
 	r.Declines, r.OfferedTo = slices.Clone(r.Declines), slices.Clone(r.OfferedTo)
+	r.Routing.Tried = slices.Clone(r.Routing.Tried)
 	return r
 }
 
@@ -86,6 +87,9 @@ func (t *tx) AcceptRequest(_ context.Context, id, agentID string, at time.Time) 
 	}
 	rec.r.Status, rec.r.AcceptedBy, rec.r.AcceptedAt, rec.r.UpdatedAt = core.ReqAccepted, agentID, at, at
 	put(t, t.d().requests, id, rec)
+	if at.After(t.d().assigned[agentID]) {
+		put(t, t.d().assigned, agentID, at)
+	}
 	return true, nil
 }
 
@@ -142,6 +146,54 @@ func (t *tx) ListRequests(_ context.Context, q core.RequestQuery) ([]core.Reques
 	out := make([]core.Request, 0, len(recs))
 	for _, rec := range recs {
 		out = append(out, t.fill(rec.r))
+	}
+	return out, nil
+}
+
+// UpdateRouting implements core.RequestStore.
+func (t *tx) UpdateRouting(_ context.Context, id string, st core.RouteState) error {
+	defer t.write()()
+	rec, ok := t.d().requests[id]
+	if !ok {
+		return notFound("request", id)
+	}
+	st.Tried = slices.Clone(st.Tried)
+	rec.r.Routing = st
+	put(t, t.d().requests, id, rec)
+	return nil
+}
+
+// RoutingDue implements core.RequestStore: open requests with a deadline
+// or reroute check at or before `before`, soonest first.
+func (t *tx) RoutingDue(_ context.Context, before time.Time, limit int) ([]core.Request, error) {
+	defer t.read()()
+	type due struct {
+		r  core.Request
+		at time.Time
+	}
+	var list []due
+	for _, rec := range t.d().requests {
+		r := rec.r
+		if !r.Status.Open() {
+			continue
+		}
+		at := time.Time{}
+		for _, x := range []time.Time{r.Routing.Deadline, r.Routing.RerouteAt} {
+			if !x.IsZero() && !x.After(before) && (at.IsZero() || x.Before(at)) {
+				at = x
+			}
+		}
+		if !at.IsZero() {
+			list = append(list, due{r, at})
+		}
+	}
+	slices.SortFunc(list, func(a, b due) int { return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.r.ID, b.r.ID)) })
+	if limit > 0 && len(list) > limit {
+		list = list[:limit]
+	}
+	out := make([]core.Request, 0, len(list))
+	for _, d := range list {
+		out = append(out, t.fill(d.r))
 	}
 	return out, nil
 }
