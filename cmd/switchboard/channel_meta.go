@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/switchboard-chat/switchboard/adapters/instagram"
+	"github.com/switchboard-chat/switchboard/adapters/messenger"
 	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/adapters/whatsapp"
 	"github.com/switchboard-chat/switchboard/config"
@@ -13,6 +15,8 @@ import (
 // The Meta channels: WhatsApp Cloud API, Messenger and Instagram.
 func init() {
 	channelTypes[core.ChannelWhatsApp] = wireWhatsApp
+	channelTypes[core.ChannelMessenger] = wireMessenger
+	channelTypes[core.ChannelInstagram] = wireInstagram
 }
 
 // graphHTTP is the HTTP client of every Graph API call (one connection
@@ -27,6 +31,35 @@ func wireWhatsApp(a *app, ch config.Channel) (channelParts, error) {
 		Sender: whatsapp.NewSender(graphURL(ch), ch.PhoneNumberID, ch.AccessToken.Value(), graphHTTP),
 		Webhook: whatsapp.NewWebhook(a.svc, whatsapp.Config{ChannelID: ch.ID, AppSecret: ch.AppSecret.Value(),
 			VerifyToken: ch.VerifyToken.Value(), Log: a.log}),
+	}, nil
+}
+
+// wireMessenger: the Sender and the webhook share a log of sent mids so a
+// read watermark marks them read (when both run in this process).
+func wireMessenger(a *app, ch config.Channel) (channelParts, error) {
+	if ch.AppSecret.Value() == "" || ch.VerifyToken.Value() == "" || ch.PageToken.Value() == "" {
+		return channelParts{}, errors.New("page_token, app_secret and verify_token must not be empty")
+	}
+	sent := meta.NewSentLog()
+	return channelParts{
+		Sender: messenger.NewSender(graphURL(ch), ch.PageToken.Value(), graphHTTP, sent),
+		Webhook: messenger.NewWebhook(a.svc, messenger.Config{ChannelID: ch.ID, AppSecret: ch.AppSecret.Value(),
+			VerifyToken: ch.VerifyToken.Value(), GraphURL: graphURL(ch), PageToken: ch.PageToken.Value(),
+			HTTP: graphHTTP, Sent: sent, Log: a.log}),
+	}, nil
+}
+
+// wireInstagram: verified with the Instagram app's own secret.
+func wireInstagram(a *app, ch config.Channel) (channelParts, error) {
+	if ch.AppSecret.Value() == "" || ch.VerifyToken.Value() == "" || ch.AccessToken.Value() == "" {
+		return channelParts{}, errors.New("access_token, app_secret and verify_token must not be empty")
+	}
+	sent := meta.NewSentLog()
+	return channelParts{
+		Sender: instagram.NewSender(graphURL(ch), ch.AccessToken.Value(), graphHTTP, sent),
+		Webhook: instagram.NewWebhook(a.svc, instagram.Config{ChannelID: ch.ID, AppSecret: ch.AppSecret.Value(),
+			VerifyToken: ch.VerifyToken.Value(), GraphURL: graphURL(ch), AccessToken: ch.AccessToken.Value(),
+			HTTP: graphHTTP, Sent: sent, Log: a.log}),
 	}, nil
 }
 

@@ -1,0 +1,37 @@
+package messenger
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/switchboard-chat/switchboard/adapters/meta"
+)
+
+// Config is what the webhook of one Messenger channel needs.
+type Config struct {
+	ChannelID   string
+	AppSecret   string
+	VerifyToken string
+	GraphURL    string
+	PageToken   string
+	HTTP        *http.Client  // may be nil
+	Sent        *meta.SentLog // the Sender's log, for read watermarks; may be nil
+	Log         *slog.Logger
+}
+
+// NewWebhook returns the channel's webhook. A customer we have no name
+// for is looked up with the User Profile API (first_name last_name, page
+// token); a failed look-up leaves them Anonymous Visitor.
+func NewWebhook(svc meta.Ingester, cfg Config) *meta.Webhook {
+	client := meta.NewClient(cfg.GraphURL, cfg.PageToken, cfg.HTTP)
+	wc := meta.WebhookConfig{ChannelID: cfg.ChannelID, AppSecret: cfg.AppSecret, VerifyToken: cfg.VerifyToken,
+		Normalize: Normalize, Log: cfg.Log,
+		Profile: func(ctx context.Context, psid string) (string, error) {
+			return client.Profile(ctx, psid, []string{"first_name", "last_name"}, false)
+		}}
+	if cfg.Sent != nil {
+		wc.ReadUpTo = cfg.Sent.UpTo
+	}
+	return meta.NewWebhook(svc, wc)
+}
