@@ -1,0 +1,113 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+// DefaultMaxWait is how long Send waits out a 429 itself.
+const DefaultMaxWait = 5 * time.Second
+
+// Sender sends outbound messages with sendMessage (core.Sender).
+//
+// Rate limits: a 429 whose retry_after is at most MaxWait, and that ends
+// before the context's deadline, is waited out inside Send and the message
+// is sent again (up to three attempts), so a short flood wait costs one
+// delivery a few seconds instead of a queue retry. A longer one is
+// returned as a *RateLimitError, which the queue retries with its
+// backoff; the queue's delay does not know retry_after, so an early retry
+// may meet another 429 (and is retried again).
+type Sender struct {
+	client  *Client
+	maxWait time.Duration
+	sleep   func(ctx context.Context, d time.Duration) error
+}
+
+var _ core.Sender = (*Sender)(nil)
+
+// NewSender returns the sender of the bot behind client; maxWait ≤ 0 is
+// DefaultMaxWait.
+func NewSender(client *Client, maxWait time.Duration) *Sender {
+	if maxWait <= 0 {
+		maxWait = DefaultMaxWait
+	}
+	return &Sender{client: client, maxWait: maxWait, sleep: sleepCtx}
+}
+
+// RateLimitError is a 429 that Send did not wait out.
+type RateLimitError struct {
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("telegram rate limit: retry after %s", e.RetryAfter)
+}
+
+const maxAttempts = 3
+
+// Send delivers m.Text to the customer's private chat (ChannelUserID) and
+// returns "<chat_id>:<message_id>". 403 (the user blocked the bot, or
+// never started it) and 400 (chat not found, text refused) are permanent
+// *core.DeliveryError; everything else is retried by the queue.
+func (s *Sender) Send(ctx context.Context, m core.Outbound) (string, error) {
+	chatID, err := strconv.ParseInt(m.Customer.ChannelUserID, 10, 64)
+	if err != nil {
+		return "", &core.DeliveryError{Permanent: true, Code: "bad_chat_id",
+			Reason: fmt.Sprintf("telegram chat id %q is not a number", m.Customer.ChannelUserID)}
+	}
+	cfg := tgbotapi.NewMessage(chatID, m.Text)
+	for attempt := 1; ; attempt++ {
+		sent, err := s.client.Send(ctx, cfg)
+		if err == nil {
+			if sent.Chat != nil && sent.Chat.ID != 0 {
+				chatID = sent.Chat.ID
+			}
+			return formatID(chatID) + ":" + strconv.Itoa(sent.MessageID), nil
+		}
+		var te *tgbotapi.Error
+		if !errors.As(err, &te) {
+			return "", err // network, 5xx without a JSON body, …: retried
+		}
+		switch {
+		case te.Code == 429:
+			wait := time.Duration(te.RetryAfter) * time.Second
+			if wait <= 0 {
+				wait = time.Second
+			}
+			if attempt >= maxAttempts || wait > s.maxWait || !fits(ctx, wait) {
+				return "", fmt.Errorf("telegram sendMessage to %d: %w", chatID, &RateLimitError{RetryAfter: wait})
+			}
+			if err := s.sleep(ctx, wait); err != nil {
+				return "", fmt.Errorf("telegram sendMessage to %d: waiting out a 429: %w", chatID, err)
+			}
+		case te.Code == 403, te.Code == 400:
+			return "", &core.DeliveryError{Permanent: true, Code: strconv.Itoa(te.Code), Reason: te.Message}
+		default:
+			return "", fmt.Errorf("telegram sendMessage to %d: error %d: %w", chatID, te.Code, err)
+		}
+	}
+}
+
+// fits reports whether waiting d still leaves time before ctx's deadline.
+func fits(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) > d+time.Second
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
