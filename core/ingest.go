@@ -200,7 +200,11 @@ func (s *Service) RunBot(ctx context.Context, messageID string) error {
 			_, err := s.openRequest(ctx, tx, &a, conv, ReasonCustomerAsked, msg.Text)
 			return err
 		}
-		conv.BotMisses++
+		if answer, _, ok := s.kb.Load().Answer(msg.Text); ok {
+			_, err := s.outbound(ctx, tx, &a, conv, AuthorBot, "", answer)
+			return err
+		}
+		conv.BotMisses++ // a knowledge-base miss
 		if bot.MaxUnanswered > 0 && conv.BotMisses >= bot.MaxUnanswered {
 			if err := tx.UpdateConversation(ctx, conv); err != nil {
 				return fmt.Errorf("bot: count miss in %s: %w", conv.ID, err)

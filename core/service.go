@@ -25,6 +25,7 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	settings atomic.Pointer[Settings]
+	kb       atomic.Pointer[Knowledge]
 
 	mu      sync.RWMutex
 	senders map[string]Sender
@@ -67,7 +68,10 @@ func NewService(d Deps, set Settings) *Service {
 }
 
 // SetSettings swaps the settings atomically (config reload).
-func (s *Service) SetSettings(set Settings) { s.settings.Store(&set) }
+func (s *Service) SetSettings(set Settings) {
+	s.kb.Store(NewKnowledge(set.Bot.Knowledge, set.Bot.MinConfidence))
+	s.settings.Store(&set)
+}
 
 // Settings returns the settings in force.
 func (s *Service) Settings() Settings { return *s.settings.Load() }
