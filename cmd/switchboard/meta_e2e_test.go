@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard-chat/switchboard/adapters/meta"
 )
@@ -221,5 +222,166 @@ func walkWhatsApp(t *testing.T, s *server, graph *fakeGraph, token, secret, veri
 		if d := delivery(); d != step.want {
 			t.Fatalf("after status %s: delivery %q, want %q", step.status, d, step.want)
 		}
+	}
+}
+
+// fakeSendAPI is a Graph API stand-in for Messenger and Instagram: the
+// User Profile API answers names per path prefix, the Send API records
+// every message and answers sequential mids.
+type fakeSendAPI struct {
+	mu    sync.Mutex
+	sends []graphSend
+}
+
+func newFakeSendAPI(t *testing.T) (*fakeSendAPI, *httptest.Server) {
+	f := &fakeSendAPI{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == "GET" { // User Profile API
+			switch {
+			case strings.HasPrefix(r.URL.Path, "/fb/") && r.URL.Query().Get("fields") == "first_name,last_name":
+				io.WriteString(w, `{"first_name":"Peter","last_name":"Chang"}`)
+			case strings.HasPrefix(r.URL.Path, "/ig/") && r.URL.Query().Get("fields") == "name,username":
+				io.WriteString(w, `{"username":"joao.silva"}`)
+			default:
+				w.WriteHeader(400)
+				io.WriteString(w, `{"error":{"message":"unknown","code":100}}`)
+			}
+			return
+		}
+		raw, _ := io.ReadAll(r.Body)
+		var body map[string]any
+		if err := json.Unmarshal(raw, &body); err != nil {
+			t.Errorf("fake send API: body is not JSON: %q", raw)
+		}
+		f.mu.Lock()
+		id := fmt.Sprintf("m_out%d", len(f.sends)+1)
+		f.sends = append(f.sends, graphSend{r.Method, r.URL.Path, r.Header.Get("Authorization"), body, id})
+		f.mu.Unlock()
+		fmt.Fprintf(w, `{"recipient_id":"x","message_id":%q}`, id)
+	}))
+	t.Cleanup(srv.Close)
+	return f, srv
+}
+
+func (f *fakeSendAPI) find(path, sub string) (graphSend, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, s := range f.sends {
+		if msg, _ := s.Body["message"].(map[string]any); s.Path == path && msg != nil && strings.Contains(fmt.Sprint(msg["text"]), sub) {
+			return s, true
+		}
+	}
+	return graphSend{}, false
+}
+
+// TestMessengerInstagramEndToEnd: signed Messenger and Instagram webhooks
+// through the real binary → names from the User Profile API → the bot's
+// replies on the Send API with each channel's token and RESPONSE →
+// handoff → requests in the panel with channel and name → a delivery and
+// a read watermark (Messenger) and a read by mid (Instagram) move the bot
+// replies' delivery to read. Instagram refuses Messenger's app secret.
+func TestMessengerInstagramEndToEnd(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			api, srv := newFakeSendAPI(t)
+			s := startServerWith(t, b, t.TempDir(), fmt.Sprintf(`channels:
+  - {id: web, type: widget}
+  - {id: fb, type: messenger, page_id: "PAGE", page_token: "fb-page-token", app_secret: "fb-secret", verify_token: "v", graph_url: %q}
+  - {id: ig, type: instagram, account_id: "IGACC", access_token: "ig-token", app_secret: "ig-secret", verify_token: "v", graph_url: %q}
+`, srv.URL+"/fb", srv.URL+"/ig"))
+			post := func(ch, secret, body string) int {
+				t.Helper()
+				req, _ := http.NewRequest("POST", s.base+"/webhooks/"+ch, strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set(meta.SignatureHeader, meta.Sign([]byte(secret), []byte(body)))
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			item := func(object, user, event string) string {
+				return `{"object":"` + object + `","entry":[{"id":"PAGE","time":1700000000000,"messaging":[{"sender":{"id":"` + user +
+					`"},"recipient":{"id":"PAGE"},"timestamp":1700000000000,` + event + `}]}]}`
+			}
+			fbMsg := func(mid, text string) string {
+				return item("page", "PSID1", `"message":{"mid":"`+mid+`","text":"`+text+`"}`)
+			}
+			igMsg := func(mid, text string) string {
+				return item("instagram", "IGSID1", `"message":{"mid":"`+mid+`","text":"`+text+`"}`)
+			}
+
+			if st := post("ig", "fb-secret", igMsg("ig1", "oi")); st != 401 {
+				t.Fatalf("instagram body signed with the messenger secret: %d, want 401", st)
+			}
+			if st := post("fb", "fb-secret", fbMsg("fb1", "Where is my order?")); st != 200 {
+				t.Fatalf("messenger webhook: %d", st)
+			}
+			if st := post("ig", "ig-secret", igMsg("ig1", "Cadê meu pedido?")); st != 200 {
+				t.Fatalf("instagram webhook: %d", st)
+			}
+			var fbBot, igBot graphSend
+			eventually(t, "the bot's replies on both Send APIs", func() bool {
+				var ok1, ok2 bool
+				fbBot, ok1 = api.find("/fb/me/messages", "virtual assistant")
+				igBot, ok2 = api.find("/ig/me/messages", "virtual assistant")
+				return ok1 && ok2
+			})
+			for _, c := range []struct {
+				send        graphSend
+				auth, recip string
+			}{{fbBot, "Bearer fb-page-token", "PSID1"}, {igBot, "Bearer ig-token", "IGSID1"}} {
+				rec, _ := c.send.Body["recipient"].(map[string]any)
+				if c.send.Auth != c.auth || rec["id"] != c.recip || c.send.Body["messaging_type"] != "RESPONSE" {
+					t.Errorf("bot reply %s: auth %q body %v", c.send.Path, c.send.Auth, c.send.Body)
+				}
+			}
+
+			admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
+			s.must(200, "PUT", "/v1/me/status", admin, map[string]any{"online": true})
+			post("fb", "fb-secret", fbMsg("fb2", "talk to a person"))
+			post("ig", "ig-secret", igMsg("ig2", "talk to a person"))
+			var reqs []map[string]any
+			eventually(t, "both requests in the panel", func() bool {
+				reqs = list(s.must(200, "GET", "/v1/requests", admin, nil), "requests")
+				return len(reqs) == 2
+			})
+			got := map[string]string{}
+			convs := map[string]string{}
+			for _, r := range reqs {
+				got[str(r, "channel", "id")+"/"+str(r, "channel", "type")] = str(r, "customer", "name")
+				convs[str(r, "channel", "id")] = str(r, "conversation_id")
+			}
+			if got["fb/messenger"] != "Peter Chang" || got["ig/instagram"] != "joao.silva" {
+				t.Fatalf("requests: %v, want Peter Chang on fb/messenger and joao.silva on ig/instagram", got)
+			}
+
+			delivery := func(conv string) string { // of the bot's first reply in conv
+				for _, m := range list(s.must(200, "GET", "/v1/conversations/"+conv, admin, nil), "messages") {
+					if m["author"] == "bot" && strings.Contains(str(m, "text"), "virtual assistant") {
+						return str(m, "delivery")
+					}
+				}
+				return ""
+			}
+			eventually(t, "bot replies sent", func() bool {
+				return delivery(convs["fb"]) == "sent" && delivery(convs["ig"]) == "sent"
+			})
+			post("fb", "fb-secret", item("page", "PSID1", `"delivery":{"mids":["`+fbBot.ID+`"],"watermark":1700000000000}`))
+			if d := delivery(convs["fb"]); d != "delivered" {
+				t.Fatalf("messenger delivery: %q, want delivered", d)
+			}
+			future := time.Now().Add(time.Minute).UnixMilli()
+			post("fb", "fb-secret", item("page", "PSID1", fmt.Sprintf(`"read":{"watermark":%d}`, future)))
+			if d := delivery(convs["fb"]); d != "read" {
+				t.Fatalf("messenger read watermark: %q, want read", d)
+			}
+			post("ig", "ig-secret", item("instagram", "IGSID1", `"read":{"mid":"`+igBot.ID+`"}`))
+			if d := delivery(convs["ig"]); d != "read" {
+				t.Fatalf("instagram read: %q, want read", d)
+			}
+		})
 	}
 }
