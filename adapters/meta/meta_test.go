@@ -239,6 +239,7 @@ func TestClassify(t *testing.T) {
 		{"http 429", &meta.GraphError{Status: 429}, false, ""},
 		{"rate limit code on 400", &meta.GraphError{Status: 400, Code: 80007}, false, ""},
 		{"whatsapp throughput", &meta.GraphError{Status: 400, Code: 130429}, false, ""},
+		{"messenger temporary send failure", &meta.GraphError{Status: 400, Code: 1200}, false, ""},
 		{"transient hint", &meta.GraphError{Status: 400, Code: 99999, Transient: true}, false, ""},
 		{"transport", errors.New("connection refused"), false, ""},
 	}
