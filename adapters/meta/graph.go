@@ -147,7 +147,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 // throttling, temporary unavailability, WhatsApp's rate limits.
 var retryableCodes = []int{
 	1, 2, // API unknown / service temporarily unavailable
-	1200, // Messenger: temporary send message failure
+	1200,                                // Messenger: temporary send message failure
 	4, 17, 32, 613, 80001, 80006, 80007, // app, user, page and business rate limits
 	130429, 131048, 131056, // WhatsApp throughput, spam rate and pair rate limits
 	131000, 131016, 133004, // WhatsApp: something went wrong, service unavailable, server unavailable
