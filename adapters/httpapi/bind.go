@@ -82,6 +82,16 @@ func BearerToken(c echo.Context) string {
 	return ""
 }
 
+// StreamToken is the token of an event-stream request: the Authorization
+// header, or an access_token query parameter, since browsers' EventSource
+// cannot set headers. (Request logs never include query strings.)
+func StreamToken(c echo.Context) string {
+	if t := BearerToken(c); t != "" {
+		return t
+	}
+	return c.QueryParam("access_token")
+}
+
 // BodyLimit caps request bodies at n bytes: a declared larger length is
 // refused at once, a longer stream fails when read (Bind → 413).
 func BodyLimit(n int64) echo.MiddlewareFunc {

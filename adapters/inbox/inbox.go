@@ -18,16 +18,23 @@ type Reloader func(ctx context.Context) error
 
 // Handler serves the agent routes.
 type Handler struct {
-	svc    *core.Service
-	reload Reloader
+	svc     *core.Service
+	reload  Reloader
+	streams *httpapi.EventStreams
 }
 
 // New builds the inbox routes. reload may be nil (no config file).
-func New(svc *core.Service, reload Reloader) *Handler { return &Handler{svc: svc, reload: reload} }
+func New(svc *core.Service, reload Reloader, streams *httpapi.EventStreams) *Handler {
+	return &Handler{svc: svc, reload: reload, streams: streams}
+}
+
+// AgentStream names the event stream of one agent.
+func AgentStream(agentID string) string { return "agent:" + agentID }
 
 // Register adds the routes.
 func (h *Handler) Register(e *echo.Echo) {
 	e.POST("/v1/auth/login", h.login)
+	e.GET("/v1/events", h.events)
 	a := e.Group("/v1", h.agentAuth)
 	a.POST("/auth/logout", h.logout)
 	a.GET("/me", h.me)
@@ -77,6 +84,15 @@ func adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
 func agent(c echo.Context) core.Agent { return c.Get("agent").(core.Agent) }
 
 func ctx(c echo.Context) context.Context { return c.Request().Context() }
+
+// events is the agent's Server-Sent Events stream.
+func (h *Handler) events(c echo.Context) error {
+	a, err := h.svc.AgentByToken(ctx(c), httpapi.StreamToken(c))
+	if err != nil {
+		return err
+	}
+	return h.streams.Serve(c, AgentStream(a.ID))
+}
 
 func (h *Handler) login(c echo.Context) error {
 	var b struct {

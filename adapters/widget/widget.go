@@ -12,16 +12,23 @@ import (
 
 // Handler serves /v1/widget/*.
 type Handler struct {
-	svc *core.Service
+	svc     *core.Service
+	streams *httpapi.EventStreams
 }
 
 // New builds the widget routes on the Service.
-func New(svc *core.Service) *Handler { return &Handler{svc: svc} }
+func New(svc *core.Service, streams *httpapi.EventStreams) *Handler {
+	return &Handler{svc: svc, streams: streams}
+}
+
+// VisitorStream names the event stream of one visitor (a customer id).
+func VisitorStream(customerID string) string { return "visitor:" + customerID }
 
 // Register adds the routes.
 func (h *Handler) Register(e *echo.Echo) {
 	g := e.Group("/v1/widget")
 	g.POST("/sessions", h.createSession)
+	g.GET("/events", h.events)
 	v := g.Group("", h.visitorAuth)
 	v.POST("/messages", h.postMessage)
 	v.GET("/messages", h.listMessages)
@@ -43,6 +50,15 @@ func (h *Handler) visitorAuth(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func visitor(c echo.Context) core.Visitor { return c.Get("visitor").(core.Visitor) }
+
+// events is the visitor's Server-Sent Events stream.
+func (h *Handler) events(c echo.Context) error {
+	v, err := h.svc.VisitorByToken(c.Request().Context(), httpapi.StreamToken(c))
+	if err != nil {
+		return err
+	}
+	return h.streams.Serve(c, VisitorStream(v.Customer.ID))
+}
 
 type sessionBody struct {
 	ChannelID string `json:"channel_id"`

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/switchboard-chat/switchboard/adapters/eventbus"
 	"github.com/switchboard-chat/switchboard/adapters/httpapi"
 	"github.com/switchboard-chat/switchboard/adapters/inbox"
 	"github.com/switchboard-chat/switchboard/adapters/sqlstore"
@@ -41,6 +42,9 @@ type app struct {
 	webhooks *httpapi.Webhooks
 	runs     []func(context.Context) error
 	metrics  *httpapi.Metrics
+	// bus carries agent and visitor events; streams serves them.
+	bus     eventbus.Bus
+	streams *httpapi.EventStreams
 }
 
 // open wires the parts from the config: the store (migrated), the queue
@@ -69,8 +73,14 @@ func open(ctx context.Context, g globals, log *slog.Logger) (*app, error) {
 	svc := core.NewService(core.Deps{Store: store, Jobs: jobs, Logger: log, BcryptCost: cost}, cfg.Settings())
 	metrics := httpapi.NewMetrics()
 	metrics.Registry.MustRegister(newStateCollector(svc, queue.NewInspector(conn, queue.Options{Namespace: cfg.Redis.Namespace})))
+	bus, err := openBus(ctx, conn, cfg.Redis.Namespace, log)
+	if err != nil {
+		conn.Close()
+		store.Close()
+		return nil, err
+	}
 	a := &app{g: g, log: log, cfg: cfg, store: store, conn: conn, svc: svc, metrics: metrics,
-		webhooks: httpapi.NewWebhooks(metrics)}
+		webhooks: httpapi.NewWebhooks(metrics), bus: bus, streams: httpapi.NewEventStreams(bus)}
 	if a.runs, err = a.wireChannels(cfg); err != nil {
 		a.close()
 		return nil, err
@@ -111,7 +121,28 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqls
 	return store, nil
 }
 
+// openBus is the in-process hub on the embedded Redis (one process), and
+// Redis pub/sub shared by every gateway otherwise.
+func openBus(ctx context.Context, conn *queue.Conn, namespace string, log *slog.Logger) (eventbus.Bus, error) {
+	if conn.Embedded() {
+		return eventbus.NewMemory(eventbus.Options{}), nil
+	}
+	prefix := ""
+	if namespace != "" {
+		prefix = namespace + ":"
+	}
+	bus, err := eventbus.NewRedis(ctx, conn.Client(), prefix, eventbus.Options{}, log)
+	if err != nil {
+		return nil, fmt.Errorf("event bus: %w", err)
+	}
+	return bus, nil
+}
+
 func (a *app) close() {
+	a.streams.Close()
+	if err := a.bus.Close(); err != nil {
+		a.log.Warn("close event bus", "err", err)
+	}
 	if err := a.conn.Close(); err != nil {
 		a.log.Warn("close redis", "err", err)
 	}
@@ -212,7 +243,8 @@ func serve(ctx context.Context, g globals, log *slog.Logger, r roles, stdout io.
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: draining HTTP requests")
+	log.Info("shutting down: closing event streams, draining HTTP requests")
+	a.streams.Close() // clients reconnect elsewhere with their Last-Event-ID
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -232,7 +264,7 @@ func (a *app) gateway() *httpapi.Server {
 			"redis":    a.conn.Ping,
 		},
 		Metrics: a.metrics,
-	}, widget.New(a.svc), inbox.New(a.svc, a.reload), a.webhooks)
+	}, widget.New(a.svc, a.streams), inbox.New(a.svc, a.reload, a.streams), a.webhooks)
 }
 
 func widgetOrigins(cfg *config.Config) []string {
