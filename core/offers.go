@@ -22,6 +22,14 @@ func (e *NotDueError) Error() string { return "timer not due for another " + e.W
 // errStale ends a timer whose moment has passed: a no-op.
 var errStale = errors.New("stale timer")
 
+// TimerSlack is how early a timer may start and still act: Asynq schedules
+// in whole seconds (a task due at 12.7 s becomes ready at 12 s). A timer
+// that starts at most this much early acts as of its due time (the next
+// tier's For, say, counts from the deadline, not from the early start),
+// so timers fire within a second of due without holding a worker while
+// they wait. A timer further off returns *NotDueError.
+const TimerSlack = time.Second
+
 // Route is the request:route worker: it brings the offer of an open
 // request up to date (Decide) and stores it; a request no longer open is a
 // no-op.
@@ -34,15 +42,12 @@ func (s *Service) Route(ctx context.Context, requestID string) error {
 // agent, general queue). A timer of an earlier step, or of a request no
 // longer open, is a no-op; one that fired early returns *NotDueError.
 func (s *Service) Escalate(ctx context.Context, requestID string, step int) error {
-	return s.routeIf(ctx, requestID, func(req Request, now time.Time) error {
+	return s.routeIf(ctx, requestID, func(req Request, now time.Time) (time.Time, error) {
 		st := req.Routing
-		switch {
-		case st.Step != step || st.Deadline.IsZero():
-			return errStale
-		case now.Before(st.Deadline):
-			return &NotDueError{Wait: st.Deadline.Sub(now)}
+		if st.Step != step || st.Deadline.IsZero() {
+			return now, errStale
 		}
-		return nil
+		return onTime(now, st.Deadline)
 	})
 }
 
@@ -51,20 +56,30 @@ func (s *Service) Escalate(ctx context.Context, requestID string, step int) erro
 // agent). A check already done or superseded is a no-op; one that fired
 // early returns *NotDueError.
 func (s *Service) RerouteCheck(ctx context.Context, requestID string, at time.Time) error {
-	return s.routeIf(ctx, requestID, func(req Request, now time.Time) error {
+	return s.routeIf(ctx, requestID, func(req Request, now time.Time) (time.Time, error) {
 		st := req.Routing
-		switch {
-		case st.RerouteAt.IsZero() || st.RerouteAt.After(at):
-			return errStale
-		case now.Before(st.RerouteAt):
-			return &NotDueError{Wait: st.RerouteAt.Sub(now)}
+		if st.RerouteAt.IsZero() || st.RerouteAt.After(at) {
+			return now, errStale
 		}
-		return nil
+		return onTime(now, st.RerouteAt)
 	})
 }
 
-// routeIf routes the request if check (when set) allows it.
-func (s *Service) routeIf(ctx context.Context, requestID string, check func(Request, time.Time) error) error {
+// onTime is the time a timer due at `due` acts as of when it starts at
+// now: now when late, due when early by at most TimerSlack.
+func onTime(now, due time.Time) (time.Time, error) {
+	switch {
+	case !now.Before(due):
+		return now, nil
+	case due.Sub(now) <= TimerSlack:
+		return due, nil
+	}
+	return now, &NotDueError{Wait: due.Sub(now)}
+}
+
+// routeIf routes the request if check (when set) allows it, as of the
+// time check returns.
+func (s *Service) routeIf(ctx context.Context, requestID string, check func(Request, time.Time) (time.Time, error)) error {
 	var a after
 	median := s.acceptMedian(ctx)
 	err := s.store.Atomic(ctx, func(tx Tx) error {
@@ -77,7 +92,7 @@ func (s *Service) routeIf(ctx context.Context, requestID string, check func(Requ
 		}
 		now := s.clock()
 		if check != nil {
-			if err := check(req, now); err != nil {
+			if now, err = check(req, now); err != nil {
 				return err
 			}
 		}
