@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -90,6 +91,9 @@ type Poller struct {
 	cfg       PollerConfig
 	lockKey   string
 	offsetKey string
+	// dieOnStop leaves the lock to expire instead of releasing it (tests
+	// simulate a holder that dies).
+	dieOnStop atomic.Bool
 }
 
 // NewPoller returns the poller of one channel.
@@ -147,6 +151,9 @@ func (p *Poller) Run(ctx context.Context) error {
 		case ok:
 			log.InfoContext(ctx, "telegram poller: holding the lock; polling")
 			p.lead(ctx, owner, log)
+			if p.dieOnStop.Load() && ctx.Err() != nil {
+				return nil
+			}
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 			if err := releaseScript.Run(rctx, p.cfg.Redis, []string{p.lockKey}, owner).Err(); err != nil {
 				log.WarnContext(ctx, "telegram poller: release lock failed; it expires by itself", "err", err)
@@ -227,7 +234,7 @@ func (p *Poller) lead(ctx context.Context, owner string, log *slog.Logger) {
 			if next == offset {
 				continue
 			}
-			done, err := commitScript.Run(ctx, p.cfg.Redis, []string{p.lockKey, p.offsetKey}, owner, next).Int()
+			done, err := p.commit(ctx, owner, next)
 			if err != nil {
 				if !backoff(err, "storing the offset failed") {
 					return
@@ -242,6 +249,16 @@ func (p *Poller) lead(ctx context.Context, owner string, log *slog.Logger) {
 			wait = time.Second
 		}
 	}
+}
+
+// commit stores the offset after a handled update, if the lock is still
+// ours. It runs even when ctx has just ended (shutdown): the update is
+// stored, so the offset must move past it or the next holder handles it
+// again.
+func (p *Poller) commit(ctx context.Context, owner string, next int64) (int, error) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return commitScript.Run(cctx, p.cfg.Redis, []string{p.lockKey, p.offsetKey}, owner, next).Int()
 }
 
 // fetch long-polls getUpdates and returns the updates undecoded, so that

@@ -184,3 +184,28 @@ func telegramFlow(t *testing.T, s *server, fake *telegramtest.Fake) {
 		t.Errorf("Bot API calls without the token path: %v", bad)
 	}
 }
+
+// TestTelegramPollingEndToEnd runs a polling-mode channel through the
+// binary: no webhook is served, the webhook is deleted, getUpdates brings
+// /start in and the greeting goes out via sendMessage.
+func TestTelegramPollingEndToEnd(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			fake := telegramtest.New(t)
+			s := startServerWith(t, b, t.TempDir(), fmt.Sprintf(`channels:
+  - {id: tg, type: telegram, mode: polling, bot_token: %q, api_url: %q}
+`, fake.Token, fake.URL()))
+			if st := tgPost(t, s, tgSecret, tgText(1, 1, "hi")); st != 404 {
+				t.Errorf("webhook in polling mode: %d, want 404", st)
+			}
+			fake.Wait(t, "deleteWebhook", 30*time.Second)
+			fake.Push(t, tgText(20, 1, "/start"))
+			if got := waitSent(t, fake, core.DefaultGreeting); got != core.DefaultGreeting {
+				t.Errorf("greeting %q", got)
+			}
+			if n := len(fake.Calls("setWebhook")); n != 0 {
+				t.Errorf("setWebhook called %d times in polling mode", n)
+			}
+		})
+	}
+}
