@@ -1,17 +1,21 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchboard-chat/switchboard/adapters/telegram/telegramtest"
 	"github.com/switchboard-chat/switchboard/core"
+	"github.com/switchboard-chat/switchboard/queue"
 )
 
 func outbound(chat, text string) core.Outbound {
@@ -249,5 +253,73 @@ func TestRegisterWebhook(t *testing.T) {
 	}
 	if call.Path != "/bot"+fake.Token+"/setWebhook" {
 		t.Errorf("path %q", call.Path)
+	}
+}
+
+// lockedBuffer collects log output from several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestTokenNeverLogged makes every background path fail against an
+// unreachable Bot API and checks the logs name the failure but not the
+// token.
+func TestTokenNeverLogged(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	url := closed.URL
+	closed.Close()
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	client := NewClient(url, telegramtest.Token, nil)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	_ = RegisterWebhook(ctx, client, "https://chat.example/webhooks/tg", secret, log)
+
+	h := NewHandler(newStore(), "tg", client, log)
+	d, err := Decode([]byte(`{"update_id":1,"callback_query":{"id":"c1","from":{"id":7,"first_name":"A"},"data":"x","message":{"message_id":1,"date":1,"chat":{"id":7,"type":"private"}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Handle(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+
+	emb, err := queue.Connect(context.Background(), "", queue.ConnectOptions{Logger: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Close()
+	p := NewPoller(PollerConfig{ChannelID: "tg", Client: client, Handler: h, Redis: emb.Client(), Log: log})
+	pctx, pcancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer pcancel()
+	_ = p.Run(pctx)
+
+	out := logs.String()
+	for _, want := range []string{"setWebhook failed", "answerCallbackQuery failed", "deleteWebhook failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs do not mention %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, telegramtest.Token) || strings.Contains(out, "AAFakeToken") {
+		t.Errorf("token in logs:\n%s", out)
+	}
+	for _, key := range []string{p.LockKey(), p.OffsetKey()} {
+		if strings.Contains(key, "AAFakeToken") {
+			t.Errorf("token in Redis key %q", key)
+		}
 	}
 }
