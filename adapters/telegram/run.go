@@ -28,14 +28,25 @@ func allowedUpdatesParam() string {
 
 // RegisterWebhook calls setWebhook (url, secret_token, allowed_updates)
 // until Telegram accepts it or ctx ends; failures are logged and retried
-// with backoff, so a gateway starts while Telegram is unreachable. v5's
-// WebhookConfig has no secret_token, hence the generic call.
+// with backoff, so a gateway starts while Telegram is unreachable. A
+// refusal no retry can fix (400 such as "HTTPS url must be provided", 401
+// or 404 for a wrong token) is returned at once. v5's WebhookConfig has no
+// secret_token, hence the generic call.
 func RegisterWebhook(ctx context.Context, c *Client, url, secretToken string, log *slog.Logger) error {
 	params := tgbotapi.Params{"url": url, "secret_token": secretToken, "allowed_updates": allowedUpdatesParam()}
-	return retry(ctx, log, "setWebhook", func(ctx context.Context) error {
+	var refused error
+	err := retry(ctx, log, "setWebhook", func(ctx context.Context) error {
 		_, err := c.Call(ctx, "setWebhook", params)
+		if te, ok := errors.AsType[*tgbotapi.Error](err); ok && (te.Code == 400 || te.Code == 401 || te.Code == 404) {
+			refused = err
+			return nil
+		}
 		return err
 	})
+	if refused != nil {
+		return fmt.Errorf("telegram webhook %s not registered: %w", url, refused)
+	}
+	return err
 }
 
 // retry runs f until it succeeds or ctx ends, with backoff from 1 s to 1 min.

@@ -323,3 +323,25 @@ func TestTokenNeverLogged(t *testing.T) {
 		}
 	}
 }
+
+func TestRegisterWebhookRefused(t *testing.T) {
+	fake := telegramtest.New(t)
+	fake.Script("setWebhook", telegramtest.Refusal(500, "Internal Server Error", 0),
+		telegramtest.Refusal(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook", 0))
+	c := NewClient(fake.URL(), fake.Token, nil)
+	done := make(chan error, 1)
+	go func() {
+		done <- RegisterWebhook(context.Background(), c, "http://localhost:8080/webhooks/tg", secret, quietLog())
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "HTTPS url must be provided") {
+			t.Fatalf("RegisterWebhook = %v, want the refusal", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("RegisterWebhook kept retrying a refusal")
+	}
+	if n := len(fake.Calls("setWebhook")); n != 2 {
+		t.Errorf("setWebhook called %d times, want 2 (the 500 retried)", n)
+	}
+}
