@@ -139,9 +139,9 @@ func (s *Service) routeTx(ctx context.Context, tx Tx, a *after, req Request, now
 	}
 	st := off.State
 	if len(off.Agents) == 0 && st.AckedAt.IsZero() && set.Offline.Message != "" {
-		pos, err := queuePosition(ctx, tx, req.ID)
+		pos, err := tx.QueuePosition(ctx, req.ID)
 		if err != nil {
-			return Request{}, err
+			return Request{}, fmt.Errorf("route: queue position of %s: %w", req.ID, err)
 		}
 		eta := EstimateWait(now, set.Offline, pos, 0, median)
 		conv, err := tx.ConversationByID(ctx, req.ConversationID)
@@ -184,21 +184,6 @@ func (s *Service) routeFacts(ctx context.Context, tx Tx, req Request) (RouteFact
 		f.Texts = append(f.Texts, req.InitialMessage)
 	}
 	return f, nil
-}
-
-// queuePosition is the request's place among the open requests, oldest
-// first, from 1 (0: not open).
-func queuePosition(ctx context.Context, tx Tx, id string) (int, error) {
-	open, err := tx.ListRequests(ctx, RequestQuery{Statuses: []RequestStatus{ReqWaiting, ReqDeclined}})
-	if err != nil {
-		return 0, fmt.Errorf("list open requests: %w", err)
-	}
-	for i, r := range open {
-		if r.ID == id {
-			return i + 1, nil
-		}
-	}
-	return 0, nil
 }
 
 // EstimateWait is the expected wait of the request at queue position pos

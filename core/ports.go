@@ -121,6 +121,10 @@ type RequestStore interface {
 	// check is at or before `before`, soonest first, at most limit (0: no
 	// limit): the timers the sweeper makes sure are scheduled.
 	RoutingDue(ctx context.Context, before time.Time, limit int) ([]Request, error)
+	// QueuePosition is the request's place among the open requests in
+	// ListRequests order, from 1; 0 when it is not open; ErrNotFound when
+	// there is no such request.
+	QueuePosition(ctx context.Context, id string) (int, error)
 }
 
 // RequestQuery filters the request panel. Zero values do not filter.

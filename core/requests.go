@@ -244,10 +244,11 @@ func (s *Service) GetRequest(ctx context.Context, actor Agent, id string) (Reque
 func (s *Service) viewRequest(ctx context.Context, req Request, viewer Agent) (Request, error) {
 	pos := map[string]int{}
 	if req.Status.Open() {
-		var err error
-		if pos, err = s.queuePositions(ctx); err != nil {
-			return Request{}, err
+		n, err := s.store.QueuePosition(ctx, req.ID)
+		if err != nil && !isNotFound(err) {
+			return Request{}, fmt.Errorf("queue position of %s: %w", req.ID, err)
 		}
+		pos[req.ID] = n
 	}
 	return s.decorate(req, viewer, pos), nil
 }

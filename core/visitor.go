@@ -289,11 +289,11 @@ func (s *Service) VisitorMessages(ctx context.Context, v Visitor, afterID string
 	}
 	th := VisitorThread{Messages: msgs, Status: string(conv.Status)}
 	if conv.Status == ConvWaiting && conv.RequestID != "" {
-		pos, err := s.queuePositions(ctx)
-		if err != nil {
-			return VisitorThread{}, err
+		pos, err := s.store.QueuePosition(ctx, conv.RequestID)
+		if err != nil && !isNotFound(err) {
+			return VisitorThread{}, fmt.Errorf("queue position of %s: %w", conv.RequestID, err)
 		}
-		th.QueuePosition = pos[conv.RequestID]
+		th.QueuePosition = pos
 		if th.QueuePosition > 0 {
 			agents, err := s.store.ListAgents(ctx)
 			if err != nil {

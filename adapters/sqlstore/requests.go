@@ -285,3 +285,17 @@ func (c *conn) RoutingDue(ctx context.Context, before time.Time, limit int) ([]c
 	}
 	return out, nil
 }
+
+// QueuePosition counts the open requests up to this one in ListRequests
+// order (created_at, id), on the (status, created_at, id) index.
+func (c *conn) QueuePosition(ctx context.Context, id string) (int, error) {
+	var pos int
+	err := sqlx.GetContext(ctx, c.r, &pos, `SELECT CASE WHEN r.status IN ('waiting', 'declined') THEN
+		(SELECT count(*) FROM requests o WHERE o.status IN ('waiting', 'declined')
+			AND (o.created_at < r.created_at OR (o.created_at = r.created_at AND o.id <= r.id)))
+		ELSE 0 END FROM requests r WHERE r.id = $1`, id)
+	if err != nil {
+		return 0, wrap(err, "queue position of request %s", id)
+	}
+	return pos, nil
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/switchboard-chat/switchboard/core"
 )
 
@@ -105,6 +107,11 @@ func (t *tx) newest(customerID, channelID string, open bool) (core.Conversation,
 // id; the cursor is the id of the previous page's last row.
 func (t *tx) SearchConversations(_ context.Context, q core.ConversationQuery) ([]core.Conversation, string, error) {
 	defer t.read()()
+	if q.Cursor != "" {
+		if _, err := uuid.Parse(q.Cursor); err != nil {
+			return nil, "", core.Invalid("cursor", "is not a cursor this store issued")
+		}
+	}
 	words := strings.Fields(core.Normalize(q.Text))
 	name := strings.ToLower(q.Customer)
 	var hits []core.Conversation

@@ -197,3 +197,22 @@ func (t *tx) RoutingDue(_ context.Context, before time.Time, limit int) ([]core.
 	}
 	return out, nil
 }
+
+// QueuePosition implements core.RequestStore (ListRequests order).
+func (t *tx) QueuePosition(_ context.Context, id string) (int, error) {
+	defer t.read()()
+	me, ok := t.d().requests[id]
+	if !ok {
+		return 0, notFound("request", id)
+	}
+	if !me.r.Status.Open() {
+		return 0, nil
+	}
+	n := 0
+	for _, rec := range t.d().requests {
+		if rec.r.Status.Open() && cmp.Or(rec.r.CreatedAt.Compare(me.r.CreatedAt), cmp.Compare(rec.seq, me.seq)) <= 0 {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -131,3 +131,29 @@ func testLastAssigned(t *testing.T, f *fx) {
 		}
 	}
 }
+
+func testQueuePosition(t *testing.T, f *fx) {
+	ctx, s := f.ctx, f.s
+	a := f.agent(nil)
+	cu := f.customer("web", "Eve")
+	mk := func(d time.Duration, status core.RequestStatus) core.Request {
+		return f.request(f.conversation(cu, nil), func(r *core.Request) { r.CreatedAt, r.Status = at(d), status })
+	}
+	third := mk(3*time.Second, core.ReqWaiting)
+	first := mk(time.Second, core.ReqDeclined)
+	done := mk(0, core.ReqWaiting)
+	second := mk(2*time.Second, core.ReqWaiting)
+	won, err := s.AcceptRequest(ctx, done.ID, a.ID, at(time.Minute))
+	ok(t, "accept", err)
+	equal(t, "won", won, true)
+	open, err := s.ListRequests(ctx, core.RequestQuery{Statuses: []core.RequestStatus{core.ReqWaiting, core.ReqDeclined}})
+	ok(t, "list", err)
+	equal(t, "list order", ids(open), ids([]core.Request{first, second, third}))
+	for want, r := range map[int]core.Request{1: first, 2: second, 3: third, 0: done} {
+		got, err := s.QueuePosition(ctx, r.ID)
+		ok(t, "queue position", err)
+		equal(t, "queue position", got, want)
+	}
+	_, err = s.QueuePosition(ctx, "nope")
+	isErr(t, "unknown request", err, core.ErrNotFound)
+}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"RoutingDue", testRoutingDue},
 		{"IdleConversations", testIdleConversations},
 		{"LastAssigned", testLastAssigned},
+		{"QueuePosition", testQueuePosition},
 		{"Search", testSearch},
 		{"SearchText", testSearchText},
 		{"SearchVisibility", testSearchVisibility},
