@@ -43,9 +43,9 @@ func tgText(updateID, messageID int, text string) string {
 		updateID, messageID, time.Now().Unix(), text)
 }
 
-// waitSent waits for the sendMessage to chat 5550123 whose text contains
+// tgWaitSent waits for the sendMessage to chat 5550123 whose text contains
 // want, skipping the others (system notes), and returns its text.
-func waitSent(t *testing.T, fake *telegramtest.Fake, want string) string {
+func tgWaitSent(t *testing.T, fake *telegramtest.Fake, want string) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var seen []string
@@ -76,12 +76,12 @@ func TestTelegramEndToEnd(t *testing.T) {
 			s := startServerWith(t, b, t.TempDir(), fmt.Sprintf(`channels:
   - {id: tg, type: telegram, bot_token: %q, secret_token: %q, api_url: %q}
 `, fake.Token, tgSecret, fake.URL()))
-			telegramFlow(t, s, fake)
+			tgFlow(t, s, fake)
 		})
 	}
 }
 
-func telegramFlow(t *testing.T, s *server, fake *telegramtest.Fake) {
+func tgFlow(t *testing.T, s *server, fake *telegramtest.Fake) {
 	// At start the gateway registered its webhook.
 	hook := fake.Wait(t, "setWebhook", 30*time.Second)
 	for k, want := range map[string]string{"url": "http://localhost:8080/webhooks/tg", "secret_token": tgSecret,
@@ -111,7 +111,7 @@ func telegramFlow(t *testing.T, s *server, fake *telegramtest.Fake) {
 	if st := tgPost(t, s, tgSecret, start); st != 200 {
 		t.Fatalf("/start: %d", st)
 	}
-	if got := waitSent(t, fake, core.DefaultGreeting); got != core.DefaultGreeting {
+	if got := tgWaitSent(t, fake, core.DefaultGreeting); got != core.DefaultGreeting {
 		t.Errorf("greeting %q", got)
 	}
 	// Redelivered: 200, nothing new stored (checked on the conversation below).
@@ -145,7 +145,7 @@ func telegramFlow(t *testing.T, s *server, fake *telegramtest.Fake) {
 	// Accept; the customer hears that an agent joined.
 	acc := s.must(200, "POST", "/v1/requests/"+str(req, "id")+"/accept", agent, nil)
 	convID := str(acc, "conversation", "id")
-	waitSent(t, fake, "joined")
+	tgWaitSent(t, fake, "joined")
 
 	// The redelivered /start was stored once.
 	conv := s.must(200, "GET", "/v1/conversations/"+convID, agent, nil)
@@ -161,7 +161,7 @@ func telegramFlow(t *testing.T, s *server, fake *telegramtest.Fake) {
 
 	// The agent replies; then once more through a 429 with retry_after.
 	s.must(202, "POST", "/v1/conversations/"+convID+"/messages", agent, map[string]any{"text": "Hi Tom, Ann here. Checking your order."})
-	waitSent(t, fake, "Ann here")
+	tgWaitSent(t, fake, "Ann here")
 	fake.Script("sendMessage", telegramtest.Refusal(429, "Too Many Requests: retry after 1", 1))
 	s.must(202, "POST", "/v1/conversations/"+convID+"/messages", agent, map[string]any{"text": "It ships tomorrow."})
 	first := fake.Wait(t, "sendMessage", 30*time.Second) // refused with 429
@@ -200,7 +200,7 @@ func TestTelegramPollingEndToEnd(t *testing.T) {
 			}
 			fake.Wait(t, "deleteWebhook", 30*time.Second)
 			fake.Push(t, tgText(20, 1, "/start"))
-			if got := waitSent(t, fake, core.DefaultGreeting); got != core.DefaultGreeting {
+			if got := tgWaitSent(t, fake, core.DefaultGreeting); got != core.DefaultGreeting {
 				t.Errorf("greeting %q", got)
 			}
 			if n := len(fake.Calls("setWebhook")); n != 0 {
