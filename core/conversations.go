@@ -305,11 +305,9 @@ type SweepReport struct {
 	Abandoned, Resolved int
 }
 
-// TimerHorizon is how far ahead the sweep (re)schedules routing timers
-// from the stored deadlines: far more than a sweep period, so that every
-// timer is scheduled by several sweeps before it is due even when the
-// queue lost it (the embedded queue forgets everything on restart).
-const TimerHorizon = time.Minute
+// TimerGrace is how long past due a routing timer may be before the
+// sweeper assumes its task was lost and schedules it again.
+const TimerGrace = 2 * time.Second
 
 // SweepGrace is how long work may sit in the database before the sweeper
 // assumes its task was lost.
@@ -345,24 +343,21 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		rep.Route++
 	}
 	if s.timers != nil {
-		due, err := s.store.RoutingDue(ctx, now.Add(TimerHorizon), 10000)
-		if err != nil {
-			return rep, fmt.Errorf("sweep: routing timers: %w", err)
+		// The first sweep of this process schedules every pending timer
+		// (the embedded queue forgets them all on restart); later sweeps
+		// only those overdue by TimerGrace, whose task must have been lost.
+		// The task ids make an existing timer a no-op.
+		before, first := now.Add(-TimerGrace), !s.timersSwept.Swap(true)
+		if first {
+			before = now.Add(100 * 365 * 24 * time.Hour)
 		}
-		for _, r := range due {
-			st := r.Routing
-			if !st.Deadline.IsZero() && !st.Deadline.After(now.Add(TimerHorizon)) {
-				if err := s.timers.Escalate(ctx, r.ID, st.Step, st.Deadline); err != nil {
-					return rep, fmt.Errorf("sweep: schedule escalation of %s: %w", r.ID, err)
-				}
-				rep.Timers++
+		n, err := s.scheduleTimers(ctx, before)
+		rep.Timers = n
+		if err != nil {
+			if first {
+				s.timersSwept.Store(false)
 			}
-			if !st.RerouteAt.IsZero() && !st.RerouteAt.After(now.Add(TimerHorizon)) {
-				if err := s.timers.RerouteCheck(ctx, r.ID, st.RerouteAt); err != nil {
-					return rep, fmt.Errorf("sweep: schedule reroute check of %s: %w", r.ID, err)
-				}
-				rep.Timers++
-			}
+			return rep, err
 		}
 	}
 	ab, res, err := s.housekeep(ctx, now)
@@ -371,4 +366,30 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		return rep, fmt.Errorf("sweep: housekeeping: %w", err)
 	}
 	return rep, nil
+}
+
+// scheduleTimers (re)schedules the escalation and reroute timers of the
+// open requests due at or before `before`, soonest first.
+func (s *Service) scheduleTimers(ctx context.Context, before time.Time) (int, error) {
+	due, err := s.store.RoutingDue(ctx, before, 10000)
+	if err != nil {
+		return 0, fmt.Errorf("sweep: routing timers: %w", err)
+	}
+	n := 0
+	for _, r := range due {
+		st := r.Routing
+		if !st.Deadline.IsZero() && !st.Deadline.After(before) {
+			if err := s.timers.Escalate(ctx, r.ID, st.Step, st.Deadline); err != nil {
+				return n, fmt.Errorf("sweep: schedule escalation of %s: %w", r.ID, err)
+			}
+			n++
+		}
+		if !st.RerouteAt.IsZero() && !st.RerouteAt.After(before) {
+			if err := s.timers.RerouteCheck(ctx, r.ID, st.RerouteAt); err != nil {
+				return n, fmt.Errorf("sweep: schedule reroute check of %s: %w", r.ID, err)
+			}
+			n++
+		}
+	}
+	return n, nil
 }

@@ -157,14 +157,33 @@ func TestSweepReschedulesTimers(t *testing.T) {
 	e := newEnv(t, tieredRouting)
 	e.withRoles(e.online("Dev"), "developer")
 	r := e.routed("Ada", "api down")
-	e.jobs.mu.Lock()
-	e.jobs.timers = nil // the embedded queue forgot them
-	e.jobs.mu.Unlock()
-	e.clock.Advance(90 * time.Second) // overdue by now
+	forget := func() {
+		e.jobs.mu.Lock()
+		e.jobs.timers = nil
+		e.jobs.mu.Unlock()
+	}
+	want := []timerCall{{"escalate", r.ID, 1, t0.Add(time.Minute)}}
+
+	// The first sweep of a process schedules every pending timer (the
+	// embedded queue lost them in a restart).
+	forget()
 	rep, err := e.svc.Sweep(e.ctx)
 	ok(t, err)
 	mustEqual(t, "timers", rep.Timers, 1)
-	mustSlice(t, "rescheduled", e.jobs.Timers(), []timerCall{{"escalate", r.ID, 1, t0.Add(time.Minute)}})
+	mustSlice(t, "rebuilt", e.jobs.Timers(), want)
+
+	// Later sweeps leave timers that are not overdue to the queue…
+	forget()
+	e.clock.Advance(61 * time.Second)
+	_, err = e.svc.Sweep(e.ctx)
+	ok(t, err)
+	mustSlice(t, "within the grace", e.jobs.Timers(), nil)
+
+	// …and schedule again those overdue by more than the grace: lost.
+	e.clock.Advance(core.TimerGrace)
+	_, err = e.svc.Sweep(e.ctx)
+	ok(t, err)
+	mustSlice(t, "overdue", e.jobs.Timers(), want)
 }
 
 func TestHousekeeping(t *testing.T) {

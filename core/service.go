@@ -18,14 +18,16 @@ import (
 
 // Service is Switchboard's use cases. It is safe for concurrent use.
 type Service struct {
-	store    Store
-	jobs     Jobs
-	timers   Timers
-	medians  medianCache
-	log      *slog.Logger
-	now      func() time.Time
-	settings atomic.Pointer[Settings]
-	kb       atomic.Pointer[Knowledge]
+	store   Store
+	jobs    Jobs
+	timers  Timers
+	medians medianCache
+	// timersSwept is set once a sweep rescheduled every pending timer.
+	timersSwept atomic.Bool
+	log         *slog.Logger
+	now         func() time.Time
+	settings    atomic.Pointer[Settings]
+	kb          atomic.Pointer[Knowledge]
 
 	mu      sync.RWMutex
 	senders map[string]Sender

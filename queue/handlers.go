@@ -147,7 +147,8 @@ func (h handlers) sweep(ctx context.Context, t *asynq.Task) error {
 	}
 	rep, err := h.w.Sweep(ctx)
 	if err == nil && rep != (core.SweepReport{}) {
-		h.log.InfoContext(ctx, "sweep re-enqueued due work", "bot", rep.Bot, "deliver", rep.Deliver, "route", rep.Route)
+		h.log.InfoContext(ctx, "sweep re-enqueued due work", "bot", rep.Bot, "deliver", rep.Deliver, "route", rep.Route,
+			"timers", rep.Timers, "abandoned", rep.Abandoned, "resolved", rep.Resolved)
 	}
 	return h.result(ctx, t, err, "period", p.Period)
 }
