@@ -13,7 +13,7 @@ func TestBusinessHoursNextOpen(t *testing.T) {
 	}
 	at := func(d, h, m int) time.Time { return time.Date(2026, 11, d, h, m, 0, 0, berlin) } // 23 Nov 2026 is a Monday
 	tests := []struct {
-		name     string
+		name      string
 		now, want time.Time
 	}{
 		{"open now", at(23, 10, 0), at(23, 10, 0)},
