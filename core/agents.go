@@ -120,6 +120,9 @@ func (s *Service) SetOnline(ctx context.Context, actor Agent, online bool) (Agen
 	if err != nil {
 		return Agent{}, err
 	}
+	var a after
+	s.publish(&a, AgentStream(out.ID), EventAgentUpdated, out) // the agent's other tabs
+	a.run(ctx, s.log)
 	s.rerouteOpen(ctx, fmt.Sprintf("status:%s:%t:%d", actor.ID, online, out.StatusAt.UnixNano()))
 	return out, nil
 }

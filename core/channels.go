@@ -97,5 +97,9 @@ func (s *Service) FailDelivery(ctx context.Context, messageID, reason string) er
 	if err := s.store.UpdateDelivery(ctx, messageID, DeliveryFailed, "", reason); err != nil {
 		return fmt.Errorf("fail delivery of %s: %w", messageID, err)
 	}
+	if conv, err := s.store.ConversationByID(ctx, msg.ConversationID); err == nil {
+		msg.Delivery, msg.Error = DeliveryFailed, reason
+		s.deliveryEvent(ctx, conv, msg)
+	}
 	return nil
 }

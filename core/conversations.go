@@ -190,6 +190,10 @@ func (s *Service) resolveTx(ctx context.Context, tx Tx, a *after, conv *Conversa
 			return fmt.Errorf("resolve request %s: %w", req.ID, err)
 		}
 	}
+	if conv.AgentID != "" {
+		s.publish(a, AgentStream(conv.AgentID), EventConversationUpdated, s.viewConversation(*conv))
+	}
+	s.visitorStatus(a, *conv, VisitorStatus{Status: ConvResolved})
 	_, err := s.outbound(ctx, tx, a, *conv, AuthorSystem, "", note)
 	return err
 }
@@ -226,10 +230,15 @@ func (s *Service) Reassign(ctx context.Context, actor Agent, convID, targetID st
 		if !actor.Admin && target.ActiveChats >= target.MaxChats {
 			return fmt.Errorf("reassign to %s: %w", target.ID, ErrAtCapacity)
 		}
+		previous := conv.AgentID
 		conv.AgentID = target.ID
 		if err := tx.UpdateConversation(ctx, conv); err != nil {
 			return fmt.Errorf("reassign conversation %s: %w", convID, err)
 		}
+		// The previous agent loses it, the new one gains it: both screens hear.
+		s.publish(&a, AgentStream(previous), EventConversationUpdated, s.viewConversation(conv))
+		s.publish(&a, AgentStream(target.ID), EventConversationUpdated, s.viewConversation(conv))
+		s.visitorStatus(&a, conv, VisitorStatus{Status: ConvActive, AgentName: target.Name})
 		_, err = s.outbound(ctx, tx, &a, conv, AuthorSystem, "", "You're now chatting with "+target.Name+".")
 		return err
 	})
@@ -285,6 +294,8 @@ func (s *Service) Deliver(ctx context.Context, messageID string) error {
 		if err := s.store.UpdateDelivery(ctx, msg.ID, DeliveryFailed, "", de.Error()); err != nil {
 			return fmt.Errorf("deliver: record failure of %s: %w", msg.ID, err)
 		}
+		msg.Delivery, msg.Error = DeliveryFailed, de.Error()
+		s.deliveryEvent(ctx, conv, msg) // the agent sees the failure and its reason
 		return nil
 	}
 	if err != nil {
@@ -293,7 +304,16 @@ func (s *Service) Deliver(ctx context.Context, messageID string) error {
 	if err := s.store.UpdateDelivery(ctx, msg.ID, DeliverySent, pid, ""); err != nil {
 		return fmt.Errorf("deliver: record send of %s: %w", msg.ID, err)
 	}
+	msg.Delivery, msg.ProviderID = DeliverySent, pid
+	s.deliveryEvent(ctx, conv, msg)
 	return nil
+}
+
+// deliveryEvent publishes a message whose delivery state changed.
+func (s *Service) deliveryEvent(ctx context.Context, conv Conversation, msg Message) {
+	var a after
+	s.messageEvents(&a, conv, EventMessageUpdated, msg)
+	a.run(ctx, s.log)
 }
 
 // SweepReport counts what a sweep re-enqueued.

@@ -176,6 +176,7 @@ type env struct {
 	jobs   *fakeJobs
 	clock  *clock
 	sender *fakeSender
+	events *fakeEvents
 	admin  core.Agent
 }
 
@@ -201,8 +202,8 @@ func newEnv(t *testing.T, mods ...func(*core.Settings)) *env {
 		m(&set)
 	}
 	e := &env{t: t, ctx: context.Background(), store: memstore.New(), jobs: &fakeJobs{},
-		clock: &clock{now: t0}, sender: &fakeSender{}}
-	e.svc = core.NewService(core.Deps{Store: e.store, Jobs: e.jobs, Now: e.clock.Now, BcryptCost: 4}, set)
+		clock: &clock{now: t0}, sender: &fakeSender{}, events: &fakeEvents{}}
+	e.svc = core.NewService(core.Deps{Store: e.store, Jobs: e.jobs, Events: e.events, Now: e.clock.Now, BcryptCost: 4}, set)
 	e.svc.RegisterSender("web", e.sender)
 	e.svc.RegisterSender("wa", e.sender)
 	e.admin = e.addAgent("Root", 4, true, false)

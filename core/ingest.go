@@ -44,7 +44,9 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 		return Message{}, Invalid("channel_user_id", "is required")
 	}
 	var msg Message
+	var a after
 	err := s.store.Atomic(ctx, func(tx Tx) error {
+		a = nil
 		cust, err := s.upsertCustomer(ctx, tx, in.ChannelID, in.ChannelUserID, in.Name, "")
 		if err != nil {
 			return err
@@ -58,11 +60,13 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 		if err := tx.InsertMessage(ctx, msg); err != nil {
 			return fmt.Errorf("store message %s/%s: %w", in.ChannelID, in.ProviderID, err)
 		}
+		s.messageEvents(&a, conv, EventMessageCreated, msg)
 		return nil
 	})
 	if err != nil {
 		return Message{}, err
 	}
+	a.run(ctx, s.log)
 	if err := s.jobs.RunBot(ctx, msg.ID); err != nil {
 		s.log.WarnContext(ctx, "enqueue conv:bot failed; the sweeper will retry", "message_id", msg.ID, "err", err)
 	}
@@ -164,6 +168,11 @@ func (s *Service) openRequest(ctx context.Context, tx Tx, a *after, conv Convers
 	if _, err := s.outbound(ctx, tx, a, conv, AuthorSystem, "", sysQueued); err != nil {
 		return Request{}, err
 	}
+	pos, err := tx.QueuePosition(ctx, req.ID)
+	if err != nil {
+		return Request{}, fmt.Errorf("queue position of %s: %w", req.ID, err)
+	}
+	s.visitorStatus(a, conv, VisitorStatus{Status: ConvWaiting, QueuePosition: pos})
 	a.route(s.jobs, req.ID, "open")
 	return req, nil
 }

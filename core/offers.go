@@ -132,6 +132,7 @@ func (s *Service) routeTx(ctx context.Context, tx Tx, a *after, req Request, now
 		}
 	}
 	off := Decide(set.Routing, req, facts, agents, now)
+	before := req.OfferedTo
 	if !slices.Equal(off.Agents, req.OfferedTo) {
 		if err := tx.SetOffers(ctx, req.ID, off.Agents, now); err != nil {
 			return Request{}, fmt.Errorf("route: offer request %s: %w", req.ID, err)
@@ -165,6 +166,13 @@ func (s *Service) routeTx(ctx context.Context, tx Tx, a *after, req Request, now
 		a.rerouteCheck(s.timers, req.ID, st.RerouteAt)
 	}
 	req.Routing, req.OfferedTo = st, off.Agents
+	if len(before) > 0 || len(off.Agents) > 0 {
+		pos, err := tx.QueuePosition(ctx, req.ID)
+		if err != nil {
+			return Request{}, fmt.Errorf("route: queue position of %s: %w", req.ID, err)
+		}
+		s.offerEvents(a, req, before, off.Agents, pos)
+	}
 	return req, nil
 }
 

@@ -77,6 +77,11 @@ func (s *Service) Accept(ctx context.Context, actor Agent, requestID string) (Re
 		if err := tx.SetOffers(ctx, req.ID, nil, now); err != nil {
 			return fmt.Errorf("accept: withdraw offers of %s: %w", req.ID, err)
 		}
+		for _, id := range req.OfferedTo { // it leaves every other panel
+			if id != agent.ID {
+				s.publish(&a, AgentStream(id), EventRequestRemoved, RequestRef{ID: req.ID})
+			}
+		}
 		req.OfferedTo = nil
 		if conv, err = tx.LockConversation(ctx, req.ConversationID); err != nil {
 			return fmt.Errorf("accept: read conversation %s: %w", req.ConversationID, err)
@@ -85,6 +90,9 @@ func (s *Service) Accept(ctx context.Context, actor Agent, requestID string) (Re
 		if err := tx.UpdateConversation(ctx, conv); err != nil {
 			return fmt.Errorf("accept: activate conversation %s: %w", conv.ID, err)
 		}
+		s.publish(&a, AgentStream(agent.ID), EventRequestUpdated, s.decorate(req, agent, nil))
+		s.publish(&a, AgentStream(agent.ID), EventConversationUpdated, s.viewConversation(conv))
+		s.visitorStatus(&a, conv, VisitorStatus{Status: ConvActive, AgentName: agent.Name})
 		_, err = s.outbound(ctx, tx, &a, conv, AuthorSystem, "", agent.Name+" joined the conversation.")
 		return err
 	})

@@ -21,6 +21,7 @@ type Service struct {
 	store   Store
 	jobs    Jobs
 	timers  Timers
+	events  Events
 	medians medianCache
 	// timersSwept is set once a sweep rescheduled every pending timer.
 	timersSwept atomic.Bool
@@ -47,12 +48,14 @@ type Deps struct {
 	Now    func() time.Time
 	// BcryptCost overrides the password hashing cost (tests use the minimum).
 	BcryptCost int
+	// Events publishes to the live event streams; nil: none.
+	Events Events
 }
 
 // NewService builds the Service with its first settings.
 func NewService(d Deps, set Settings) *Service {
 	s := &Service{store: d.Store, jobs: d.Jobs, log: d.Logger, now: d.Now,
-		senders: map[string]Sender{}, bcryptCost: d.BcryptCost}
+		senders: map[string]Sender{}, bcryptCost: d.BcryptCost, events: d.Events}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -163,6 +166,7 @@ func (s *Service) outbound(ctx context.Context, tx Tx, a *after, conv Conversati
 		return Message{}, fmt.Errorf("store %s message in conversation %s: %w", author, conv.ID, err)
 	}
 	a.deliver(s.jobs, m.ID)
+	s.messageEvents(a, conv, EventMessageCreated, m)
 	return m, nil
 }
 

@@ -28,9 +28,6 @@ func New(svc *core.Service, reload Reloader, streams *httpapi.EventStreams) *Han
 	return &Handler{svc: svc, reload: reload, streams: streams}
 }
 
-// AgentStream names the event stream of one agent.
-func AgentStream(agentID string) string { return "agent:" + agentID }
-
 // Register adds the routes.
 func (h *Handler) Register(e *echo.Echo) {
 	e.POST("/v1/auth/login", h.login)
@@ -91,7 +88,7 @@ func (h *Handler) events(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.streams.Serve(c, AgentStream(a.ID))
+	return h.streams.Serve(c, core.AgentStream(a.ID))
 }
 
 func (h *Handler) login(c echo.Context) error {

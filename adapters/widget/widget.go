@@ -21,9 +21,6 @@ func New(svc *core.Service, streams *httpapi.EventStreams) *Handler {
 	return &Handler{svc: svc, streams: streams}
 }
 
-// VisitorStream names the event stream of one visitor (a customer id).
-func VisitorStream(customerID string) string { return "visitor:" + customerID }
-
 // Register adds the routes.
 func (h *Handler) Register(e *echo.Echo) {
 	g := e.Group("/v1/widget")
@@ -57,7 +54,7 @@ func (h *Handler) events(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.streams.Serve(c, VisitorStream(v.Customer.ID))
+	return h.streams.Serve(c, core.VisitorStream(v.Customer.ID))
 }
 
 type sessionBody struct {

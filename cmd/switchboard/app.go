@@ -70,15 +70,15 @@ func open(ctx context.Context, g globals, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	jobs := queue.NewEnqueuer(conn, queue.Options{Namespace: cfg.Redis.Namespace, Logger: log})
-	svc := core.NewService(core.Deps{Store: store, Jobs: jobs, Logger: log, BcryptCost: cost}, cfg.Settings())
-	metrics := httpapi.NewMetrics()
-	metrics.Registry.MustRegister(newStateCollector(svc, queue.NewInspector(conn, queue.Options{Namespace: cfg.Redis.Namespace})))
 	bus, err := openBus(ctx, conn, cfg.Redis.Namespace, log)
 	if err != nil {
 		conn.Close()
 		store.Close()
 		return nil, err
 	}
+	svc := core.NewService(core.Deps{Store: store, Jobs: jobs, Events: bus, Logger: log, BcryptCost: cost}, cfg.Settings())
+	metrics := httpapi.NewMetrics()
+	metrics.Registry.MustRegister(newStateCollector(svc, queue.NewInspector(conn, queue.Options{Namespace: cfg.Redis.Namespace})))
 	a := &app{g: g, log: log, cfg: cfg, store: store, conn: conn, svc: svc, metrics: metrics,
 		webhooks: httpapi.NewWebhooks(metrics), bus: bus, streams: httpapi.NewEventStreams(bus)}
 	if a.runs, err = a.wireChannels(cfg); err != nil {

@@ -1,0 +1,96 @@
+package core
+
+import (
+	"context"
+	"slices"
+)
+
+// Events publishes to the live event streams of agents and visitors
+// (adapters/eventbus). It is optional: without it nothing is published,
+// and every screen still reads the same state over REST.
+type Events interface {
+	Publish(ctx context.Context, stream, typ string, data any) error
+}
+
+// Event types on the streams (API.md).
+const (
+	EventRequestCreated      = "request.created"
+	EventRequestUpdated      = "request.updated"
+	EventRequestRemoved      = "request.removed"
+	EventMessageCreated      = "message.created"
+	EventMessageUpdated      = "message.updated"
+	EventConversationUpdated = "conversation.updated"
+	EventAgentUpdated        = "agent.updated"
+	EventStatus              = "status" // a visitor's conversation status
+)
+
+// AgentStream names the event stream of one agent.
+func AgentStream(agentID string) string { return "agent:" + agentID }
+
+// VisitorStream names the event stream of one widget visitor (customer).
+func VisitorStream(customerID string) string { return "visitor:" + customerID }
+
+// RequestRef is the data of request.removed.
+type RequestRef struct {
+	ID string `json:"id"`
+}
+
+// VisitorStatus is the data of a visitor's status event.
+type VisitorStatus struct {
+	Status        ConversationStatus `json:"status"`
+	QueuePosition int                `json:"queue_position,omitempty"`
+	ETASeconds    int                `json:"eta_seconds,omitempty"`
+	AgentName     string             `json:"agent_name,omitempty"`
+}
+
+// publish queues an event for after the commit. A failed publish is
+// logged, never returned: the state is committed, and clients that missed
+// an event re-read it over REST.
+func (s *Service) publish(a *after, stream, typ string, data any) {
+	if s.events == nil {
+		return
+	}
+	*a = append(*a, func(ctx context.Context) error {
+		if err := s.events.Publish(ctx, stream, typ, data); err != nil {
+			s.log.WarnContext(ctx, "publish event failed", "type", typ, "err", err)
+		}
+		return nil
+	})
+}
+
+// offerEvents tells agents how an offer changed: the newly offered get
+// request.created, those no longer offered request.removed, those still
+// offered request.updated.
+func (s *Service) offerEvents(a *after, req Request, before, now []string, pos int) {
+	for _, id := range before {
+		if !slices.Contains(now, id) {
+			s.publish(a, AgentStream(id), EventRequestRemoved, RequestRef{ID: req.ID})
+		}
+	}
+	qp := map[string]int{req.ID: pos}
+	for _, id := range now {
+		typ := EventRequestUpdated
+		if !slices.Contains(before, id) {
+			typ = EventRequestCreated
+		}
+		s.publish(a, AgentStream(id), typ, s.decorate(req, Agent{ID: id}, qp))
+	}
+}
+
+// messageEvents hands a new message to the agent handling the
+// conversation and, on the widget, to the visitor.
+func (s *Service) messageEvents(a *after, conv Conversation, typ string, m Message) {
+	if conv.AgentID != "" {
+		s.publish(a, AgentStream(conv.AgentID), typ, m)
+	}
+	if s.channelOf(conv.ChannelID).Type == ChannelWidget {
+		s.publish(a, VisitorStream(conv.CustomerID), typ, m)
+	}
+}
+
+// visitorStatus tells a widget visitor where their conversation stands.
+func (s *Service) visitorStatus(a *after, conv Conversation, st VisitorStatus) {
+	if s.channelOf(conv.ChannelID).Type == ChannelWidget {
+		s.publish(a, VisitorStream(conv.CustomerID), EventStatus, st)
+	}
+}
