@@ -14,5 +14,5 @@
 //   - run.go: RegisterWebhook (setWebhook at start) and Poller (getUpdates
 //     with a Redis lock and offset, for mode: polling).
 //
-// SETUP.md explains how to create the bot and configure the channel.
+// The README's "Channel: Telegram" section explains how to create the bot and configure the channel.
 package telegram
