@@ -115,6 +115,11 @@ type RequestStore interface {
 	// SetOffers replaces the set of agents the request is offered to.
 	SetOffers(ctx context.Context, requestID string, agentIDs []string, at time.Time) error
 	ListRequests(ctx context.Context, q RequestQuery) ([]Request, error) // oldest first
+	// MissedRequests is the shift report: requests created before to that
+	// were still waiting or declined at to, or were declined in [from, to),
+	// and whose conversation has no agent message yet; oldest first, at
+	// most limit.
+	MissedRequests(ctx context.Context, from, to time.Time, limit int) ([]Request, error)
 	// UpdateRouting writes the routing state of an existing request.
 	UpdateRouting(ctx context.Context, id string, st RouteState) error
 	// RoutingDue lists the open requests whose offer deadline or reroute

@@ -50,6 +50,8 @@ func (h *Handler) Register(e *echo.Echo) {
 
 	a.GET("/templates", h.templates)
 	a.GET("/stats", h.stats)
+	a.GET("/reports/shift", h.shiftReport)
+	a.POST("/reports/shift/follow-up", h.followUp)
 
 	ad := a.Group("/admin", adminOnly)
 	ad.POST("/agents", h.createAgent)
@@ -288,6 +290,52 @@ func (h *Handler) stats(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, st)
+}
+
+// window reads a report's from and to (a date or an RFC 3339 time; a
+// date as `to` means to the end of that day).
+func window(from, to string) (time.Time, time.Time, error) {
+	f, _, err := parseBound("from", from)
+	if err != nil {
+		return f, f, err
+	}
+	t, day, err := parseBound("to", to)
+	if day {
+		t = t.Add(24 * time.Hour)
+	}
+	return f, t, err
+}
+
+func (h *Handler) shiftReport(c echo.Context) error {
+	from, to, err := window(c.QueryParam("from"), c.QueryParam("to"))
+	if err != nil {
+		return err
+	}
+	missed, err := h.svc.ShiftReport(ctx(c), agent(c), from, to)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"missed": missed})
+}
+
+func (h *Handler) followUp(c echo.Context) error {
+	var b struct {
+		From     string `json:"from"`
+		To       string `json:"to"`
+		Template string `json:"template"`
+	}
+	if err := httpapi.Bind(c, &b, false); err != nil {
+		return err
+	}
+	from, to, err := window(b.From, b.To)
+	if err != nil {
+		return err
+	}
+	sent, err := h.svc.SendFollowUps(ctx(c), agent(c), from, to, b.Template)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"sent": sent})
 }
 
 type agentBody struct {

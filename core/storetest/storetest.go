@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Messages", testMessages},
 		{"DuplicateKeepsTransaction", testDuplicateInTx},
 		{"Callbacks", testCallbacks},
+		{"MissedRequests", testMissedRequests},
 		{"Due", testDue},
 		{"Routing", testRouting},
 		{"RoutingDue", testRoutingDue},
