@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -199,3 +200,12 @@ func (c *Conn) Close() error {
 	})
 	return err
 }
+
+// ConnOpt lets tools that take an asynq.RedisConnOpt (the asynqmon web
+// UI) use this connection, embedded or not. Such a tool must not be
+// closed while the Conn is in use: closing it closes the shared client.
+func (c *Conn) ConnOpt() asynq.RedisConnOpt { return sharedClient{c.client} }
+
+type sharedClient struct{ c redis.UniversalClient }
+
+func (s sharedClient) MakeRedisClient() any { return s.c }

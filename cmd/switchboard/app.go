@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hibiken/asynqmon"
+
 	"github.com/switchboard-chat/switchboard/adapters/eventbus"
 	"github.com/switchboard-chat/switchboard/adapters/httpapi"
 	"github.com/switchboard-chat/switchboard/adapters/inbox"
@@ -264,7 +266,8 @@ func (a *app) gateway() *httpapi.Server {
 			"redis":    a.conn.Ping,
 		},
 		Metrics: a.metrics,
-	}, widget.New(a.svc, a.streams), inbox.New(a.svc, a.reload, a.streams), a.webhooks)
+	}, widget.New(a.svc, a.streams), inbox.New(a.svc, a.reload, a.streams), a.webhooks,
+		inbox.NewQueueUI(a.svc, asynqmon.New(asynqmon.Options{RootPath: inbox.QueueUIPath, RedisConnOpt: a.conn.ConnOpt()})))
 }
 
 func widgetOrigins(cfg *config.Config) []string {
