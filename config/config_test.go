@@ -299,20 +299,3 @@ func TestByteSize(t *testing.T) {
 		}
 	}
 }
-
-func TestAcknowledgment(t *testing.T) {
-	o := Default().Offline
-	tests := []struct {
-		eta  time.Duration
-		want string
-	}{
-		{0, "15 minutes"}, {time.Minute, "1 minute"}, {30 * time.Second, "1 minute"}, {61 * time.Second, "2 minutes"},
-		{time.Hour, "1 hour"}, {90 * time.Minute, "1 hour 30 minutes"}, {3*time.Hour + time.Minute, "3 hours 1 minute"},
-	}
-	for _, tt := range tests {
-		want := "All our agents are busy right now. Expected reply within " + tt.want + "."
-		if got := o.Acknowledgment(tt.eta); got != want {
-			t.Errorf("Acknowledgment(%v) = %q, want %q", tt.eta, got, want)
-		}
-	}
-}

@@ -237,35 +237,3 @@ func allDigits(s string) bool {
 	}
 	return s != ""
 }
-
-// Acknowledgment is the offline message with [ETA] replaced by eta in
-// words ("15 minutes", "1 hour", "1 hour 30 minutes"); eta <= 0 uses
-// DefaultETA.
-func (o Offline) Acknowledgment(eta time.Duration) string {
-	if eta <= 0 {
-		eta = o.DefaultETA
-	}
-	return strings.ReplaceAll(o.Message, "[ETA]", humanDuration(eta))
-}
-
-// humanDuration renders d rounded up to the minute in words.
-func humanDuration(d time.Duration) string {
-	mins := int((d + time.Minute - 1) / time.Minute)
-	if mins < 1 {
-		mins = 1
-	}
-	unit := func(n int, one string) string {
-		if n == 1 {
-			return "1 " + one
-		}
-		return strconv.Itoa(n) + " " + one + "s"
-	}
-	h, m := mins/60, mins%60
-	switch {
-	case h == 0:
-		return unit(m, "minute")
-	case m == 0:
-		return unit(h, "hour")
-	}
-	return unit(h, "hour") + " " + unit(m, "minute")
-}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/switchboard-chat/switchboard/core"
 )
 
@@ -22,17 +20,5 @@ func (c *conn) MissedRequests(ctx context.Context, from, to time.Time, limit int
 				WHERE d.request_id = r.id AND d.declined_at >= $1 AND d.declined_at < $2))
 		AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = r.conversation_id AND m.author = 'agent')
 		ORDER BY r.created_at, r.id LIMIT $3`
-	var rows []reqRow
-	if err := sqlx.SelectContext(ctx, c.r, &rows, query, tm(from), tm(to), limit); err != nil {
-		return nil, wrap(err, "missed requests")
-	}
-	out := make([]core.Request, len(rows))
-	for i, r := range rows {
-		req, err := r.request()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = req
-	}
-	return out, nil
+	return c.selectRequests(ctx, "missed requests", query, tm(from), tm(to), limit)
 }

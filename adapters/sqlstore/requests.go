@@ -228,9 +228,14 @@ func (c *conn) ListRequests(ctx context.Context, q core.RequestQuery) ([]core.Re
 	if q.Limit > 0 {
 		query += " LIMIT " + a.add(q.Limit)
 	}
+	return c.selectRequests(ctx, "list requests", query, a...)
+}
+
+// selectRequests runs a reqSelect query and decodes its rows.
+func (c *conn) selectRequests(ctx context.Context, what, query string, a ...any) ([]core.Request, error) {
 	var rows []reqRow
 	if err := sqlx.SelectContext(ctx, c.r, &rows, query, a...); err != nil {
-		return nil, wrap(err, "list requests")
+		return nil, wrap(err, "%s", what)
 	}
 	out := make([]core.Request, len(rows))
 	for i, r := range rows {
