@@ -53,6 +53,14 @@ type Server struct {
 type Database struct {
 	// URL is a postgres:// or postgresql:// URL, or empty.
 	URL Secret `yaml:"url"`
+	// MaxOpenConns caps the PostgreSQL connection pool (0: 16); for SQLite,
+	// its read connections (0: 4).
+	MaxOpenConns int `yaml:"max_open_conns"`
+	// ConnMaxLifetime retires pooled connections after this age, so a
+	// fail-over or a proxy's limit is picked up (0: never).
+	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime"`
+	// StatementTimeout cancels a PostgreSQL statement running longer (0: none).
+	StatementTimeout time.Duration `yaml:"statement_timeout"`
 }
 
 // Redis selects the queue and event bus backend. An empty URL means the

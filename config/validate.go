@@ -130,6 +130,15 @@ func (v *validator) stores() {
 			v.add("database.url", "must be a postgres:// or postgresql:// URL, or empty for SQLite in data_dir")
 		}
 	}
+	if n := v.c.Database.MaxOpenConns; n < 0 || n > 1000 {
+		v.add("database.max_open_conns", "must be between 0 (the default, 16) and 1000")
+	}
+	if v.c.Database.ConnMaxLifetime < 0 {
+		v.add("database.conn_max_lifetime", "must not be negative")
+	}
+	if v.c.Database.StatementTimeout < 0 {
+		v.add("database.statement_timeout", "must not be negative")
+	}
 	if r := v.c.Redis.URL.Value(); r != "" {
 		if strings.Contains(r, "://") {
 			u, err := url.Parse(r)

@@ -63,6 +63,10 @@ func TestValidationRules(t *testing.T) {
 			"test.yaml:1:22: server.body_limit: must be a positive size such as 1MiB"}},
 		{"database url", "database: {url: 'mysql://u:hunter2@db/x'}\n", []string{
 			"test.yaml:1:17: database.url: must be a postgres:// or postgresql:// URL, or empty for SQLite in data_dir"}},
+		{"database pool", "database: {max_open_conns: -1, conn_max_lifetime: -1s, statement_timeout: -5s}\n", []string{
+			"test.yaml:1:28: database.max_open_conns: must be between 0 (the default, 16) and 1000",
+			"test.yaml:1:51: database.conn_max_lifetime: must not be negative",
+			"test.yaml:1:75: database.statement_timeout: must not be negative"}},
 		{"redis url", "redis: {url: 'http://cache'}\n", []string{
 			"test.yaml:1:14: redis.url: must be a redis://, rediss:// or redis-sentinel:// URL, a list of cluster addresses (host:port,host:port), or empty for the embedded Redis"}},
 		{"redis cluster list", "redis: {url: 'a:6379,b'}\n", []string{

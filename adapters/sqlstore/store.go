@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +49,10 @@ type Options struct {
 	// (default 16), or SQLite read connections (default 4; SQLite writes
 	// always go through one connection).
 	MaxOpenConns int
+	// ConnMaxLifetime retires PostgreSQL connections after this age (0: never).
+	ConnMaxLifetime time.Duration
+	// StatementTimeout cancels PostgreSQL statements running longer (0: none).
+	StatementTimeout time.Duration
 	// Logger receives migration and connection messages (default: none).
 	Logger *slog.Logger
 }
@@ -113,8 +118,15 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 }
 
 func openPostgres(rawURL string, opts Options) (*Store, error) {
-	if _, err := url.Parse(rawURL); err != nil {
+	u, err := url.Parse(rawURL)
+	if err != nil {
 		return nil, errors.New("open database: malformed PostgreSQL URL") // the URL may hold a password: not echoed
+	}
+	if opts.StatementTimeout > 0 { // a run-time parameter of every connection
+		q := u.Query()
+		q.Set("statement_timeout", strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10))
+		u.RawQuery = q.Encode()
+		rawURL = u.String()
 	}
 	db, err := sqlx.Open("pgx", rawURL)
 	if err != nil {
@@ -127,6 +139,7 @@ func openPostgres(rawURL string, opts Options) (*Store, error) {
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
 	return &Store{conn: conn{d: dialectPostgres, r: db, w: db, db: db}, wdb: db, rdb: db}, nil
 }
 

@@ -112,7 +112,8 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqls
 		}
 		url = sqlstore.SQLitePath(cfg.DataDir)
 	}
-	store, err := sqlstore.Open(ctx, url, sqlstore.Options{Logger: log})
+	store, err := sqlstore.Open(ctx, url, sqlstore.Options{Logger: log, MaxOpenConns: cfg.Database.MaxOpenConns,
+		ConnMaxLifetime: cfg.Database.ConnMaxLifetime, StatementTimeout: cfg.Database.StatementTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
