@@ -146,6 +146,10 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (crea
 	}
 	_, err = s.createAgent(ctx, NewAgent{Email: email, Name: "Admin", Password: pw, Admin: true})
 	if errors.Is(err, ErrDuplicate) {
+		// Another instance starting at the same moment may have won.
+		if n, cerr := s.store.CountAdmins(ctx); cerr == nil && n > 0 {
+			return false, "", nil
+		}
 		return false, "", fmt.Errorf("first admin %s: an agent with that e-mail exists but is not an admin: %w", email, err)
 	}
 	if err != nil {

@@ -1,10 +1,13 @@
 package core_test
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/switchboard-chat/switchboard/core"
+	"github.com/switchboard-chat/switchboard/core/memstore"
 )
 
 func TestLoginLogout(t *testing.T) {
@@ -199,4 +202,29 @@ func TestSetOnlineReroutes(t *testing.T) {
 	me, err := e.svc.Me(e.ctx, alice)
 	ok(t, err)
 	mustEqual(t, "me online", me.Online, false)
+}
+
+func TestEnsureAdminConcurrently(t *testing.T) {
+	// A Service on an empty store (newEnv adds an admin of its own).
+	svc := core.NewService(core.Deps{Store: memstore.New(), Jobs: &fakeJobs{}, BcryptCost: 4}, core.DefaultSettings())
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	created := make([]bool, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			created[i], _, errs[i] = svc.EnsureAdmin(ctx, "boss@example.com", "boss-password")
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for i, err := range errs {
+		ok(t, err)
+		if created[i] {
+			n++
+		}
+	}
+	mustEqual(t, "admins created by 8 instances starting at once", n, 1)
 }
