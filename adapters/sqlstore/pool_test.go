@@ -38,3 +38,38 @@ func TestPostgresPoolSettings(t *testing.T) {
 		t.Errorf("max open connections = %d, want 3", n)
 	}
 }
+
+// TestPostgresConcurrentMigrations starts six instances on one empty
+// schema at once, as a scaled-out deployment does: the advisory lock lets
+// one migrate while the others wait, and every one then finds the schema
+// complete.
+func TestPostgresConcurrentMigrations(t *testing.T) {
+	base := os.Getenv("SWITCHBOARD_TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("set SWITCHBOARD_TEST_DATABASE_URL to run the PostgreSQL tests")
+	}
+	ctx := context.Background()
+	url := sqltest.Schema(t, base, "sbmig")
+	errs := make(chan error, 6)
+	for range 6 {
+		go func() {
+			s, err := Open(ctx, url, Options{MaxOpenConns: 2})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			if err := s.Migrate(ctx); err != nil {
+				errs <- err
+				return
+			}
+			_, err = s.CountAdmins(ctx) // the schema is there for everyone
+			errs <- err
+		}()
+	}
+	for range 6 {
+		if err := <-errs; err != nil {
+			t.Errorf("instance: %v", err)
+		}
+	}
+}
