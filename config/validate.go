@@ -142,14 +142,14 @@ func (v *validator) stores() {
 	if r := v.c.Redis.URL.Value(); r != "" {
 		if strings.Contains(r, "://") {
 			u, err := url.Parse(r)
-			if err != nil || !slices.Contains([]string{"redis", "rediss", "redis-sentinel"}, u.Scheme) || u.Host == "" {
-				v.add("redis.url", "must be a redis://, rediss:// or redis-sentinel:// URL, a list of cluster addresses (host:port,host:port), or empty for the embedded Redis")
+			if err != nil || !slices.Contains([]string{"redis", "rediss", "redis-sentinel", "rediss-sentinel"}, u.Scheme) || u.Host == "" {
+				v.add("redis.url", "must be a redis://, rediss://, redis-sentinel:// or rediss-sentinel:// URL, a list of cluster addresses (host:port,host:port), or empty for the embedded Redis")
 			}
 		} else {
 			for addr := range strings.SplitSeq(r, ",") {
 				host, port, err := net.SplitHostPort(strings.TrimSpace(addr))
 				if err != nil || host == "" || !validPort(port) {
-					v.add("redis.url", "must be a redis://, rediss:// or redis-sentinel:// URL, a list of cluster addresses (host:port,host:port), or empty for the embedded Redis")
+					v.add("redis.url", "must be a redis://, rediss://, redis-sentinel:// or rediss-sentinel:// URL, a list of cluster addresses (host:port,host:port), or empty for the embedded Redis")
 					break
 				}
 			}

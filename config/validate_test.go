@@ -68,9 +68,9 @@ func TestValidationRules(t *testing.T) {
 			"test.yaml:1:51: database.conn_max_lifetime: must not be negative",
 			"test.yaml:1:75: database.statement_timeout: must not be negative"}},
 		{"redis url", "redis: {url: 'http://cache'}\n", []string{
-			"test.yaml:1:14: redis.url: must be a redis://, rediss:// or redis-sentinel:// URL, a list of cluster addresses (host:port,host:port), or empty for the embedded Redis"}},
+			"test.yaml:1:14: redis.url: must be a redis://, rediss://, redis-sentinel:// or rediss-sentinel:// URL, a list of cluster addresses (host:port,host:port), or empty for the embedded Redis"}},
 		{"redis cluster list", "redis: {url: 'a:6379,b'}\n", []string{
-			"test.yaml:1:14: redis.url: must be a redis://, rediss:// or redis-sentinel:// URL, a list of cluster addresses (host:port,host:port), or empty for the embedded Redis"}},
+			"test.yaml:1:14: redis.url: must be a redis://, rediss://, redis-sentinel:// or rediss-sentinel:// URL, a list of cluster addresses (host:port,host:port), or empty for the embedded Redis"}},
 		{"data_dir", "data_dir: ''\n", []string{
 			"test.yaml:1:11: data_dir: is required (the directory for SQLite and other local data)"}},
 		{"rule channel exists", "routing: {rules: [{name: r, match: {channels: [web, nope]}}]}\n", []string{

@@ -161,6 +161,14 @@ func TestServer(t *testing.T) {
 	if rec := do("GET", "/readyz", "", nil); rec.Code != 503 || !strings.Contains(rec.Body.String(), `"database":"unavailable"`) {
 		t.Errorf("readyz down: %d %s", rec.Code, rec.Body)
 	}
+	dbDown = false
+	s.Drain()
+	if rec := do("GET", "/readyz", "", nil); rec.Code != 503 || !strings.Contains(rec.Body.String(), `"draining"`) {
+		t.Errorf("readyz while draining: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do("GET", "/healthz", "", nil); rec.Code != 200 {
+		t.Errorf("healthz while draining: %d", rec.Code)
+	}
 	if rec := do("POST", "/v1/echo", `{"a":"`+strings.Repeat("x", 100)+`"}`, jsonHdr); rec.Code != 413 || code(rec) != "payload_too_large" {
 		t.Errorf("oversized: %d %s", rec.Code, rec.Body)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -38,9 +39,10 @@ type Options struct {
 
 // Server is the Echo instance with Switchboard's middleware and probes.
 type Server struct {
-	Echo *echo.Echo
-	log  *slog.Logger
-	http *http.Server
+	Echo     *echo.Echo
+	log      *slog.Logger
+	http     *http.Server
+	draining atomic.Bool
 }
 
 // New builds the server and mounts the given adapters' routes.
@@ -76,13 +78,18 @@ func New(o Options, routes ...Routes) *Server {
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
-	e.GET("/readyz", readyHandler(o.Ready))
+	s := &Server{Echo: e, log: o.Logger}
+	e.GET("/readyz", readyHandler(o.Ready, &s.draining))
 	e.GET("/openapi.yaml", serveOpenAPI)
 	for _, r := range routes {
 		r.Register(e)
 	}
-	return &Server{Echo: e, log: o.Logger}
+	return s
 }
+
+// Drain makes /readyz answer 503 so load balancers stop sending new
+// requests; in-flight ones go on until Shutdown.
+func (s *Server) Drain() { s.draining.Store(true) }
 
 // Serve answers on ln until Shutdown. Event-stream routes need no write
 // timeout, so the server sets read and idle timeouts only.
@@ -160,13 +167,19 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 	})
 }
 
-func readyHandler(checks map[string]Check) echo.HandlerFunc {
+func readyHandler(checks map[string]Check, draining *atomic.Bool) echo.HandlerFunc {
 	names := make([]string, 0, len(checks))
 	for n := range checks {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	return func(c echo.Context) error {
+		if draining.Load() {
+			return c.JSON(http.StatusServiceUnavailable, map[string]any{
+				"status": "draining", "checks": map[string]string{},
+				"error": ErrorDetail{Code: "unavailable", Message: "this gateway is shutting down"},
+			})
+		}
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 		defer cancel()
 		status := map[string]string{}

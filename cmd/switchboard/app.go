@@ -197,9 +197,14 @@ func serve(ctx context.Context, g globals, log *slog.Logger, r roles, stdout io.
 	if a.conn.Embedded() && !(r.gateway && r.worker) {
 		return errors.New("gateway and worker as separate processes share work through Redis: set redis.url")
 	}
-	created, pw, err := a.svc.EnsureAdmin(ctx, os.Getenv("SWITCHBOARD_ADMIN_EMAIL"), os.Getenv("SWITCHBOARD_ADMIN_PASSWORD"))
-	if err != nil {
-		return fmt.Errorf("first admin: %w", err)
+	// The first admin is made where its generated password can be shown:
+	// by a process that prints the banner.
+	var created bool
+	var pw string
+	if r.gateway {
+		if created, pw, err = a.svc.EnsureAdmin(ctx, os.Getenv("SWITCHBOARD_ADMIN_EMAIL"), os.Getenv("SWITCHBOARD_ADMIN_PASSWORD")); err != nil {
+			return fmt.Errorf("first admin: %w", err)
+		}
 	}
 
 	hup := make(chan os.Signal, 1)
@@ -247,6 +252,7 @@ func serve(ctx context.Context, g globals, log *slog.Logger, r roles, stdout io.
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: closing event streams, draining HTTP requests")
+	srv.Drain()       // readiness fails: the load balancer stops sending
 	a.streams.Close() // clients reconnect elsewhere with their Last-Event-ID
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
