@@ -58,6 +58,9 @@ func New(o Options, routes ...Routes) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// The client address is the TCP peer: forwarded-for headers are set by
+	// whoever sends the request, so they never decide a rate limit.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = errorHandler(o.Logger)
 	e.Pre(corsMiddleware(o.CORSOrigins))
 	e.Use(middleware.RequestID())

@@ -2,8 +2,11 @@ package inbox
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -16,11 +19,26 @@ import (
 // (errors.Is core.ErrInvalid) and the old configuration stays in force.
 type Reloader func(ctx context.Context) error
 
+// FailureLimiter counts failed logins (adapters/ratelimit).
+type FailureLimiter interface {
+	Blocked(ctx context.Context, key string) (time.Duration, error)
+	Fail(ctx context.Context, key string) error
+}
+
 // Handler serves the agent routes.
 type Handler struct {
 	svc     *core.Service
 	reload  Reloader
 	streams *httpapi.EventStreams
+	// byEmail and byIP limit failed logins; nil: no limit.
+	byEmail, byIP FailureLimiter
+}
+
+// LimitLogins refuses logins (429) for an e-mail or a client address that
+// failed too often.
+func (h *Handler) LimitLogins(byEmail, byIP FailureLimiter) *Handler {
+	h.byEmail, h.byIP = byEmail, byIP
+	return h
 }
 
 // New builds the inbox routes. reload may be nil (no config file).
@@ -101,7 +119,34 @@ func (h *Handler) login(c echo.Context) error {
 	if err := httpapi.Bind(c, &b, false); err != nil {
 		return err
 	}
+	type limit struct {
+		l   FailureLimiter
+		key string
+	}
+	limits := []limit{{h.byEmail, "email:" + strings.ToLower(strings.TrimSpace(b.Email))}, {h.byIP, "ip:" + c.RealIP()}}
+	for _, lim := range limits {
+		if lim.l == nil {
+			continue
+		}
+		wait, err := lim.l.Blocked(ctx(c), lim.key)
+		if err != nil {
+			return fmt.Errorf("login limit: %w: %w", core.ErrUnavailable, err)
+		}
+		if wait > 0 {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
+			return httpapi.ErrRateLimited
+		}
+	}
 	token, a, err := h.svc.Login(ctx(c), b.Email, b.Password)
+	if errors.Is(err, core.ErrUnauthorized) {
+		for _, lim := range limits {
+			if lim.l != nil {
+				if ferr := lim.l.Fail(ctx(c), lim.key); ferr != nil {
+					return fmt.Errorf("login limit: %w: %w", core.ErrUnavailable, ferr)
+				}
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}

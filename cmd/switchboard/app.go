@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard-chat/switchboard/adapters/eventbus"
 	"github.com/switchboard-chat/switchboard/adapters/httpapi"
 	"github.com/switchboard-chat/switchboard/adapters/inbox"
+	"github.com/switchboard-chat/switchboard/adapters/ratelimit"
 	"github.com/switchboard-chat/switchboard/adapters/sqlstore"
 	"github.com/switchboard-chat/switchboard/adapters/widget"
 	"github.com/switchboard-chat/switchboard/config"
@@ -273,8 +274,21 @@ func (a *app) gateway() *httpapi.Server {
 			"redis":    a.conn.Ping,
 		},
 		Metrics: a.metrics,
-	}, widget.New(a.svc, a.streams), inbox.New(a.svc, a.reload, a.streams), a.webhooks,
+	}, widget.New(a.svc, a.streams), a.inbox(), a.webhooks,
 		inbox.NewQueueUI(a.svc, asynqmon.New(asynqmon.Options{RootPath: inbox.QueueUIPath, RedisConnOpt: a.conn.ConnOpt()})))
+}
+
+// inbox builds the agent routes with login limits shared by every gateway:
+// 10 failed logins per e-mail and 50 per client address in 15 minutes.
+func (a *app) inbox() *inbox.Handler {
+	prefix := "sb:login:"
+	if ns := a.cfg.Redis.Namespace; ns != "" {
+		prefix = ns + ":" + prefix
+	}
+	rc := a.conn.Client()
+	return inbox.New(a.svc, a.reload, a.streams).LimitLogins(
+		ratelimit.NewFailures(rc, prefix+"email:", 10, 15*time.Minute),
+		ratelimit.NewFailures(rc, prefix+"ip:", 50, 15*time.Minute))
 }
 
 func widgetOrigins(cfg *config.Config) []string {
