@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -145,8 +144,8 @@ func (c *conn) SearchConversations(ctx context.Context, q core.ConversationQuery
 	if name := strings.TrimSpace(q.Customer); name != "" {
 		where = append(where, `cu.name_key LIKE `+a.add("%"+escapeLike(nameKey(name))+"%")+` ESCAPE '\'`)
 	}
-	for _, w := range searchWords(q.Text) {
-		where = append(where, "c.id IN ("+c.textMatch(a.add(c.ftsTerm(w)))+")")
+	for _, t := range parseSearch(q.Text) {
+		where = append(where, c.textMatch(a.add(ftsQuery(t)), t.not))
 	}
 	if q.VisibleTo != "" {
 		p := a.add(q.VisibleTo)
@@ -172,35 +171,25 @@ func (c *conn) SearchConversations(ctx context.Context, q core.ConversationQuery
 	return out, next, nil
 }
 
-// textMatch is the subquery of the ids of conversations with a message
-// matching the full-text term in placeholder p.
-func (c *conn) textMatch(p string) string {
+// textMatch is the condition that conversation c has a message matching
+// the full-text query in placeholder p (see ftsQuery), or with not, that
+// none of its messages does. PostgreSQL plans the correlated EXISTS as a
+// semi-join, either through the GIN index (rare words) or walking the
+// newest conversations and checking their messages (common words); FTS5
+// answers best as one MATCH for the set of matching conversations.
+func (c *conn) textMatch(p string, not bool) string {
 	if c.d == dialectPostgres {
-		return "SELECT m.conversation_id FROM messages m WHERE m.tsv @@ plainto_tsquery('simple', " + p + ")"
-	}
-	return "SELECT m.conversation_id FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid WHERE messages_fts MATCH " + p
-}
-
-// ftsTerm is one search word as the dialect's query text: PostgreSQL parses
-// it with plainto_tsquery (plain text, no operators); FTS5 gets it as one
-// double-quoted string, so it is never FTS5 syntax.
-func (c *conn) ftsTerm(w string) string {
-	if c.d == dialectPostgres {
-		return w
-	}
-	return `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
-}
-
-// searchWords splits full-text input on white space, dropping words with
-// no letter or digit (they match nothing in either index).
-func searchWords(text string) []string {
-	var out []string
-	for _, w := range strings.Fields(text) {
-		if strings.IndexFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
-			out = append(out, w)
+		m := "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.tsv @@ websearch_to_tsquery('simple', " + p + "))"
+		if not {
+			return "NOT " + m
 		}
+		return m
 	}
-	return out
+	m := "c.id IN (SELECT m.conversation_id FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid WHERE messages_fts MATCH " + p + ")"
+	if not {
+		return "NOT " + m
+	}
+	return m
 }
 
 func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }

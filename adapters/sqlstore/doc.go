@@ -25,13 +25,19 @@
 // SQLITE_BUSY, while reads outside transactions use a separate pool of
 // read-only connections.
 //
-// Full-text search (ConversationQuery.Text) splits the query into words on
-// white space; a conversation matches when every word matches at least one
-// of its messages. PostgreSQL uses a generated tsvector column with the
-// 'simple' configuration (lower-casing, no stemming, no stop words) and a
-// GIN index; SQLite an external-content FTS5 table (unicode61 tokenizer)
-// kept in sync by triggers, where every word is passed as a quoted FTS5
-// string so user input is never FTS syntax.
+// Full-text search (ConversationQuery.Text) reads web-search syntax (see
+// parseSearch): words, "quoted phrases" and -exclusions, no other
+// operators (OR is a word). A conversation matches when every word or
+// phrase matches at least one of its messages (a phrase within one
+// message) and no excluded one matches any. PostgreSQL uses a generated
+// tsvector column with the 'simple' configuration (lower-casing, no
+// stemming, no stop words), a GIN index and websearch_to_tsquery of each
+// quoted term; SQLite an external-content FTS5 table (unicode61 tokenizer)
+// kept in sync by triggers, each term passed as a quoted FTS5 string so
+// user input is never FTS syntax. Results stay newest first (no ranking).
+// The tokenizers differ at the edges: PostgreSQL keeps a hyphenated word
+// as a compound too, so "e-mail" does not match "e mail" there but does on
+// SQLite and memstore.
 //
 // Errors: a missing row is core.ErrNotFound, a unique violation
 // core.ErrDuplicate, a missing referenced row (foreign key) core.ErrNotFound,

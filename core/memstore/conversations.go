@@ -112,7 +112,7 @@ func (t *tx) SearchConversations(_ context.Context, q core.ConversationQuery) ([
 			return nil, "", core.Invalid("cursor", "is not a cursor this store issued")
 		}
 	}
-	words := strings.Fields(core.Normalize(q.Text))
+	terms := parseSearch(q.Text)
 	name := strings.ToLower(q.Customer)
 	var hits []core.Conversation
 	for _, c := range t.d().convs {
@@ -125,7 +125,7 @@ func (t *tx) SearchConversations(_ context.Context, q core.ConversationQuery) ([
 			q.Cursor != "" && c.ID >= q.Cursor,
 			name != "" && !strings.Contains(strings.ToLower(t.d().customers[c.CustomerID].Name), name),
 			q.VisibleTo != "" && !t.visible(c, q.VisibleTo),
-			len(words) > 0 && !t.hasWords(c.ID, words):
+			len(terms) > 0 && !t.hasTerms(c.ID, terms):
 			continue
 		}
 		hits = append(hits, c)
@@ -152,21 +152,14 @@ func (t *tx) visible(c core.Conversation, agentID string) bool {
 	return ok && r.r.Status.Open() && slices.Contains(r.r.OfferedTo, agentID)
 }
 
-// hasWords reports whether every word occurs in some message of the
-// conversation.
-func (t *tx) hasWords(convID string, words []string) bool {
-	seen := map[string]bool{}
+// hasTerms reports whether the conversation's messages satisfy every
+// full-text term.
+func (t *tx) hasTerms(convID string, terms []searchTerm) bool {
+	var msgs [][]string
 	for _, id := range t.d().convMsgs[convID] {
-		for _, w := range strings.Fields(core.Normalize(t.d().messages[id].m.Text)) {
-			seen[w] = true
-		}
+		msgs = append(msgs, strings.Fields(core.Normalize(t.d().messages[id].m.Text)))
 	}
-	for _, w := range words {
-		if !seen[w] {
-			return false
-		}
-	}
-	return true
+	return matchTerms(msgs, terms)
 }
 
 // IdleConversations implements core.ConversationStore.

@@ -143,6 +143,22 @@ func testSearchText(t *testing.T, f *fx) {
 	h.search(t, f, "a star is no prefix operator", q("ord*"))
 	h.search(t, f, "non-ASCII", q("ünïcode"), h.c4)
 	h.search(t, f, "punctuation only", q("* ^ ."), h.c6, h.c5, h.c4, h.c3, h.c2, h.c1)
+
+	// Web-search syntax: "a phrase" (adjacent, in this order, in one
+	// message) and -exclusions; OR stays a word that must match.
+	h.search(t, f, "a phrase", q(`"order 4711"`), h.c3, h.c1)
+	h.search(t, f, "a phrase, words apart", q(`"order late"`))
+	h.search(t, f, "a phrase, other order", q(`"4711 order"`))
+	h.search(t, f, "a phrase is in one message", q(`"late thanks"`))
+	h.search(t, f, "a phrase and a word", q(`"order 4711" thanks`), h.c1)
+	h.search(t, f, "a phrase, any case", q(`"ORDER QUESTION"`), h.c2)
+	h.search(t, f, "exclude a word", q("order -refund"), h.c6, h.c3, h.c1)
+	h.search(t, f, "exclude a word in any message", q("order -thanks"), h.c6, h.c3, h.c2)
+	h.search(t, f, "exclude a phrase", q(`order -"order 4711"`), h.c6, h.c2)
+	h.search(t, f, "only an exclusion", q("-order"), h.c5, h.c4)
+	h.search(t, f, "a lone dash is no exclusion", q("- refund"), h.c5, h.c2)
+	h.search(t, f, "OR is no operator", q("order OR refund"))
+	h.search(t, f, "OR is a word", q("and or"), h.c4)
 }
 
 func testSearchVisibility(t *testing.T, f *fx) {
