@@ -144,8 +144,8 @@ func (c *conn) SearchConversations(ctx context.Context, q core.ConversationQuery
 	if name := strings.TrimSpace(q.Customer); name != "" {
 		where = append(where, `cu.name_key LIKE `+a.add("%"+escapeLike(nameKey(name))+"%")+` ESCAPE '\'`)
 	}
-	for _, t := range parseSearch(q.Text) {
-		where = append(where, c.textMatch(a.add(ftsQuery(t)), t.not))
+	for _, t := range core.ParseSearch(q.Text) {
+		where = append(where, c.textMatch(a.add(ftsQuery(t)), t.Not))
 	}
 	if q.VisibleTo != "" {
 		p := a.add(q.VisibleTo)

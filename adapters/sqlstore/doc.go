@@ -26,7 +26,7 @@
 // read-only connections.
 //
 // Full-text search (ConversationQuery.Text) reads web-search syntax (see
-// parseSearch): words, "quoted phrases" and -exclusions, no other
+// core.ParseSearch): words, "quoted phrases" and -exclusions, no other
 // operators (OR is a word). A conversation matches when every word or
 // phrase matches at least one of its messages (a phrase within one
 // message) and no excluded one matches any. PostgreSQL uses a generated

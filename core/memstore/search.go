@@ -3,7 +3,6 @@ package memstore
 import (
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -16,40 +15,13 @@ type searchTerm struct {
 	not    bool
 }
 
-// parseSearch reads web-search style input as the SQL stores do: white
-// space separates words, "double quotes" group a phrase (an unbalanced
-// quote runs to the end), a leading - excludes; no other operators.
+// parseSearch reads the query as every store does (core.ParseSearch)
+// and turns each term into normalised tokens.
 func parseSearch(s string) []searchTerm {
 	var out []searchTerm
-	rs := []rune(s)
-	for i := 0; i < len(rs); {
-		if unicode.IsSpace(rs[i]) {
-			i++
-			continue
-		}
-		var t searchTerm
-		if rs[i] == '-' && i+1 < len(rs) && !unicode.IsSpace(rs[i+1]) {
-			t.not = true
-			i++
-		}
-		start := i
-		var text string
-		if rs[i] == '"' {
-			i++
-			start = i
-			for i < len(rs) && rs[i] != '"' {
-				i++
-			}
-			text = string(rs[start:i])
-			i++
-		} else {
-			for i < len(rs) && !unicode.IsSpace(rs[i]) {
-				i++
-			}
-			text = string(rs[start:i])
-		}
-		if t.tokens = strings.Fields(core.Normalize(text)); len(t.tokens) > 0 {
-			out = append(out, t)
+	for _, t := range core.ParseSearch(s) {
+		if tokens := strings.Fields(core.Normalize(t.Text)); len(tokens) > 0 {
+			out = append(out, searchTerm{tokens: tokens, not: t.Not})
 		}
 	}
 	return out
