@@ -284,7 +284,7 @@ func Default() *Config {
 			ID:             "web",
 			Type:           core.ChannelWidget,
 			AllowedOrigins: []string{"*"},
-			Greeting:       "Hi! How can we help?",
+			Greeting:       core.DefaultGreeting,
 		}},
 		Bot: Bot{
 			Enabled:        true,

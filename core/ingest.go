@@ -46,7 +46,6 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 	var msg Message
 	var a after
 	err := s.store.Atomic(ctx, func(tx Tx) error {
-		a = nil
 		cust, err := s.upsertCustomer(ctx, tx, in.ChannelID, in.ChannelUserID, in.Name, "")
 		if err != nil {
 			return err

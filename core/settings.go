@@ -112,7 +112,7 @@ type ReadingThresholds struct {
 func DefaultSettings() Settings {
 	return Settings{
 		Channels:  []Channel{{ID: "web", Type: ChannelWidget}},
-		Greetings: map[string]string{"web": "Hi! How can we help?"},
+		Greetings: map[string]string{"web": DefaultGreeting},
 		Bot: BotSettings{
 			Enabled:        true,
 			HandoffPhrases: []string{"talk to a person", "human", "agent", "representative"},
