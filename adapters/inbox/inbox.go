@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"net/http"
@@ -46,8 +47,28 @@ func New(svc *core.Service, reload Reloader, streams *httpapi.EventStreams) *Han
 	return &Handler{svc: svc, reload: reload, streams: streams}
 }
 
+var (
+	//go:embed web/index.html
+	pageHTML []byte
+	//go:embed web/app.js
+	appJS []byte
+	//go:embed web/app.css
+	appCSS []byte
+)
+
+// pageCSP allows the inbox's own script, styles and API calls only, so that
+// no customer-written text can ever run as code in an agent's browser.
+const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
+	"img-src 'self' data:; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
 // Register adds the routes.
 func (h *Handler) Register(e *echo.Echo) {
+	e.GET("/inbox", httpapi.ServeAsset(httpapi.Asset{
+		ContentType: echo.MIMETextHTMLCharsetUTF8, Body: pageHTML, CSP: pageCSP}))
+	e.GET("/inbox/app.js", httpapi.ServeAsset(httpapi.Asset{
+		ContentType: "text/javascript; charset=utf-8", Body: appJS}))
+	e.GET("/inbox/app.css", httpapi.ServeAsset(httpapi.Asset{
+		ContentType: "text/css; charset=utf-8", Body: appCSS}))
 	e.POST("/v1/auth/login", h.login)
 	e.GET("/v1/events", h.events)
 	a := e.Group("/v1", h.agentAuth)

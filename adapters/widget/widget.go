@@ -2,6 +2,7 @@ package widget
 
 import (
 	"context"
+	_ "embed"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -21,8 +22,23 @@ func New(svc *core.Service, streams *httpapi.EventStreams) *Handler {
 	return &Handler{svc: svc, streams: streams}
 }
 
+var (
+	//go:embed web/widget.js
+	widgetJS []byte
+	//go:embed web/demo.html
+	demoHTML []byte
+)
+
+// demoCSP lets the demo page run its own embedded widget and nothing else.
+const demoCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+	"style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
 // Register adds the routes.
 func (h *Handler) Register(e *echo.Echo) {
+	e.GET("/widget.js", httpapi.ServeAsset(httpapi.Asset{
+		ContentType: "text/javascript; charset=utf-8", Body: widgetJS, CrossOrigin: true}))
+	e.GET("/widget/demo", httpapi.ServeAsset(httpapi.Asset{
+		ContentType: echo.MIMETextHTMLCharsetUTF8, Body: demoHTML, CSP: demoCSP}))
 	g := e.Group("/v1/widget")
 	g.POST("/sessions", h.createSession)
 	g.GET("/events", h.events)

@@ -31,6 +31,11 @@ var routeAccess = map[string]access{
 	"GET /readyz":                         public,
 	"GET /metrics":                        public,
 	"GET /openapi.yaml":                   public,
+	"GET /widget.js":                      public,
+	"GET /widget/demo":                    public,
+	"GET /inbox":                          public, // the page; its data needs a token
+	"GET /inbox/app.js":                   public,
+	"GET /inbox/app.css":                  public,
 	"GET /webhooks/:channel_id":           public, // verified per channel (verify token)
 	"POST /webhooks/:channel_id":          public, // verified per channel (signature, secret)
 	"POST /v1/auth/login":                 public,

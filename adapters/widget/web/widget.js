@@ -1,0 +1,1 @@
+/* Switchboard chat widget — contents follow. */
