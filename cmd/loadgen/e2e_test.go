@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/switchboard-chat/switchboard/adapters/sqlstore/sqltest"
+)
+
+// buildGateway compiles cmd/switchboard into a temporary directory.
+func buildGateway(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "switchboard")
+	out, err := exec.Command("go", "build", "-o", bin, "../switchboard").CombinedOutput()
+	if err != nil {
+		t.Fatalf("build the gateway: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// syncBuffer collects a child process's output.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+const e2eAdmin, e2ePassword = "admin@loadgen-e2e.test", "loadgen-e2e-admin-password"
+
+// backendsUnderTest is the embedded defaults, plus PostgreSQL and Redis
+// (a private schema and key namespace) when the test environment names
+// them.
+func backendsUnderTest(t *testing.T) []genOptions {
+	t.Helper()
+	out := []genOptions{{}}
+	db, rd := os.Getenv("SWITCHBOARD_TEST_DATABASE_URL"), os.Getenv("SWITCHBOARD_TEST_REDIS_URL")
+	if db == "" || rd == "" {
+		t.Log("PostgreSQL+Redis variant skipped: set SWITCHBOARD_TEST_DATABASE_URL and SWITCHBOARD_TEST_REDIS_URL to run it")
+		return out
+	}
+	return append(out, genOptions{DatabaseURL: sqltest.Schema(t, db, "loadgen"), RedisURL: rd, Namespace: "loadgen" + randomHex(4)})
+}
+
+// TestLoadgenEndToEnd runs the real gateway on the configuration loadgen
+// writes and drives it for a few seconds at a low rate with three agents:
+// every acknowledged message is stored exactly once, every measured path
+// has samples and the JSON report parses. It asserts no timings.
+func TestLoadgenEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the gateway")
+	}
+	bin := buildGateway(t)
+	for _, b := range backendsUnderTest(t) {
+		name := "embedded"
+		if b.DatabaseURL != "" {
+			name = "postgres+redis"
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			o := b
+			o.Addr, o.ProviderAddr, o.DataDir = freeAddr(t), freeAddr(t), filepath.Join(dir, "data")
+			cfgPath := filepath.Join(dir, "switchboard-load.yaml")
+			var cout, cerr bytes.Buffer
+			if code := run(context.Background(), []string{"config", "-out", cfgPath, "-addr", o.Addr, "-provider-addr", o.ProviderAddr,
+				"-data-dir", o.DataDir, "-database-url", o.DatabaseURL, "-redis-url", o.RedisURL, "-namespace", o.Namespace}, &cout, &cerr); code != 0 {
+				t.Fatalf("loadgen config: exit %d: %s", code, cerr.String())
+			}
+
+			gw := exec.Command(bin, "--config", cfgPath, "--log-level", "warn")
+			gw.Env = append(os.Environ(), "SWITCHBOARD_ADMIN_EMAIL="+e2eAdmin, "SWITCHBOARD_ADMIN_PASSWORD="+e2ePassword,
+				"SWITCHBOARD_BCRYPT_COST=4")
+			logs := &syncBuffer{}
+			gw.Stdout, gw.Stderr = logs, logs
+			if err := gw.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				gw.Process.Signal(syscall.SIGTERM)
+				done := make(chan struct{})
+				go func() { gw.Wait(); close(done) }()
+				select {
+				case <-done:
+				case <-time.After(30 * time.Second):
+					gw.Process.Kill()
+					t.Errorf("gateway did not stop on SIGTERM")
+				}
+			})
+
+			jsonPath := filepath.Join(dir, "report.json")
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), []string{"-config", cfgPath, "-rate", "50", "-duration", "3s", "-agents", "3",
+				"-handoff-share", "0.2", "-customers", "20", "-streams", "20", "-admin-email", e2eAdmin, "-admin-password", e2ePassword,
+				"-drain", "20s", "-json", jsonPath, "-log-level", "warn"}, &out, &errOut)
+			t.Logf("loadgen output:\n%s", out.String())
+			if code != 0 {
+				t.Fatalf("loadgen exit %d\nstderr:\n%s\ngateway logs:\n%s", code, errOut.String(), logs.String())
+			}
+
+			data, err := os.ReadFile(jsonPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rep Report
+			if err := json.Unmarshal(data, &rep); err != nil {
+				t.Fatalf("the JSON report does not parse: %v", err)
+			}
+			v := rep.Verify
+			if !strings.HasPrefix(v.Method, "database") || !v.OK || v.Missing != 0 || v.Duplicated != 0 || v.Checked != rep.Sent || v.Acked != rep.Acked {
+				t.Errorf("exactly-once check: %+v (sent %d, acked %d)", v, rep.Sent, rep.Acked)
+			}
+			if rep.Sent < 100 || rep.Acked != rep.Sent {
+				t.Errorf("sent %d, acknowledged %d: want about 150, all acknowledged", rep.Sent, rep.Acked)
+			}
+			for _, k := range kinds {
+				if rep.Channels[k].Ingest.Count == 0 {
+					t.Errorf("no %s messages measured", k)
+				}
+			}
+			for _, p := range []string{pathIngest, pathSession, pathStream, pathAccept, pathReply, pathStreams} {
+				if s := rep.Latency[p]; s.Count == 0 || s.P99MS < s.P50MS || s.MaxMS < s.P99MS {
+					t.Errorf("%s: %+v", p, s)
+				}
+			}
+			h := rep.Handoffs
+			if h.Acked == 0 || h.SeenOnStream != h.Acked || h.Accepted != h.Acked || h.DoubleAccepts != 0 || h.Resolved != h.Accepted {
+				t.Errorf("handoffs: %+v", h)
+			}
+			if rep.Streams.Opened != 20 || rep.Streams.OpenAtEnd != 20 {
+				t.Errorf("idle streams: %+v", rep.Streams)
+			}
+			if rep.Provider.Bad != 0 || rep.Provider.Sends < h.Delivered {
+				t.Errorf("provider: %+v", rep.Provider)
+			}
+			if !rep.Gateway.Available || rep.Gateway.RSSPeakMB <= 0 {
+				t.Errorf("gateway figures: %+v", rep.Gateway)
+			}
+			if len(rep.Errors) != 0 {
+				t.Errorf("errors: %v", rep.Errors)
+			}
+			if !strings.Contains(out.String(), "exactly-once") {
+				t.Errorf("the table has no exactly-once line:\n%s", out.String())
+			}
+		})
+	}
+}
