@@ -63,28 +63,28 @@ func ensureAgents(ctx context.Context, a *api, adminToken, prefix string, n, max
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			errs[i] = func() error {
-			body := map[string]any{"password": password, "max_chats": maxChats}
-			if id, ok := known[acc.email]; ok {
-				if _, err := a.call(gctx, http.MethodPatch, "/v1/admin/agents/"+id, adminToken, body, nil); err != nil {
-					return fmt.Errorf("update agent %s: %w", acc.email, err)
+				body := map[string]any{"password": password, "max_chats": maxChats}
+				if id, ok := known[acc.email]; ok {
+					if _, err := a.call(gctx, http.MethodPatch, "/v1/admin/agents/"+id, adminToken, body, nil); err != nil {
+						return fmt.Errorf("update agent %s: %w", acc.email, err)
+					}
+				} else {
+					body["email"], body["name"] = acc.email, "Load Agent "+prefix+strconv.Itoa(i)
+					if _, err := a.call(gctx, http.MethodPost, "/v1/admin/agents", adminToken, body, nil); err != nil {
+						return fmt.Errorf("create agent %s: %w", acc.email, err)
+					}
 				}
-			} else {
-				body["email"], body["name"] = acc.email, "Load Agent "+prefix+strconv.Itoa(i)
-				if _, err := a.call(gctx, http.MethodPost, "/v1/admin/agents", adminToken, body, nil); err != nil {
-					return fmt.Errorf("create agent %s: %w", acc.email, err)
+				var login struct {
+					Token string `json:"token"`
+					Agent struct {
+						ID string `json:"id"`
+					} `json:"agent"`
 				}
-			}
-			var login struct {
-				Token string `json:"token"`
-				Agent struct {
-					ID string `json:"id"`
-				} `json:"agent"`
-			}
-			if _, err := a.call(gctx, http.MethodPost, "/v1/auth/login", "", map[string]string{"email": acc.email, "password": password}, &login); err != nil {
-				return fmt.Errorf("log in as %s: %w", acc.email, err)
-			}
-			acc.token, acc.id = login.Token, login.Agent.ID
-			return nil
+				if _, err := a.call(gctx, http.MethodPost, "/v1/auth/login", "", map[string]string{"email": acc.email, "password": password}, &login); err != nil {
+					return fmt.Errorf("log in as %s: %w", acc.email, err)
+				}
+				acc.token, acc.id = login.Token, login.Agent.ID
+				return nil
 			}()
 		}()
 	}

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/adapters/messenger"
+	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/adapters/telegram"
 	"github.com/switchboard-chat/switchboard/adapters/whatsapp"
 	"github.com/switchboard-chat/switchboard/core"

@@ -78,15 +78,15 @@ type Report struct {
 	Acked     int64   `json:"acked"`
 	Failed    int64   `json:"failed"`
 	// Throughput is acknowledged messages per second of sending.
-	Throughput float64                   `json:"throughput_per_s"`
-	Channels   map[string]ChannelReport  `json:"channels"`
-	Latency    map[string]Summary        `json:"latency"`
-	Handoffs   HandoffReport             `json:"handoffs"`
-	Provider   ProviderReport            `json:"provider"`
-	Streams    StreamReport              `json:"streams"`
-	Gateway    GatewayReport             `json:"gateway"`
-	Errors     []kv                      `json:"errors"`
-	Verify     Verification              `json:"verify"`
+	Throughput float64                  `json:"throughput_per_s"`
+	Channels   map[string]ChannelReport `json:"channels"`
+	Latency    map[string]Summary       `json:"latency"`
+	Handoffs   HandoffReport            `json:"handoffs"`
+	Provider   ProviderReport           `json:"provider"`
+	Streams    StreamReport             `json:"streams"`
+	Gateway    GatewayReport            `json:"gateway"`
+	Errors     []kv                     `json:"errors"`
+	Verify     Verification             `json:"verify"`
 }
 
 // ChannelReport is one channel kind's traffic.
