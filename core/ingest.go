@@ -29,10 +29,11 @@ type Inbound struct {
 	At            time.Time // provider timestamp; zero: now
 }
 
-// Ingest stores an inbound customer message in one transaction (customer
-// upsert, open conversation, message insert unique on the provider id) and
-// then queues the bot. A message seen before returns ErrDuplicate and
-// stores nothing.
+// Ingest stores an inbound customer message (customer upsert, open
+// conversation, message insert unique on the provider id) and then queues
+// the bot. A message seen before returns ErrDuplicate and stores nothing.
+// Concurrent calls are committed together in groups (see ingestLane) when
+// the store supports it; the outcome of each call is the same as alone.
 func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 	if _, ok := s.set().channel(in.ChannelID); !ok {
 		return Message{}, fmt.Errorf("channel %q: %w", in.ChannelID, ErrNotFound)
@@ -43,6 +44,28 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 	if in.ChannelUserID == "" {
 		return Message{}, Invalid("channel_user_id", "is required")
 	}
+	var (
+		msg Message
+		a   after
+		err error
+	)
+	if len(s.lanes) == 0 {
+		msg, a, err = s.ingestOne(ctx, in)
+	} else {
+		msg, a, err = s.ingestGrouped(ctx, in)
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	a.run(ctx, s.log)
+	if err := s.jobs.RunBot(ctx, msg.ID); err != nil {
+		s.log.WarnContext(ctx, "enqueue conv:bot failed; the sweeper will retry", "message_id", msg.ID, "err", err)
+	}
+	return msg, nil
+}
+
+// ingestOne stores one inbound message in its own transaction.
+func (s *Service) ingestOne(ctx context.Context, in Inbound) (Message, after, error) {
 	var msg Message
 	var a after
 	err := s.store.Atomic(ctx, func(tx Tx) error {
@@ -54,38 +77,46 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 		if err != nil {
 			return err
 		}
-		msg = Message{ID: NewID(), ConversationID: conv.ID, ChannelID: in.ChannelID, Author: AuthorCustomer,
-			Text: strings.TrimSpace(in.Text), CreatedAt: s.clock(), ProviderID: in.ProviderID}
+		msg = s.inboundMessage(in, conv.ID, s.clock())
 		if err := tx.InsertMessage(ctx, msg); err != nil {
 			return fmt.Errorf("store message %s/%s: %w", in.ChannelID, in.ProviderID, err)
 		}
 		s.messageEvents(&a, conv, EventMessageCreated, msg)
 		return nil
 	})
-	if err != nil {
-		return Message{}, err
-	}
-	a.run(ctx, s.log)
-	if err := s.jobs.RunBot(ctx, msg.ID); err != nil {
-		s.log.WarnContext(ctx, "enqueue conv:bot failed; the sweeper will retry", "message_id", msg.ID, "err", err)
-	}
-	return msg, nil
+	return msg, a, err
+}
+
+func (s *Service) inboundMessage(in Inbound, convID string, at time.Time) Message {
+	return Message{ID: NewID(), ConversationID: convID, ChannelID: in.ChannelID, Author: AuthorCustomer,
+		Text: strings.TrimSpace(in.Text), CreatedAt: at, ProviderID: in.ProviderID}
 }
 
 // upsertCustomer finds or creates the customer and refreshes what we know.
+// The customer's row stays locked until the transaction ends, so that
+// concurrent messages of one customer take turns (one open conversation,
+// no lost visit).
 func (s *Service) upsertCustomer(ctx context.Context, tx Tx, channelID, userID, name, email string) (Customer, error) {
 	now := s.clock()
 	c, err := tx.CustomerByChannelUser(ctx, channelID, userID)
-	switch {
-	case isNotFound(err):
+	if isNotFound(err) {
 		c = Customer{ID: NewID(), ChannelID: channelID, ChannelUserID: userID, Name: name, Email: email,
 			Visits: 0, CreatedAt: now, LastSeenAt: now}
-		if err := tx.CreateCustomer(ctx, c); err != nil {
+		err = tx.CreateCustomer(ctx, c)
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, ErrDuplicate) {
 			return Customer{}, fmt.Errorf("create customer %s/%s: %w", channelID, userID, err)
 		}
-		return c, nil
-	case err != nil:
+		// A concurrent first message created the customer: use it.
+		c, err = tx.CustomerByChannelUser(ctx, channelID, userID)
+	}
+	if err != nil {
 		return Customer{}, fmt.Errorf("find customer %s/%s: %w", channelID, userID, err)
+	}
+	if c, err = tx.LockCustomer(ctx, c.ID); err != nil {
+		return Customer{}, fmt.Errorf("lock customer %s: %w", c.ID, err)
 	}
 	if name != "" {
 		c.Name = name
@@ -101,8 +132,13 @@ func (s *Service) upsertCustomer(ctx context.Context, tx Tx, channelID, userID, 
 }
 
 // openConversation returns the customer's open conversation on the
-// channel, starting one (a new visit) when there is none.
+// channel, starting one (a new visit) when there is none. It locks the
+// customer first: two concurrent calls never both start one.
 func (s *Service) openConversation(ctx context.Context, tx Tx, cust Customer, channelID, pageURL string) (Conversation, error) {
+	cust, err := tx.LockCustomer(ctx, cust.ID) // fresh copy: count on what is stored
+	if err != nil {
+		return Conversation{}, fmt.Errorf("lock customer %s: %w", cust.ID, err)
+	}
 	conv, err := tx.OpenConversation(ctx, cust.ID, channelID)
 	if err == nil {
 		if pageURL != "" && pageURL != conv.PageURL {
@@ -115,9 +151,6 @@ func (s *Service) openConversation(ctx context.Context, tx Tx, cust Customer, ch
 	}
 	if !isNotFound(err) {
 		return Conversation{}, fmt.Errorf("find open conversation of customer %s: %w", cust.ID, err)
-	}
-	if cust, err = tx.CustomerByID(ctx, cust.ID); err != nil { // fresh copy: count on what is stored
-		return Conversation{}, fmt.Errorf("read customer %s: %w", cust.ID, err)
 	}
 	cust.Visits++
 	if err := tx.UpdateCustomer(ctx, cust); err != nil {

@@ -52,9 +52,14 @@ type TokenStore interface {
 
 // CustomerStore persists customers, unique on (channel, channel user id).
 type CustomerStore interface {
-	CreateCustomer(ctx context.Context, c Customer) error // ErrDuplicate
+	// CreateCustomer stores a new customer; ErrDuplicate when the channel
+	// user exists, and the transaction stays usable.
+	CreateCustomer(ctx context.Context, c Customer) error
 	UpdateCustomer(ctx context.Context, c Customer) error
 	CustomerByID(ctx context.Context, id string) (Customer, error)
+	// LockCustomer reads the customer and locks its row until the
+	// transaction ends.
+	LockCustomer(ctx context.Context, id string) (Customer, error)
 	CustomerByChannelUser(ctx context.Context, channelID, channelUserID string) (Customer, error)
 }
 

@@ -35,6 +35,8 @@ type Service struct {
 
 	// bcryptCost is the password hashing cost (lowered in tests).
 	bcryptCost int
+	// lanes group concurrent Ingest calls into shared transactions.
+	lanes []ingestLane
 }
 
 // Deps are the Service's collaborators. Now and Logger are optional.
@@ -50,6 +52,10 @@ type Deps struct {
 	BcryptCost int
 	// Events publishes to the live event streams; nil: none.
 	Events Events
+	// IngestLanes is how many groups of inbound messages may be in
+	// flight at once (group commit, see ingest_group.go); 0: 4; a
+	// negative number: no grouping, one transaction per message.
+	IngestLanes int
 }
 
 // NewService builds the Service with its first settings.
@@ -67,6 +73,12 @@ func NewService(d Deps, set Settings) *Service {
 	}
 	if s.bcryptCost == 0 {
 		s.bcryptCost = 11
+	}
+	switch {
+	case d.IngestLanes > 0:
+		s.lanes = newLanes(d.IngestLanes)
+	case d.IngestLanes == 0:
+		s.lanes = newLanes(groupedIngestLanes)
 	}
 	s.SetSettings(set)
 	return s

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -36,17 +37,34 @@ func (r customerRow) customer() core.Customer {
 func nameKey(name string) string { return strings.ToLower(name) }
 
 // CreateCustomer stores a new customer; ErrDuplicate when the channel user
-// exists.
+// exists. ON CONFLICT keeps the transaction usable: on PostgreSQL an
+// insert racing another waits for it and then inserts nothing.
 func (c *conn) CreateCustomer(ctx context.Context, cu core.Customer) error {
-	_, err := c.w.ExecContext(ctx, `INSERT INTO customers
+	n, err := exec(ctx, c.w, `INSERT INTO customers
 		(id, channel_id, channel_user_id, name, name_key, email, visits, created_at, last_seen_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (channel_id, channel_user_id) DO NOTHING`,
 		cu.ID, cu.ChannelID, cu.ChannelUserID, cu.Name, nameKey(cu.Name), cu.Email, cu.Visits,
 		tm(cu.CreatedAt), tm(cu.LastSeenAt))
 	if err != nil {
 		return wrap(err, "create customer %s/%s", cu.ChannelID, cu.ChannelUserID)
 	}
+	if n == 0 {
+		return fmt.Errorf("create customer %s/%s: %w", cu.ChannelID, cu.ChannelUserID, core.ErrDuplicate)
+	}
 	return nil
+}
+
+// LockCustomer locks the customer's row, then reads it.
+func (c *conn) LockCustomer(ctx context.Context, id string) (core.Customer, error) {
+	if err := c.forUpdate(ctx, "customers", id); err != nil {
+		return core.Customer{}, err
+	}
+	var r customerRow
+	if err := sqlx.GetContext(ctx, c.w, &r, "SELECT "+customerCols+" FROM customers cu WHERE cu.id = $1", id); err != nil {
+		return core.Customer{}, wrap(err, "customer %s", id)
+	}
+	return r.customer(), nil
 }
 
 // UpdateCustomer writes name, e-mail, visits and last seen time.

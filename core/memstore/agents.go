@@ -179,6 +179,11 @@ func (t *tx) CustomerByID(_ context.Context, id string) (core.Customer, error) {
 	return c, nil
 }
 
+// LockCustomer implements core.CustomerStore; the store-wide lock covers it.
+func (t *tx) LockCustomer(ctx context.Context, id string) (core.Customer, error) {
+	return t.CustomerByID(ctx, id)
+}
+
 // CustomerByChannelUser implements core.CustomerStore.
 func (t *tx) CustomerByChannelUser(_ context.Context, channelID, channelUserID string) (core.Customer, error) {
 	defer t.read()()

@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Service", testService},
 		{"AcceptRace", testAcceptRace},
 		{"CapacityRace", testCapacityRace},
+		{"GroupTx", testGroupTx},
+		{"GroupedIngest", testGroupedIngest},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

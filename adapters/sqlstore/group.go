@@ -1,0 +1,163 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+// The grouped ingest path (core.GroupTx): one statement per step for a
+// whole group of inbound messages. Row-value IN lists work on PostgreSQL
+// and SQLite alike and use the (channel, id) unique indexes.
+
+var _ core.GroupTx = (*conn)(nil)
+
+// pairs returns "VALUES ($i, $j), …" for keys: the right side of a
+// row-value IN, which SQLite accepts only as a subquery.
+func (a *args) pairs(keys []core.ChannelKey) string {
+	ps := make([]string, len(keys))
+	for i, k := range keys {
+		ps[i] = "(" + a.add(k.ChannelID) + ", " + a.add(k.ID) + ")"
+	}
+	return "VALUES " + strings.Join(ps, ", ")
+}
+
+// StoredProviderIDs returns which (channel, provider id) keys name a
+// stored customer message.
+func (c *conn) StoredProviderIDs(ctx context.Context, keys []core.ChannelKey) (map[core.ChannelKey]bool, error) {
+	var a args
+	q := `SELECT channel_id, provider_id FROM messages
+		WHERE author = 'customer' AND provider_id IS NOT NULL AND (channel_id, provider_id) IN (` + a.pairs(keys) + `)`
+	rows, err := c.w.QueryxContext(ctx, q, a...)
+	if err != nil {
+		return nil, wrap(err, "find %d provider ids", len(keys))
+	}
+	defer rows.Close()
+	out := map[core.ChannelKey]bool{}
+	for rows.Next() {
+		var k core.ChannelKey
+		if err := rows.Scan(&k.ChannelID, &k.ID); err != nil {
+			return nil, wrap(err, "read provider id")
+		}
+		out[k] = true
+	}
+	return out, wrap0(rows.Err(), "find provider ids")
+}
+
+// CustomersByChannelUsers reads the customers among keys and locks their
+// rows (PostgreSQL; in id order, so that two groups cannot deadlock on
+// their common customers).
+func (c *conn) CustomersByChannelUsers(ctx context.Context, keys []core.ChannelKey) (map[core.ChannelKey]core.Customer, error) {
+	var a args
+	var rs []customerRow
+	q := "SELECT " + customerCols + " FROM customers cu WHERE (cu.channel_id, cu.channel_user_id) IN (" + a.pairs(keys) + ") ORDER BY cu.id"
+	if c.d == dialectPostgres {
+		q += " FOR UPDATE"
+	}
+	if err := sqlx.SelectContext(ctx, c.w, &rs, q, a...); err != nil {
+		return nil, wrap(err, "find %d customers", len(keys))
+	}
+	out := make(map[core.ChannelKey]core.Customer, len(rs))
+	for _, r := range rs {
+		cu := r.customer()
+		out[core.ChannelKey{ChannelID: cu.ChannelID, ID: cu.ChannelUserID}] = cu
+	}
+	return out, nil
+}
+
+// OpenConversationsOf returns each customer's newest unresolved conversation.
+func (c *conn) OpenConversationsOf(ctx context.Context, customerIDs []string) (map[string]core.Conversation, error) {
+	var a args
+	var rs []convRow
+	if err := sqlx.SelectContext(ctx, c.w, &rs, "SELECT "+convCols+convFrom+" WHERE c.customer_id IN ("+a.in(customerIDs)+
+		") AND c.status <> 'resolved' ORDER BY c.id", a...); err != nil {
+		return nil, wrap(err, "open conversations of %d customers", len(customerIDs))
+	}
+	out := make(map[string]core.Conversation, len(rs))
+	for _, r := range rs {
+		cv := r.conversation()
+		out[cv.CustomerID] = cv // ordered by id: the newest wins
+	}
+	return out, nil
+}
+
+// SaveCustomers inserts new customers and updates existing ones by id.
+func (c *conn) SaveCustomers(ctx context.Context, cs []core.Customer) error {
+	var a args
+	vals := make([]string, len(cs))
+	for i, cu := range cs {
+		vals[i] = "(" + strings.Join([]string{a.add(cu.ID), a.add(cu.ChannelID), a.add(cu.ChannelUserID), a.add(cu.Name),
+			a.add(nameKey(cu.Name)), a.add(cu.Email), a.add(cu.Visits), a.add(tm(cu.CreatedAt)), a.add(tm(cu.LastSeenAt))}, ", ") + ")"
+	}
+	_, err := c.w.ExecContext(ctx, `INSERT INTO customers
+		(id, channel_id, channel_user_id, name, name_key, email, visits, created_at, last_seen_at)
+		VALUES `+strings.Join(vals, ", ")+`
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, email = excluded.email,
+		visits = excluded.visits, last_seen_at = excluded.last_seen_at`, a...)
+	return wrap0(err, fmt.Sprintf("save %d customers", len(cs)))
+}
+
+// CreateConversations stores new conversations.
+func (c *conn) CreateConversations(ctx context.Context, cs []core.Conversation) error {
+	var a args
+	vals := make([]string, len(cs))
+	for i, cv := range cs {
+		vals[i] = "(" + strings.Join([]string{a.add(cv.ID), a.add(cv.ChannelID), a.add(cv.CustomerID), a.add(string(cv.Status)),
+			a.add(ns(cv.AgentID)), a.add(ns(cv.RequestID)), a.add(cv.PageURL), a.add(tm(cv.CreatedAt)), a.add(tm(cv.ResolvedAt)),
+			a.add(tm(cv.LastMessageAt)), a.add(cv.BotMisses)}, ", ") + ")"
+	}
+	_, err := c.w.ExecContext(ctx, `INSERT INTO conversations
+		(id, channel_id, customer_id, status, agent_id, request_id, page_url, created_at, resolved_at,
+		 last_message_at, bot_misses)
+		VALUES `+strings.Join(vals, ", "), a...)
+	return wrap0(err, fmt.Sprintf("create %d conversations", len(cs)))
+}
+
+// InsertMessages stores customer messages; ErrDuplicate when a provider
+// id was stored already (the caller rolls the transaction back).
+func (c *conn) InsertMessages(ctx context.Context, ms []core.Message) error {
+	var a args
+	vals := make([]string, len(ms))
+	for i, m := range ms {
+		vals[i] = "(" + strings.Join([]string{a.add(m.ID), a.add(m.ConversationID), a.add(m.ChannelID), a.add(string(m.Author)),
+			a.add(ns(m.AgentID)), a.add(m.Text), a.add(tm(m.CreatedAt)), a.add(string(m.Delivery)), a.add(m.Error),
+			a.add(ns(m.ProviderID)), a.add(tm(m.ProcessedAt))}, ", ") + ")"
+	}
+	n, err := exec(ctx, c.w, `INSERT INTO messages
+		(id, conversation_id, channel_id, author, agent_id, text, created_at, delivery, error, provider_id, processed_at)
+		VALUES `+strings.Join(vals, ", ")+`
+		ON CONFLICT (channel_id, provider_id) WHERE author = 'customer' AND provider_id IS NOT NULL DO NOTHING`, a...)
+	if err != nil {
+		return wrap(err, "insert %d messages", len(ms))
+	}
+	if n != int64(len(ms)) {
+		return fmt.Errorf("insert %d messages: %d provider ids were stored already: %w", len(ms), int64(len(ms))-n, core.ErrDuplicate)
+	}
+	// last_message_at moves forward, per distinct time (one in a group).
+	byTime := map[int64][]string{}
+	for _, m := range ms {
+		t := m.CreatedAt.UnixMicro()
+		byTime[t] = append(byTime[t], m.ConversationID)
+	}
+	for t, ids := range byTime {
+		var a args
+		at := a.add(t)
+		if _, err := c.w.ExecContext(ctx, `UPDATE conversations SET last_message_at = `+at+`
+			WHERE id IN (`+a.in(ids)+`) AND (last_message_at IS NULL OR last_message_at < `+at+`)`, a...); err != nil {
+			return wrap(err, "move last message time of %d conversations", len(ids))
+		}
+	}
+	return nil
+}
+
+// wrap0 is wrap for an error that may be nil.
+func wrap0(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return wrap(err, "%s", what)
+}

@@ -1,0 +1,271 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sync"
+)
+
+// ChannelKey names a row by channel and an id within the channel: a
+// customer by channel user id, or a message by provider message id.
+type ChannelKey struct{ ChannelID, ID string }
+
+// GroupTx is what a Tx may also offer to the grouped ingest path: set-based
+// reads and writes of many inbound messages, so that a group costs a few
+// statements instead of several per message. Stores without it ingest
+// each message in its own transaction. Contract: core/storetest.
+type GroupTx interface {
+	// StoredProviderIDs returns which keys (channel, provider message id)
+	// name a customer message already stored.
+	StoredProviderIDs(ctx context.Context, keys []ChannelKey) (map[ChannelKey]bool, error)
+	// CustomersByChannelUsers reads the customers that exist among keys
+	// (channel, channel user id) and locks them until the transaction ends.
+	CustomersByChannelUsers(ctx context.Context, keys []ChannelKey) (map[ChannelKey]Customer, error)
+	// OpenConversationsOf returns, per customer id, the customer's newest
+	// conversation that is not resolved (a customer has one channel).
+	OpenConversationsOf(ctx context.Context, customerIDs []string) (map[string]Conversation, error)
+	// SaveCustomers creates new customers and writes name, e-mail, visits
+	// and last seen time of existing ones (by id). ErrDuplicate when a new
+	// customer's channel user exists already.
+	SaveCustomers(ctx context.Context, cs []Customer) error
+	// CreateConversations stores new conversations.
+	CreateConversations(ctx context.Context, cs []Conversation) error
+	// InsertMessages stores customer messages and moves their
+	// conversations' last_message_at forward. ErrDuplicate, and the
+	// transaction must be rolled back, when a provider id was stored.
+	InsertMessages(ctx context.Context, ms []Message) error
+}
+
+// Group commit: concurrent Ingest calls wait in one of a few lanes, and
+// whoever finds its lane idle leads: it takes every waiting call (up to
+// maxGroup) into one transaction, hands each call its outcome, and passes
+// the lead on to the next waiting call. A customer always maps to the same
+// lane, so no two groups write one customer at the same time. Under light
+// load a group is one message; under heavy load the groups grow by
+// themselves, with no timer and no added wait.
+const maxGroup = 128
+
+type ingestLane struct {
+	mu      sync.Mutex
+	busy    bool
+	pending []*ingestCall
+}
+
+type ingestCall struct {
+	in   Inbound
+	msg  Message
+	a    after
+	err  error
+	done chan struct{} // closed with the outcome
+	lead chan struct{} // signalled: become the lane's leader
+}
+
+func newLanes(n int) []ingestLane { return make([]ingestLane, n) }
+
+func (s *Service) lane(in Inbound) *ingestLane {
+	h := fnv.New32a()
+	h.Write([]byte(in.ChannelID))
+	h.Write([]byte{0})
+	h.Write([]byte(in.ChannelUserID))
+	return &s.lanes[h.Sum32()%uint32(len(s.lanes))]
+}
+
+// ingestGrouped queues the call on its lane and leads the lane when it is
+// idle. The group's transaction does not inherit ctx's cancellation: the
+// other callers in it must not fail because this one's client went away.
+func (s *Service) ingestGrouped(ctx context.Context, in Inbound) (Message, after, error) {
+	l := s.lane(in)
+	c := &ingestCall{in: in, done: make(chan struct{}), lead: make(chan struct{}, 1)}
+	l.mu.Lock()
+	l.pending = append(l.pending, c)
+	leader := !l.busy
+	l.busy = true
+	l.mu.Unlock()
+	if !leader {
+		select {
+		case <-c.done:
+			return c.msg, c.a, c.err
+		case <-c.lead:
+		}
+	}
+	gctx := context.WithoutCancel(ctx)
+	l.mu.Lock()
+	n := min(len(l.pending), maxGroup)
+	group := l.pending[:n:n]
+	l.pending = l.pending[n:]
+	l.mu.Unlock()
+
+	s.ingestGroup(gctx, group)
+
+	l.mu.Lock()
+	if len(l.pending) > 0 {
+		l.pending[0].lead <- struct{}{}
+	} else {
+		l.busy = false
+	}
+	l.mu.Unlock()
+	<-c.done // c was in the group: it is the oldest pending call
+	return c.msg, c.a, c.err
+}
+
+// ingestGroup stores every call of the group, in one transaction when it
+// can; when that fails for any reason each call is stored alone, so one
+// bad message (or a duplicate that raced in) costs only itself.
+func (s *Service) ingestGroup(ctx context.Context, group []*ingestCall) {
+	defer func() {
+		for _, c := range group {
+			close(c.done)
+		}
+	}()
+	if len(group) > 1 {
+		err := s.store.Atomic(ctx, func(tx Tx) error {
+			gt, ok := tx.(GroupTx)
+			if !ok {
+				return errNoGroup
+			}
+			return s.storeGroup(ctx, tx, gt, group)
+		})
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, errNoGroup) {
+			s.log.DebugContext(ctx, "grouped ingest failed; storing one by one", "messages", len(group), "err", err)
+		}
+	}
+	for _, c := range group {
+		c.msg, c.a, c.err = s.ingestOne(ctx, c.in)
+	}
+}
+
+var errNoGroup = errors.New("store cannot ingest in groups")
+
+// storeGroup is upsertCustomer, openConversation and InsertMessage for a
+// whole group, with the same rules, in a few set-based statements. It
+// sets each call's outcome; on error the caller discards them.
+func (s *Service) storeGroup(ctx context.Context, tx Tx, gt GroupTx, group []*ingestCall) error {
+	now := s.clock()
+	for _, c := range group {
+		c.msg, c.a, c.err = Message{}, nil, nil
+	}
+	// Duplicates, stored before or repeated within the group, store nothing.
+	var pkeys []ChannelKey
+	for _, c := range group {
+		if c.in.ProviderID != "" {
+			pkeys = append(pkeys, ChannelKey{c.in.ChannelID, c.in.ProviderID})
+		}
+	}
+	seen := map[ChannelKey]bool{}
+	if len(pkeys) > 0 {
+		stored, err := gt.StoredProviderIDs(ctx, pkeys)
+		if err != nil {
+			return fmt.Errorf("ingest group: find stored provider ids: %w", err)
+		}
+		seen = stored
+	}
+	var live []*ingestCall
+	for _, c := range group {
+		k := ChannelKey{c.in.ChannelID, c.in.ProviderID}
+		if c.in.ProviderID != "" && seen[k] {
+			c.err = fmt.Errorf("store message %s/%s: %w", k.ChannelID, k.ID, ErrDuplicate)
+			continue
+		}
+		seen[k] = c.in.ProviderID != ""
+		live = append(live, c)
+	}
+	if len(live) == 0 {
+		return nil
+	}
+
+	// Customers: found or new; name and last seen refreshed.
+	var ukeys []ChannelKey
+	for _, c := range live {
+		ukeys = append(ukeys, ChannelKey{c.in.ChannelID, c.in.ChannelUserID})
+	}
+	found, err := gt.CustomersByChannelUsers(ctx, ukeys)
+	if err != nil {
+		return fmt.Errorf("ingest group: find customers: %w", err)
+	}
+	customers := map[ChannelKey]*Customer{}
+	var order []ChannelKey
+	var known []string
+	for _, c := range live {
+		k := ChannelKey{c.in.ChannelID, c.in.ChannelUserID}
+		cu, ok := customers[k]
+		if !ok {
+			if f, exists := found[k]; exists {
+				cu = &f
+				known = append(known, f.ID)
+			} else {
+				cu = &Customer{ID: NewID(), ChannelID: k.ChannelID, ChannelUserID: k.ID, CreatedAt: now}
+			}
+			customers[k] = cu
+			order = append(order, k)
+		}
+		if c.in.Name != "" {
+			cu.Name = c.in.Name
+		}
+		cu.LastSeenAt = now
+	}
+
+	// Conversations: the open one, or a new one (a new visit).
+	open := map[string]Conversation{}
+	if len(known) > 0 {
+		if open, err = gt.OpenConversationsOf(ctx, known); err != nil {
+			return fmt.Errorf("ingest group: find open conversations: %w", err)
+		}
+	}
+	var created []Conversation
+	moved := map[string]Conversation{}
+	for _, c := range live {
+		cu := customers[ChannelKey{c.in.ChannelID, c.in.ChannelUserID}]
+		conv, ok := open[cu.ID]
+		if !ok {
+			cu.Visits++
+			conv = Conversation{ID: NewID(), ChannelID: c.in.ChannelID, Channel: s.channelOf(c.in.ChannelID),
+				CustomerID: cu.ID, Status: ConvBot, PageURL: c.in.PageURL, CreatedAt: now, LastMessageAt: now}
+			created = append(created, conv)
+		} else if c.in.PageURL != "" && c.in.PageURL != conv.PageURL {
+			conv.PageURL = c.in.PageURL
+			moved[conv.ID] = conv
+		}
+		open[cu.ID] = conv
+	}
+	var save []Customer
+	for _, k := range order {
+		save = append(save, *customers[k])
+	}
+	if err := gt.SaveCustomers(ctx, save); err != nil {
+		return fmt.Errorf("ingest group: save customers: %w", err)
+	}
+	if len(created) > 0 {
+		if err := gt.CreateConversations(ctx, created); err != nil {
+			return fmt.Errorf("ingest group: create conversations: %w", err)
+		}
+	}
+	for _, conv := range moved {
+		if err := tx.UpdateConversation(ctx, conv); err != nil {
+			return fmt.Errorf("ingest group: update page of conversation %s: %w", conv.ID, err)
+		}
+	}
+
+	// Messages, in arrival order.
+	msgs := make([]Message, 0, len(live))
+	for _, c := range live {
+		cu := customers[ChannelKey{c.in.ChannelID, c.in.ChannelUserID}]
+		conv := open[cu.ID]
+		conv.Customer = *cu
+		c.msg = s.inboundMessage(c.in, conv.ID, now)
+		msgs = append(msgs, c.msg)
+		s.messageEvents(&c.a, conv, EventMessageCreated, c.msg)
+	}
+	if err := gt.InsertMessages(ctx, msgs); err != nil {
+		return fmt.Errorf("ingest group: store %d messages: %w", len(msgs), err)
+	}
+	return nil
+}
+
+// groupedIngestLanes is the default number of lanes: enough groups in
+// flight to keep a PostgreSQL pool busy, few enough that groups grow.
+const groupedIngestLanes = 4

@@ -1,0 +1,233 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard-chat/switchboard/core"
+)
+
+func ck(channel, id string) core.ChannelKey { return core.ChannelKey{ChannelID: channel, ID: id} }
+
+// groupTx runs fn with the store's GroupTx in a transaction that is
+// rolled back when fn returns an error; the test is skipped for a store
+// without grouped ingest.
+func groupTx(t *testing.T, f *fx, fn func(gt core.GroupTx) error) error {
+	t.Helper()
+	var skip bool
+	err := f.s.Atomic(f.ctx, func(tx core.Tx) error {
+		gt, ok := tx.(core.GroupTx)
+		if !ok {
+			skip = true
+			return nil
+		}
+		return fn(gt)
+	})
+	if skip {
+		t.Skip("this store ingests one message per transaction (no core.GroupTx)")
+	}
+	return err
+}
+
+func testGroupTx(t *testing.T, f *fx) {
+	known := f.customer("web", "Known")
+	openConv := f.conversation(known, nil)
+	older := f.customer("web", "Older")
+	resolved := f.conversation(older, func(c *core.Conversation) { c.Status = core.ConvResolved; c.ResolvedAt = t0 })
+	stored := f.message(openConv, core.AuthorCustomer, "hi", func(m *core.Message) { m.ProviderID = "wamid.1" })
+	f.message(openConv, core.AuthorAgent, "reply", func(m *core.Message) { m.ProviderID = "wamid.2" }) // not a customer's
+
+	fresh := core.Customer{ID: core.NewID(), ChannelID: "web", ChannelUserID: "new-user", Name: "New", Visits: 1,
+		CreatedAt: at(time.Minute), LastSeenAt: at(time.Minute)}
+	newConv := core.Conversation{ID: core.NewID(), ChannelID: "web", CustomerID: fresh.ID, Status: core.ConvBot,
+		PageURL: "https://shop.example/p", CreatedAt: at(time.Minute), LastMessageAt: at(time.Minute)}
+	later := at(2 * time.Minute)
+	msgs := []core.Message{
+		{ID: core.NewID(), ConversationID: openConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "one", CreatedAt: later, ProviderID: "wamid.3"},
+		{ID: core.NewID(), ConversationID: newConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "two", CreatedAt: later, ProviderID: "wamid.4"},
+		{ID: core.NewID(), ConversationID: newConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "three", CreatedAt: later},
+	}
+	err := groupTx(t, f, func(gt core.GroupTx) error {
+		got, err := gt.StoredProviderIDs(f.ctx, []core.ChannelKey{ck("web", "wamid.1"), ck("web", "wamid.2"), ck("other", "wamid.1"), ck("web", "wamid.9")})
+		if err != nil {
+			return err
+		}
+		equal(t, "stored provider ids (customer messages only)", got, map[core.ChannelKey]bool{ck("web", "wamid.1"): true})
+
+		cs, err := gt.CustomersByChannelUsers(f.ctx, []core.ChannelKey{ck("web", known.ChannelUserID), ck("web", older.ChannelUserID),
+			ck("other", known.ChannelUserID), ck("web", "nobody")})
+		if err != nil {
+			return err
+		}
+		equal(t, "customers found", len(cs), 2)
+		equal(t, "known customer", cs[ck("web", known.ChannelUserID)].ID, known.ID)
+
+		open, err := gt.OpenConversationsOf(f.ctx, []string{known.ID, older.ID})
+		if err != nil {
+			return err
+		}
+		equal(t, "open conversations (resolved ones left out)", len(open), 1)
+		equal(t, "open conversation", open[known.ID].ID, openConv.ID)
+		equal(t, "its customer", open[known.ID].Customer.Name, "Known")
+
+		known.Name, known.Visits, known.LastSeenAt = "Known Renamed", 7, later
+		if err := gt.SaveCustomers(f.ctx, []core.Customer{known, fresh}); err != nil {
+			return err
+		}
+		if err := gt.CreateConversations(f.ctx, []core.Conversation{newConv}); err != nil {
+			return err
+		}
+		return gt.InsertMessages(f.ctx, msgs)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotKnown, err := f.s.CustomerByID(f.ctx, known.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "updated customer", gotKnown, known)
+	gotFresh, err := f.s.CustomerByChannelUser(f.ctx, "web", "new-user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "created customer", gotFresh, fresh)
+	gotConv, err := f.s.ConversationByID(f.ctx, newConv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "new conversation's page", gotConv.PageURL, newConv.PageURL)
+	equal(t, "new conversation's last message time", gotConv.LastMessageAt, later)
+	moved, _ := f.s.ConversationByID(f.ctx, openConv.ID)
+	equal(t, "open conversation's last message time moved", moved.LastMessageAt, later)
+	list, err := f.s.ListMessages(f.ctx, newConv.ID, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "messages of the new conversation", ids(list), ids(msgs[1:]))
+	if _, err := f.s.ConversationByID(f.ctx, resolved.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// A stored provider id fails the whole insert, and the caller's
+	// rollback leaves nothing behind.
+	dupe := []core.Message{
+		{ID: core.NewID(), ConversationID: openConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "x", CreatedAt: later, ProviderID: "wamid.5"},
+		{ID: core.NewID(), ConversationID: openConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "y", CreatedAt: later, ProviderID: stored.ProviderID},
+	}
+	err = groupTx(t, f, func(gt core.GroupTx) error { return gt.InsertMessages(f.ctx, dupe) })
+	if !errors.Is(err, core.ErrDuplicate) {
+		t.Fatalf("insert with a stored provider id: %v, want ErrDuplicate", err)
+	}
+	if _, err := f.s.MessageByID(f.ctx, dupe[0].ID); !errors.Is(err, core.ErrNotFound) {
+		t.Errorf("a message of the failed insert was kept: %v", err)
+	}
+	// A new customer whose channel user exists is a duplicate.
+	clash := core.Customer{ID: core.NewID(), ChannelID: "web", ChannelUserID: known.ChannelUserID, CreatedAt: t0, LastSeenAt: t0}
+	if err := groupTx(t, f, func(gt core.GroupTx) error { return gt.SaveCustomers(f.ctx, []core.Customer{clash}) }); !errors.Is(err, core.ErrDuplicate) {
+		t.Errorf("save of a clashing new customer: %v, want ErrDuplicate", err)
+	}
+}
+
+// testGroupedIngest races many Ingest calls (repeats and several messages
+// per customer among them) through each ingest mode and checks that the
+// outcome is what one-at-a-time ingestion gives: every provider message
+// once, one open conversation and one visit per customer, a bot job per
+// stored message, and ErrDuplicate for exactly the repeats.
+func testGroupedIngest(t *testing.T, f *fx) {
+	for _, lanes := range []int{-1, 1, 4} {
+		t.Run(fmt.Sprintf("lanes=%d", lanes), func(t *testing.T) {
+			channel := fmt.Sprintf("web%d", f.seq())
+			set := core.DefaultSettings()
+			set.Channels = append(set.Channels, core.Channel{ID: channel, Type: core.ChannelWhatsApp})
+			jobs := &Jobs{}
+			svc := core.NewService(core.Deps{Store: f.s, Jobs: jobs, BcryptCost: 4, IngestLanes: lanes}, set)
+
+			const customers, perCustomer, copies = 12, 5, 2
+			type result struct {
+				in  core.Inbound
+				msg core.Message
+				err error
+			}
+			var (
+				mu      sync.Mutex
+				results []result
+				wg      sync.WaitGroup
+			)
+			for c := range customers {
+				for m := range perCustomer {
+					for range copies {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							in := core.Inbound{ChannelID: channel, ChannelUserID: fmt.Sprintf("4915%03d", c), Name: fmt.Sprintf("Customer %d", c),
+								ProviderID: fmt.Sprintf("wamid.%d.%d", c, m), Text: fmt.Sprintf("message %d of %d", m, c)}
+							msg, err := svc.Ingest(context.Background(), in)
+							mu.Lock()
+							results = append(results, result{in, msg, err})
+							mu.Unlock()
+						}()
+					}
+				}
+			}
+			wg.Wait()
+
+			stored := map[string]core.Message{}
+			dupes := 0
+			for _, r := range results {
+				switch {
+				case r.err == nil:
+					if _, twice := stored[r.in.ProviderID]; twice {
+						t.Errorf("provider message %s stored twice", r.in.ProviderID)
+					}
+					stored[r.in.ProviderID] = r.msg
+				case errors.Is(r.err, core.ErrDuplicate):
+					dupes++
+				default:
+					t.Errorf("ingest %s: %v", r.in.ProviderID, r.err)
+				}
+			}
+			equal(t, "messages stored", len(stored), customers*perCustomer)
+			equal(t, "duplicates refused", dupes, customers*perCustomer*(copies-1))
+
+			bots := map[string]bool{}
+			for _, c := range jobs.Calls() {
+				bots[c] = true
+			}
+			for c := range customers {
+				cu, err := f.s.CustomerByChannelUser(f.ctx, channel, fmt.Sprintf("4915%03d", c))
+				if err != nil {
+					t.Fatalf("customer %d: %v", c, err)
+				}
+				equal(t, "visits of customer", cu.Visits, 1)
+				equal(t, "name of customer", cu.Name, fmt.Sprintf("Customer %d", c))
+				conv, err := f.s.OpenConversation(f.ctx, cu.ID, channel)
+				if err != nil {
+					t.Fatalf("open conversation of customer %d: %v", c, err)
+				}
+				msgs, err := f.s.ListMessages(f.ctx, conv.ID, "", 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				equal(t, "messages in the customer's one conversation", len(msgs), perCustomer)
+				var last time.Time
+				for _, m := range msgs {
+					if want := stored[m.ProviderID]; want.ID != m.ID {
+						t.Errorf("message %s: stored as %s, Ingest answered %s", m.ProviderID, m.ID, want.ID)
+					}
+					if !bots["bot:"+m.ID] {
+						t.Errorf("no bot job for message %s", m.ID)
+					}
+					if m.CreatedAt.After(last) {
+						last = m.CreatedAt
+					}
+				}
+				equal(t, "last_message_at", conv.LastMessageAt, last)
+			}
+		})
+	}
+}
