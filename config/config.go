@@ -47,6 +47,9 @@ type Server struct {
 	BodyLimit ByteSize `yaml:"body_limit"`
 	// VisitorTTL is how long a widget visitor token stays valid.
 	VisitorTTL time.Duration `yaml:"visitor_ttl"`
+	// DebugAddr, when set, is a private listener for /debug/pprof/ and
+	// /metrics in every role, workers included. Never expose it publicly.
+	DebugAddr string `yaml:"debug_addr"`
 }
 
 // Database selects the store. An empty URL means SQLite in DataDir.

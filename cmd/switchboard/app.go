@@ -208,6 +208,12 @@ func serve(ctx context.Context, g globals, log *slog.Logger, r roles, stdout io.
 		}
 	}
 
+	if addr := a.cfg.Server.DebugAddr; addr != "" {
+		if _, err := debugServer(ctx, addr, a.metrics.Registry, log); err != nil {
+			return err
+		}
+	}
+
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
