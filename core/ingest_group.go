@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"sync"
+	"time"
 )
 
 // ChannelKey names a row by channel and an id within the channel: a
@@ -90,7 +91,8 @@ func (s *Service) ingestGrouped(ctx context.Context, in Inbound) (Message, after
 		case <-c.lead:
 		}
 	}
-	gctx := context.WithoutCancel(ctx)
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), groupTimeout)
+	defer cancel()
 	l.mu.Lock()
 	n := min(len(l.pending), maxGroup)
 	group := l.pending[:n:n]
@@ -265,6 +267,10 @@ func (s *Service) storeGroup(ctx context.Context, tx Tx, gt GroupTx, group []*in
 	}
 	return nil
 }
+
+// groupTimeout bounds a group's transaction, which outlives the leader's
+// own request context.
+const groupTimeout = 30 * time.Second
 
 // groupedIngestLanes is the default number of lanes: enough groups in
 // flight to keep a PostgreSQL pool busy, few enough that groups grow.
