@@ -204,7 +204,7 @@ func (s *Service) openRequest(ctx context.Context, tx Tx, a *after, conv Convers
 	if err != nil {
 		return Request{}, fmt.Errorf("queue position of %s: %w", req.ID, err)
 	}
-	s.visitorStatus(a, conv, VisitorStatus{Status: ConvWaiting, QueuePosition: pos})
+	s.waitingStatus(a, conv, pos)
 	a.route(s.jobs, req.ID, "open")
 	return req, nil
 }

@@ -37,6 +37,8 @@ type VisitorThread struct {
 	QueuePosition int       `json:"queue_position,omitempty"`
 	// EtaSeconds is the expected wait while waiting (EstimateWait).
 	EtaSeconds int `json:"eta_seconds,omitempty"`
+	// AgentName is who handles the conversation, while active.
+	AgentName string `json:"agent_name,omitempty"`
 }
 
 var visitorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
@@ -215,6 +217,7 @@ func (s *Service) VisitorHandoff(ctx context.Context, v Visitor, text string) (R
 			if err := tx.InsertMessage(ctx, m); err != nil {
 				return fmt.Errorf("store handoff message: %w", err)
 			}
+			s.messageEvents(&a, conv, EventMessageCreated, m)
 		}
 		req, err = s.openRequest(ctx, tx, &a, conv, ReasonCustomerAsked, text)
 		return err
@@ -295,15 +298,53 @@ func (s *Service) VisitorMessages(ctx context.Context, v Visitor, afterID string
 		}
 		th.QueuePosition = pos
 		if th.QueuePosition > 0 {
-			agents, err := s.store.ListAgents(ctx)
-			if err != nil {
-				return VisitorThread{}, fmt.Errorf("list agents: %w", err)
+			if th.EtaSeconds, err = s.etaSeconds(ctx, pos); err != nil {
+				return VisitorThread{}, err
 			}
-			eta := EstimateWait(s.clock(), s.set().Offline, th.QueuePosition, freeAgents(agents), s.acceptMedian(ctx))
-			th.EtaSeconds = int((eta + time.Second - 1) / time.Second)
 		}
 	}
+	if conv.Status == ConvActive && conv.AgentID != "" {
+		ag, err := s.store.AgentByID(ctx, conv.AgentID)
+		if err != nil && !isNotFound(err) {
+			return VisitorThread{}, fmt.Errorf("agent of conversation %s: %w", conv.ID, err)
+		}
+		th.AgentName = ag.Name
+	}
 	return th, nil
+}
+
+// etaSeconds is the expected wait at queue position pos, in whole seconds
+// (EstimateWait). It reads outside any transaction.
+func (s *Service) etaSeconds(ctx context.Context, pos int) (int, error) {
+	agents, err := s.store.ListAgents(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("list agents: %w", err)
+	}
+	eta := EstimateWait(s.clock(), s.set().Offline, pos, freeAgents(agents), s.acceptMedian(ctx))
+	return int((eta + time.Second - 1) / time.Second), nil
+}
+
+// waitingStatus tells a widget visitor their place in the queue and the
+// expected wait. The ETA is computed after the commit, since it reads
+// outside the transaction.
+func (s *Service) waitingStatus(a *after, conv Conversation, pos int) {
+	if s.events == nil || s.channelOf(conv.ChannelID).Type != ChannelWidget {
+		return
+	}
+	*a = append(*a, func(ctx context.Context) error {
+		st := VisitorStatus{Status: ConvWaiting, QueuePosition: pos}
+		if pos > 0 {
+			eta, err := s.etaSeconds(ctx, pos)
+			if err != nil {
+				s.log.WarnContext(ctx, "expected wait for the status event", "conversation_id", conv.ID, "err", err)
+			}
+			st.ETASeconds = eta
+		}
+		var b after
+		s.visitorStatus(&b, conv, st)
+		b.run(ctx, s.log)
+		return nil
+	})
 }
 
 // queuePositions numbers the open requests, oldest first, from 1.

@@ -116,8 +116,12 @@ func TestEventStreamsEndToEnd(t *testing.T) {
 			if created.data["id"] != reqID || created.data["offered_to_me"] != true {
 				t.Fatalf("request.created: %v", created.data)
 			}
-			if st, _ := visitorStream.next("status"); st.data["status"] != "waiting" {
-				t.Fatalf("visitor status: %v", st.data)
+			if m, _ := visitorStream.next("message.created"); m.data["text"] != "talk to a person" || m.data["author"] != "customer" {
+				t.Fatalf("the handoff text on the visitor's stream: %v", m.data)
+			}
+			if st, _ := visitorStream.next("status"); st.data["status"] != "waiting" || st.data["queue_position"] != float64(1) ||
+				st.data["eta_seconds"] == nil || st.data["eta_seconds"].(float64) <= 0 {
+				t.Fatalf("visitor status (waiting, with position and expected wait): %v", st.data)
 			}
 
 			s.must(200, "POST", "/v1/requests/"+reqID+"/accept", bob, nil)
@@ -129,6 +133,9 @@ func TestEventStreamsEndToEnd(t *testing.T) {
 			}
 			if m, _ := visitorStream.next("message.created"); !strings.Contains(str(m.data, "text"), "Bob joined") {
 				t.Fatalf("visitor message: %v", m.data)
+			}
+			if poll := s.must(200, "GET", "/v1/widget/messages", vtok, nil); poll["status"] != "active" || poll["agent_name"] != "Bob" {
+				t.Fatalf("visitor poll while active: status %v, agent_name %v", poll["status"], poll["agent_name"])
 			}
 
 			// Alice goes away; a second request arrives; she reconnects with her
