@@ -1,1 +1,1516 @@
-/* Switchboard inbox */
+// Switchboard agent inbox: one page, no build step, no framework.
+//
+// Everything a customer or another agent wrote reaches the page as data and
+// is put on screen with textContent or attribute values only; the markup
+// pieces are <template>s in index.html, cloned and filled in here.
+(() => {
+  'use strict';
+
+  const TOKEN_KEY = 'switchboard.inbox.token';
+  // The panel colours waits like the server's SLA (sla.amber_after and
+  // sla.red_after, 2 and 5 minutes by default); a more severe wait_level
+  // from the server wins.
+  const AMBER_AFTER = 120;
+  const RED_AFTER = 300;
+  const LEVEL_RANK = { normal: 0, amber: 1, red: 2 };
+  const STATS_EVERY_MS = 15000;
+  const CHANNEL_TYPES = ['widget', 'whatsapp', 'messenger', 'instagram', 'telegram'];
+  const DELIVERY = {
+    queued: { mark: '◷', label: 'Queued' },
+    sent: { mark: '✓', label: 'Sent' },
+    delivered: { mark: '✓✓', label: 'Delivered' },
+    read: { mark: '✓✓', label: 'Read' },
+    failed: { mark: '⚠', label: 'Not delivered' },
+  };
+  // Accept errors after which the request is gone for this agent.
+  const ACCEPT_GONE = new Set(['already_accepted', 'not_offered', 'not_found', 'invalid_transition']);
+
+  const S = {
+    token: null,
+    me: null,
+    es: null,
+    esRetry: 0,
+    esDelay: 2000,
+    requests: new Map(),
+    conversations: new Map(),
+    // seq orders local changes against list snapshots: an item changed by an
+    // event after a GET started keeps its newer state when the GET answers.
+    seq: 0,
+    touched: { requests: new Map(), conversations: new Map() },
+    unread: new Map(),
+    templates: [],
+    agents: new Map(),
+    chat: null,
+    chatSeq: 0,
+    view: 'inbox',
+    statsTimer: 0,
+    statsSoon: 0,
+    refreshing: null,
+    history: { params: null, cursor: '', searched: false },
+    picker: { items: [], index: 0 },
+    inserted: null,
+    noticeTimer: 0,
+    reqEls: new Map(),
+    accepting: new Set(),
+    swallow: '',
+  };
+
+  const $ = (id) => document.getElementById(id);
+  const enc = encodeURIComponent;
+
+  // ---------------------------------------------------------------- helpers
+
+  function clone(id) {
+    return $(id).content.firstElementChild.cloneNode(true);
+  }
+
+  function part(el, cls) {
+    return el.querySelector('.' + cls);
+  }
+
+  function channelIcon(holder, type) {
+    const known = CHANNEL_TYPES.includes(type) ? type : 'other';
+    holder.replaceChildren(clone('icon-' + known));
+    holder.dataset.channel = known;
+  }
+
+  function pad2(n) {
+    return n < 10 ? '0' + n : String(n);
+  }
+
+  // m:ss, minutes unbounded (75:02 after an hour and a quarter).
+  function clock(secs) {
+    const s = Math.max(0, Math.floor(secs));
+    return Math.floor(s / 60) + ':' + pad2(s % 60);
+  }
+
+  function duration(secs) {
+    const s = Math.round(Number(secs) || 0);
+    if (s < 60) return s + ' s';
+    if (s < 3600) {
+      const m = Math.floor(s / 60);
+      const r = s % 60;
+      return r ? m + ' min ' + r + ' s' : m + ' min';
+    }
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    return m ? h + ' h ' + m + ' min' : h + ' h';
+  }
+
+  function timeOf(iso) {
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return '';
+    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
+  function dateTimeOf(iso) {
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return '';
+    return d.toLocaleString([], { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  }
+
+  function shortWhen(iso) {
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return '';
+    const now = new Date(Date.now());
+    if (d.toDateString() === now.toDateString()) return timeOf(iso);
+    return d.toLocaleDateString([], { month: 'short', day: 'numeric' });
+  }
+
+  function customerName(c) {
+    return (c && c.name) || 'Anonymous Visitor';
+  }
+
+  function agentName(id) {
+    if (!id) return '';
+    if (S.me && id === S.me.id) return S.me.name || 'You';
+    const a = S.agents.get(id);
+    return a ? a.name : 'another agent';
+  }
+
+  // A link only for http(s) URLs; anything else stays plain text.
+  function pageLink(url) {
+    let u = null;
+    try {
+      u = new URL(url);
+    } catch (_) {
+      u = null;
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
+      const span = document.createElement('span');
+      span.textContent = url;
+      return span;
+    }
+    const a = document.createElement('a');
+    a.href = u.href;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    a.textContent = url;
+    return a;
+  }
+
+  function byCreated(a, b) {
+    const d = Date.parse(a.created_at) - Date.parse(b.created_at);
+    return d || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  }
+
+  function touch(kind, id) {
+    S.touched[kind].set(id, ++S.seq);
+  }
+
+  // applySnapshot makes map hold the listed items that keep() accepts,
+  // except for ids an event changed after the list was asked for (since).
+  function applySnapshot(kind, map, items, since, keep) {
+    const touched = S.touched[kind];
+    const seen = new Set();
+    for (const it of items) {
+      seen.add(it.id);
+      if ((touched.get(it.id) || 0) > since) continue;
+      if (keep(it)) map.set(it.id, it);
+      else map.delete(it.id);
+    }
+    for (const id of Array.from(map.keys())) {
+      if (!seen.has(id) && (touched.get(id) || 0) <= since) map.delete(id);
+    }
+  }
+
+  // ---------------------------------------------------------------- API
+
+  class ApiError extends Error {
+    constructor(status, code, message, retryAfter) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.retryAfter = retryAfter;
+    }
+  }
+
+  async function api(method, path, body, opts) {
+    const o = opts || {};
+    const headers = { Accept: 'application/json' };
+    if (S.token && !o.anonymous) headers.Authorization = 'Bearer ' + S.token;
+    const init = { method, headers, cache: 'no-store' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(path, init);
+    } catch (_) {
+      throw new ApiError(0, 'network', 'The server cannot be reached. Check the connection and try again.');
+    }
+    let data = null;
+    if (res.status !== 204) {
+      try {
+        data = await res.json();
+      } catch (_) {
+        data = null;
+      }
+    }
+    if (res.ok) return data;
+    const e = (data && data.error) || {};
+    const err = new ApiError(res.status, e.code || 'http_' + res.status,
+      e.message || 'The request failed (' + res.status + ').', res.headers.get('Retry-After'));
+    if (res.status === 401 && !o.anonymous) signedOut('Your session has ended. Please sign in again.');
+    throw err;
+  }
+
+  function errorText(err) {
+    let msg = err && err.message ? err.message : String(err);
+    if (err && err.status === 429 && err.retryAfter) {
+      const secs = parseInt(err.retryAfter, 10);
+      if (secs > 0) msg += ' Try again in ' + duration(secs) + '.';
+    }
+    return msg;
+  }
+
+  // Reports a failed call; a 401 already sent the agent to the login.
+  function failed(err) {
+    if (err && err.status === 401) return;
+    notice(errorText(err), 'error');
+  }
+
+  // ---------------------------------------------------------------- notice
+
+  function notice(message, kind) {
+    const el = $('notice');
+    el.textContent = message;
+    el.dataset.kind = kind || 'info';
+    el.hidden = false;
+    clearTimeout(S.noticeTimer);
+    S.noticeTimer = setTimeout(() => {
+      el.hidden = true;
+    }, kind === 'error' ? 12000 : 6000);
+  }
+
+  // ---------------------------------------------------------------- session
+
+  function showLogin(message) {
+    $('app').hidden = true;
+    $('login-view').hidden = false;
+    const err = $('login-error');
+    err.textContent = message || '';
+    err.hidden = !message;
+    $('login-submit').disabled = false;
+    $('login-password').value = '';
+    document.title = 'Sign in · Switchboard inbox';
+    $('login-email').focus();
+  }
+
+  async function login(ev) {
+    ev.preventDefault();
+    const email = $('login-email').value.trim();
+    const password = $('login-password').value;
+    const err = $('login-error');
+    if (!email || !password) {
+      err.textContent = 'Enter your e-mail and password.';
+      err.hidden = false;
+      return;
+    }
+    $('login-submit').disabled = true;
+    try {
+      const res = await api('POST', '/v1/auth/login', { email, password }, { anonymous: true });
+      S.token = res.token;
+      try {
+        localStorage.setItem(TOKEN_KEY, res.token);
+      } catch (_) {
+        // Private mode without storage: the session lasts as long as the page.
+      }
+      err.hidden = true;
+      $('login-password').value = '';
+      enter(res.agent);
+    } catch (e) {
+      err.textContent = errorText(e);
+      err.hidden = false;
+      $('login-submit').disabled = false;
+      $('login-password').focus();
+    }
+  }
+
+  async function resume() {
+    try {
+      const me = await api('GET', '/v1/me');
+      enter(me);
+    } catch (e) {
+      if (e.status !== 401) showLogin(errorText(e));
+    }
+  }
+
+  function enter(me) {
+    S.me = me;
+    $('login-view').hidden = true;
+    $('app').hidden = false;
+    setupAdmin();
+    renderHeader();
+    setView('inbox');
+    renderRequests();
+    renderConversations();
+    connect();
+    refreshAll();
+  }
+
+  async function logout() {
+    try {
+      await api('POST', '/v1/auth/logout');
+    } catch (_) {
+      // The token is dropped here either way.
+    }
+    signedOut('');
+  }
+
+  function signedOut(message) {
+    const wasIn = S.token !== null || S.me !== null;
+    S.token = null;
+    S.me = null;
+    try {
+      localStorage.removeItem(TOKEN_KEY);
+    } catch (_) {
+      // nothing stored
+    }
+    disconnect();
+    clearInterval(S.statsTimer);
+    clearTimeout(S.statsSoon);
+    S.requests.clear();
+    S.conversations.clear();
+    S.touched.requests.clear();
+    S.touched.conversations.clear();
+    S.unread.clear();
+    S.agents.clear();
+    S.templates = [];
+    S.chat = null;
+    S.chatSeq++;
+    S.inserted = null;
+    S.history = { params: null, cursor: '', searched: false };
+    S.reqEls.clear();
+    $('requests').replaceChildren();
+    $('conversations').replaceChildren();
+    $('messages').replaceChildren();
+    $('history-results').replaceChildren();
+    $('history-summary').textContent = '';
+    $('history-more').hidden = true;
+    $('history-form').reset();
+    $('chat').hidden = true;
+    $('chat').removeAttribute('data-id');
+    $('chat-placeholder').hidden = false;
+    renderContext();
+    hidePicker();
+    removeAdmin();
+    if (wasIn || $('login-view').hidden) showLogin(message);
+  }
+
+  // ---------------------------------------------------------------- live
+
+  function setLive(state) {
+    const el = $('live');
+    el.dataset.state = state;
+    el.textContent = { live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…', offline: 'Offline' }[state] || state;
+  }
+
+  const HANDLERS = {
+    'request.created': onRequest,
+    'request.updated': onRequest,
+    'request.removed': onRequestRemoved,
+    'message.created': onMessage,
+    'message.updated': onMessage,
+    'conversation.updated': applyConversation,
+    'agent.updated': onAgent,
+  };
+
+  function connect() {
+    disconnect();
+    if (!S.token) return;
+    setLive('connecting');
+    const es = new EventSource('/v1/events?access_token=' + enc(S.token));
+    S.es = es;
+    es.addEventListener('open', () => {
+      if (S.es !== es) return;
+      S.esDelay = 2000;
+      setLive('live');
+      // Whatever happened while the stream was down is read again.
+      refreshAll();
+    });
+    es.addEventListener('error', () => {
+      if (S.es !== es) return;
+      if (es.readyState === EventSource.CLOSED) {
+        // The server refused the stream (token gone?) or the browser gave
+        // up: find out which, and start a new stream if still signed in.
+        es.close();
+        S.es = null;
+        setLive('offline');
+        reconnectLater();
+      } else {
+        setLive('reconnecting');
+      }
+    });
+    for (const type of Object.keys(HANDLERS)) {
+      es.addEventListener(type, (ev) => {
+        if (S.es !== es) return;
+        let data;
+        try {
+          data = JSON.parse(ev.data);
+        } catch (_) {
+          return;
+        }
+        if (data && typeof data === 'object') HANDLERS[type](data);
+      });
+    }
+  }
+
+  function reconnectLater() {
+    clearTimeout(S.esRetry);
+    const delay = S.esDelay;
+    S.esDelay = Math.min(S.esDelay * 2, 30000);
+    S.esRetry = setTimeout(async () => {
+      if (!S.token) return;
+      try {
+        await api('GET', '/v1/me');
+        connect();
+      } catch (e) {
+        if (e.status !== 401) reconnectLater();
+      }
+    }, delay);
+  }
+
+  function disconnect() {
+    clearTimeout(S.esRetry);
+    if (S.es) {
+      S.es.close();
+      S.es = null;
+    }
+    setLive('offline');
+  }
+
+  // refreshAll reads every list again; concurrent calls share one run.
+  function refreshAll() {
+    if (S.refreshing) {
+      S.refreshing.again = true;
+      return S.refreshing.done;
+    }
+    const run = { again: false, done: null };
+    S.refreshing = run;
+    run.done = (async () => {
+      do {
+        run.again = false;
+        if (!S.token) break;
+        const jobs = [loadMe(), loadRequests(), loadConversations(), loadAgents()];
+        if (!S.templates.length) jobs.push(loadTemplates());
+        if (S.chat) jobs.push(reloadChat());
+        if (S.view === 'stats') jobs.push(loadStats());
+        const results = await Promise.allSettled(jobs);
+        const bad = results.find((r) => r.status === 'rejected');
+        if (bad) failed(bad.reason);
+      } while (run.again);
+      S.refreshing = null;
+    })();
+    return run.done;
+  }
+
+  // ---------------------------------------------------------------- header, tabs
+
+  function renderHeader() {
+    if (!S.me) return;
+    $('me-name').textContent = S.me.name || S.me.email || '';
+    $('me-name').title = S.me.email || '';
+    const t = $('status-toggle');
+    t.setAttribute('aria-pressed', S.me.online ? 'true' : 'false');
+    t.dataset.online = S.me.online ? 'true' : 'false';
+    part(t, 'status-label').textContent = S.me.online ? 'Online' : 'Offline';
+    t.title = S.me.online ? 'You receive requests. Click to go offline.' : 'You receive no requests. Click to go online.';
+  }
+
+  async function toggleStatus() {
+    if (!S.me) return;
+    const t = $('status-toggle');
+    t.disabled = true;
+    try {
+      const me = await api('PUT', '/v1/me/status', { online: !S.me.online });
+      S.me = me;
+      renderHeader();
+      notice(me.online ? 'You are online and receive requests.' : 'You are offline.', 'info');
+      loadRequests().catch(failed);
+    } catch (e) {
+      failed(e);
+    } finally {
+      t.disabled = false;
+    }
+  }
+
+  async function loadMe() {
+    const me = await api('GET', '/v1/me');
+    S.me = me;
+    renderHeader();
+    if (me.admin !== Boolean($('view-admin'))) setupAdmin();
+  }
+
+  function onAgent(a) {
+    if (S.me && a.id === S.me.id) {
+      S.me = a;
+      renderHeader();
+      if (a.admin !== Boolean($('view-admin'))) setupAdmin();
+    }
+    const known = S.agents.get(a.id);
+    if (known) S.agents.set(a.id, Object.assign({}, known, agentEntry(a)));
+    scheduleStats();
+  }
+
+  function tabs() {
+    return Array.from(document.querySelectorAll('#tabs [role=tab]'));
+  }
+
+  function setView(view) {
+    if (view === 'admin' && !$('view-admin')) view = 'inbox';
+    S.view = view;
+    for (const t of tabs()) {
+      const on = t.dataset.view === view;
+      t.setAttribute('aria-selected', on ? 'true' : 'false');
+      t.tabIndex = on ? 0 : -1;
+      const panel = $(t.getAttribute('aria-controls'));
+      if (panel) panel.hidden = !on;
+    }
+    clearInterval(S.statsTimer);
+    if (view === 'stats') {
+      loadStats().catch(failed);
+      S.statsTimer = setInterval(() => {
+        if (!document.hidden) loadStats().catch(failed);
+      }, STATS_EVERY_MS);
+    }
+    if (view === 'admin') loadAdminAgents().catch(failed);
+    if (view === 'history' && !S.history.searched) searchHistory(false);
+  }
+
+  function onTabKey(ev) {
+    const list = tabs();
+    const i = list.indexOf(document.activeElement);
+    if (i < 0) return;
+    let next = -1;
+    if (ev.key === 'ArrowRight') next = (i + 1) % list.length;
+    else if (ev.key === 'ArrowLeft') next = (i - 1 + list.length) % list.length;
+    else if (ev.key === 'Home') next = 0;
+    else if (ev.key === 'End') next = list.length - 1;
+    if (next < 0) return;
+    ev.preventDefault();
+    list[next].focus();
+    setView(list[next].dataset.view);
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  function openRequest(r) {
+    return (r.status === 'waiting' || r.status === 'declined') && r.offered_to_me === true;
+  }
+
+  async function loadRequests() {
+    const since = S.seq;
+    const res = await api('GET', '/v1/requests');
+    applySnapshot('requests', S.requests, res.requests || [], since, openRequest);
+    renderRequests();
+  }
+
+  function onRequest(r) {
+    if (!r.id) return;
+    touch('requests', r.id);
+    if (openRequest(r)) S.requests.set(r.id, r);
+    else S.requests.delete(r.id);
+    renderRequests();
+    scheduleStats();
+  }
+
+  function onRequestRemoved(ref) {
+    if (!ref.id) return;
+    touch('requests', ref.id);
+    S.requests.delete(ref.id);
+    renderRequests();
+    scheduleStats();
+  }
+
+  function dropRequest(id) {
+    touch('requests', id);
+    S.requests.delete(id);
+    renderRequests();
+  }
+
+  function renderRequests() {
+    const list = $('requests');
+    const reqs = Array.from(S.requests.values()).sort(byCreated);
+    const keep = new Set(reqs.map((r) => r.id));
+    for (const [id, el] of S.reqEls) {
+      if (!keep.has(id)) {
+        el.remove();
+        S.reqEls.delete(id);
+      }
+    }
+    reqs.forEach((r, i) => {
+      let el = S.reqEls.get(r.id);
+      if (!el) {
+        el = buildRequest(r.id);
+        S.reqEls.set(r.id, el);
+      }
+      fillRequest(el, r);
+      if (list.children[i] !== el) list.insertBefore(el, list.children[i] || null);
+    });
+    $('requests-empty').hidden = reqs.length > 0;
+    const count = $('request-count');
+    count.textContent = String(reqs.length);
+    count.hidden = reqs.length === 0;
+    document.title = (reqs.length ? '(' + reqs.length + ') ' : '') + 'Switchboard inbox';
+    tick();
+  }
+
+  function buildRequest(id) {
+    const el = clone('tpl-request');
+    el.dataset.id = id;
+    el._page = el.querySelector('[data-testid=request-page]');
+    el.querySelector('[data-testid=request-accept]').addEventListener('click', (ev) => acceptRequest(id, ev.currentTarget));
+    el.querySelector('[data-testid=request-decline]').addEventListener('click', (ev) => declineRequest(id, ev.currentTarget, part(el, 'decline-reason')));
+    part(el, 'decline-reason').addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter') {
+        ev.preventDefault();
+        el.querySelector('[data-testid=request-decline]').click();
+      }
+    });
+    return el;
+  }
+
+  function fillRequest(el, r) {
+    const name = customerName(r.customer);
+    el.querySelector('[data-testid=request-name]').textContent = name;
+    const msg = el.querySelector('[data-testid=request-message]');
+    msg.textContent = r.initial_message || '(no message)';
+    msg.classList.toggle('muted', !r.initial_message);
+    const type = (r.channel && r.channel.type) || '';
+    channelIcon(part(el, 'channel-icon'), type);
+    part(el, 'channel-type').textContent = type;
+    el.querySelector('[data-testid=request-channel]').title = 'Channel ' + ((r.channel && r.channel.id) || '') + ' (' + type + ')';
+    if (r.page_url) {
+      el._page.replaceChildren(pageLink(r.page_url));
+      el._page.title = r.page_url;
+      if (!el._page.isConnected) el.querySelector('[data-testid=request-message]').after(el._page);
+    } else {
+      el._page.remove();
+    }
+    const badge = el.querySelector('[data-testid=request-badge]');
+    const returning = Boolean(r.customer && r.customer.returning);
+    badge.textContent = returning ? 'Returning' : 'New';
+    badge.dataset.kind = returning ? 'returning' : 'new';
+    const visits = (r.customer && r.customer.previous_visits) || 0;
+    badge.title = returning ? visits + ' previous visit' + (visits === 1 ? '' : 's') : 'First visit';
+    const wait = el.querySelector('[data-testid=request-wait]');
+    wait.dataset.created = r.created_at;
+    wait.dataset.serverLevel = r.wait_level || 'normal';
+    el.dataset.status = r.status;
+    el.setAttribute('aria-label', 'Request from ' + name);
+  }
+
+  // tick advances every wait timer from the page clock.
+  function tick() {
+    const now = Date.now();
+    for (const el of S.reqEls.values()) {
+      const w = el.querySelector('[data-testid=request-wait]');
+      const created = Date.parse(w.dataset.created);
+      const secs = Number.isNaN(created) ? 0 : Math.max(0, Math.floor((now - created) / 1000));
+      let level = secs >= RED_AFTER ? 'red' : secs >= AMBER_AFTER ? 'amber' : 'normal';
+      const server = w.dataset.serverLevel;
+      if ((LEVEL_RANK[server] || 0) > LEVEL_RANK[level]) level = server;
+      const text = clock(secs);
+      if (w.textContent !== text) w.textContent = text;
+      if (w.dataset.level !== level) {
+        w.dataset.level = level;
+        el.dataset.level = level;
+      }
+      w.setAttribute('aria-label', 'Waiting ' + duration(secs));
+    }
+  }
+
+  async function acceptRequest(id, btn) {
+    const r = S.requests.get(id);
+    const convID = r ? r.conversation_id : '';
+    btn.disabled = true;
+    S.accepting.add(convID);
+    try {
+      const res = await api('POST', '/v1/requests/' + enc(id) + '/accept');
+      dropRequest(id);
+      applyConversation(res.conversation);
+      notice('You are now chatting with ' + customerName(res.conversation.customer || (r && r.customer)) + '.', 'info');
+      await openChat(res.conversation.id, {});
+    } catch (e) {
+      failed(e);
+      if (ACCEPT_GONE.has(e.code)) dropRequest(id);
+      else btn.disabled = false;
+    } finally {
+      S.accepting.delete(convID);
+    }
+  }
+
+  async function declineRequest(id, btn, reasonInput) {
+    btn.disabled = true;
+    const reason = reasonInput.value.trim();
+    try {
+      await api('POST', '/v1/requests/' + enc(id) + '/decline', reason ? { reason } : {});
+      dropRequest(id);
+      notice('Request declined; it is offered to the other agents.', 'info');
+    } catch (e) {
+      failed(e);
+      if (e.code === 'not_found' || e.code === 'invalid_transition' || e.code === 'already_accepted') dropRequest(id);
+      else btn.disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- conversations
+
+  function mine(c) {
+    return Boolean(S.me) && c.status === 'active' && c.agent_id === S.me.id;
+  }
+
+  async function loadConversations() {
+    const since = S.seq;
+    const res = await api('GET', '/v1/conversations?status=active&limit=100');
+    applySnapshot('conversations', S.conversations, res.conversations || [], since, mine);
+    renderConversations();
+  }
+
+  // applyConversation takes a conversation from an event or an answer.
+  function applyConversation(c) {
+    if (!c || !c.id) return;
+    touch('conversations', c.id);
+    const had = S.conversations.has(c.id);
+    if (mine(c)) {
+      S.conversations.set(c.id, c);
+      // Handed over by someone else (not this page's own accept).
+      if (!had && !S.accepting.has(c.id)) notice(customerName(c.customer) + ' was assigned to you.', 'info');
+    } else {
+      S.conversations.delete(c.id);
+      S.unread.delete(c.id);
+    }
+    if (S.chat && S.chat.id === c.id) {
+      S.chat.conv = c;
+      renderChatState();
+    }
+    renderConversations();
+    scheduleStats();
+  }
+
+  function renderConversations() {
+    const list = $('conversations');
+    const convs = Array.from(S.conversations.values()).sort((a, b) => Date.parse(b.last_message_at) - Date.parse(a.last_message_at));
+    const els = convs.map((c) => {
+      const el = clone('tpl-conversation');
+      el.dataset.id = c.id;
+      const type = (c.channel && c.channel.type) || '';
+      channelIcon(part(el, 'channel-icon'), type);
+      part(el, 'conversation-name').textContent = customerName(c.customer);
+      part(el, 'conversation-meta').textContent = type + ' · ' + shortWhen(c.last_message_at || c.created_at);
+      const n = S.unread.get(c.id) || 0;
+      const badge = part(el, 'unread');
+      badge.textContent = String(n);
+      badge.hidden = n === 0;
+      badge.setAttribute('aria-label', n + ' new');
+      const open = S.chat && S.chat.id === c.id;
+      el.classList.toggle('selected', Boolean(open));
+      const btn = part(el, 'conversation-open');
+      if (open) btn.setAttribute('aria-current', 'true');
+      el.addEventListener('click', () => openChat(c.id, {}));
+      return el;
+    });
+    const focused = document.activeElement && list.contains(document.activeElement)
+      ? document.activeElement.closest('[data-testid=conversation]') : null;
+    const focusId = focused ? focused.dataset.id : '';
+    list.replaceChildren(...els);
+    if (focusId) {
+      const again = list.querySelector('[data-testid=conversation][data-id="' + CSS.escape(focusId) + '"] button');
+      if (again) again.focus();
+    }
+    $('conversations-empty').hidden = convs.length > 0;
+  }
+
+  // ---------------------------------------------------------------- chat
+
+  async function openChat(id, opts) {
+    const seq = ++S.chatSeq;
+    let res;
+    try {
+      res = await api('GET', '/v1/conversations/' + enc(id));
+    } catch (e) {
+      if (seq === S.chatSeq) failed(e);
+      return;
+    }
+    if (seq !== S.chatSeq || !S.token) return;
+    S.chat = { id, conv: res.conversation, messages: new Map(), els: new Map(), history: Boolean(opts && opts.history) };
+    for (const m of res.messages || []) S.chat.messages.set(m.id, m);
+    S.unread.delete(id);
+    S.inserted = null;
+    $('chat-input').value = '';
+    hidePicker();
+    $('messages').replaceChildren();
+    renderChatState();
+    renderMessages();
+    renderConversations();
+    scrollMessages(true);
+    if (window.matchMedia('(max-width: 900px)').matches) $('chat-column').scrollIntoView({ block: 'start' });
+    if (!readOnly()) $('chat-input').focus();
+  }
+
+  async function reloadChat() {
+    const chat = S.chat;
+    if (!chat) return;
+    const res = await api('GET', '/v1/conversations/' + enc(chat.id));
+    if (S.chat !== chat) return;
+    chat.conv = res.conversation;
+    for (const m of res.messages || []) chat.messages.set(m.id, m);
+    renderChatState();
+    renderMessages();
+  }
+
+  function readOnly() {
+    const c = S.chat;
+    return !c || c.history || !mine(c.conv);
+  }
+
+  // canManage: resolve and reassign, for the assigned agent and, on any
+  // active conversation (also one found in the history), for admins.
+  function canManage() {
+    const c = S.chat;
+    if (!c || !S.me || c.conv.status !== 'active') return false;
+    if (S.me.admin === true) return true;
+    return !c.history && c.conv.agent_id === S.me.id;
+  }
+
+  function renderChatState() {
+    const c = S.chat;
+    const chat = $('chat');
+    if (!c) {
+      chat.hidden = true;
+      chat.removeAttribute('data-id');
+      $('chat-placeholder').hidden = false;
+      renderContext();
+      return;
+    }
+    const conv = c.conv;
+    chat.dataset.id = c.id;
+    chat.dataset.status = conv.status;
+    const ro = readOnly();
+    chat.dataset.readonly = ro ? 'true' : 'false';
+    chat.hidden = false;
+    $('chat-placeholder').hidden = true;
+    $('chat-customer').textContent = customerName(conv.customer);
+    channelIcon($('chat-channel-icon'), (conv.channel && conv.channel.type) || '');
+    const pill = $('chat-status');
+    pill.textContent = conv.status;
+    pill.dataset.status = conv.status;
+
+    let banner = '';
+    if (c.history) banner = 'Read-only: opened from the history.';
+    else if (conv.status === 'resolved') banner = 'This conversation was resolved' + (conv.resolved_at ? ' on ' + dateTimeOf(conv.resolved_at) : '') + '.';
+    else if (conv.status === 'waiting') banner = 'The customer is waiting for a person: accept the request to reply.';
+    else if (conv.status === 'bot') banner = 'The bot is handling this conversation.';
+    else if (conv.status === 'active' && S.me && conv.agent_id !== S.me.id) banner = 'Assigned to ' + agentName(conv.agent_id) + '.';
+    $('chat-banner').textContent = banner;
+    $('chat-banner').hidden = !banner;
+
+    $('composer').hidden = ro;
+    $('chat-input').disabled = ro;
+    $('chat-send').disabled = ro;
+    if (ro) hidePicker();
+
+    const manage = canManage();
+    $('chat-actions').hidden = !manage;
+    $('chat-resolve').disabled = !manage;
+    renderReassign();
+    renderContext();
+  }
+
+  function renderReassign() {
+    const sel = $('chat-reassign-select');
+    const c = S.chat;
+    const current = sel.value;
+    const opts = [];
+    const first = document.createElement('option');
+    first.value = '';
+    first.textContent = 'Reassign to…';
+    opts.push(first);
+    if (c) {
+      const agents = Array.from(S.agents.values())
+        .filter((a) => a.id !== c.conv.agent_id)
+        .sort((a, b) => (b.online - a.online) || a.name.localeCompare(b.name));
+      for (const a of agents) {
+        const o = document.createElement('option');
+        o.value = a.id;
+        o.textContent = a.name + (a.online ? ' — online' : ' — offline') + ', ' + a.active + '/' + a.max_chats;
+        opts.push(o);
+      }
+    }
+    sel.replaceChildren(...opts);
+    if (current && Array.from(sel.options).some((o) => o.value === current)) sel.value = current;
+    $('chat-reassign').disabled = !canManage() || !sel.value;
+  }
+
+  function renderContext() {
+    const c = S.chat;
+    $('context').hidden = !c;
+    $('context-empty').hidden = Boolean(c);
+    if (!c) return;
+    const conv = c.conv;
+    const cust = conv.customer || {};
+    $('ctx-name').textContent = customerName(cust);
+    $('ctx-channel').textContent = ((conv.channel && conv.channel.type) || '') + (conv.channel && conv.channel.id ? ' (' + conv.channel.id + ')' : '');
+    const visits = cust.previous_visits || 0;
+    $('ctx-visits').textContent = cust.returning ? 'Returning · ' + visits + ' previous visit' + (visits === 1 ? '' : 's') : 'New customer';
+    $('ctx-page').replaceChildren(conv.page_url ? pageLink(conv.page_url) : document.createTextNode('—'));
+    $('ctx-started').textContent = dateTimeOf(conv.created_at);
+    $('ctx-agent').textContent = conv.agent_id ? agentName(conv.agent_id) : '—';
+    $('ctx-status').textContent = conv.status + (conv.resolved_at ? ' · ' + dateTimeOf(conv.resolved_at) : '');
+  }
+
+  function sortedMessages() {
+    return Array.from(S.chat.messages.values()).sort(byCreated);
+  }
+
+  function renderMessages() {
+    const list = $('messages');
+    const near = nearBottom();
+    const msgs = sortedMessages();
+    msgs.forEach((m, i) => {
+      let el = S.chat.els.get(m.id);
+      if (!el) {
+        el = clone('tpl-message');
+        el._error = el.querySelector('[data-testid=message-error]');
+        S.chat.els.set(m.id, el);
+      }
+      fillMessage(el, m);
+      if (list.children[i] !== el) list.insertBefore(el, list.children[i] || null);
+    });
+    while (list.children.length > msgs.length) list.lastElementChild.remove();
+    scrollMessages(near);
+  }
+
+  function fillMessage(el, m) {
+    el.dataset.id = m.id;
+    el.dataset.author = m.author;
+    let who = '';
+    if (m.author === 'customer') who = customerName(S.chat.conv.customer);
+    else if (m.author === 'agent') who = m.agent_id && S.me && m.agent_id === S.me.id ? 'You' : agentName(m.agent_id) || 'Agent';
+    else if (m.author === 'bot') who = 'Bot';
+    const author = part(el, 'author');
+    author.textContent = who;
+    author.hidden = !who;
+    part(el, 'text').textContent = m.text;
+    const t = el.querySelector('time');
+    t.textContent = timeOf(m.created_at);
+    t.dateTime = m.created_at;
+    t.title = dateTimeOf(m.created_at);
+    const mark = part(el, 'mark');
+    if (m.author === 'agent' && m.delivery) {
+      const d = DELIVERY[m.delivery] || { mark: '?', label: m.delivery };
+      el.dataset.delivery = m.delivery;
+      mark.textContent = d.mark;
+      mark.title = d.label;
+      mark.setAttribute('aria-label', d.label);
+      mark.dataset.delivery = m.delivery;
+      mark.hidden = false;
+    } else {
+      el.removeAttribute('data-delivery');
+      mark.hidden = true;
+    }
+    if (m.author === 'agent' && m.delivery === 'failed') {
+      el._error.textContent = 'Not delivered: ' + (m.error || 'unknown reason');
+      el._error.hidden = false;
+      if (!el._error.isConnected) part(el, 'meta').append(el._error);
+    } else {
+      el._error.remove();
+    }
+  }
+
+  function nearBottom() {
+    const list = $('messages');
+    return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  }
+
+  function scrollMessages(force) {
+    const list = $('messages');
+    if (force) list.scrollTop = list.scrollHeight;
+  }
+
+  function onMessage(m) {
+    if (!m.id || !m.conversation_id) return;
+    if (S.chat && S.chat.id === m.conversation_id) {
+      S.chat.messages.set(m.id, m);
+      renderMessages();
+    } else if (m.author === 'customer' && S.conversations.has(m.conversation_id)) {
+      S.unread.set(m.conversation_id, (S.unread.get(m.conversation_id) || 0) + 1);
+    }
+    const c = S.conversations.get(m.conversation_id);
+    if (c && Date.parse(m.created_at) > Date.parse(c.last_message_at)) {
+      S.conversations.set(c.id, Object.assign({}, c, { last_message_at: m.created_at }));
+    }
+    renderConversations();
+  }
+
+  async function send(ev) {
+    if (ev) ev.preventDefault();
+    const c = S.chat;
+    if (!c || readOnly()) return;
+    const input = $('chat-input');
+    const raw = input.value;
+    const text = raw.replace(/\s+$/, '');
+    if (!text.trim()) return;
+    const body = S.inserted && raw === S.inserted.body ? { template: S.inserted.name } : { text };
+    const btn = $('chat-send');
+    const inserted = S.inserted;
+    btn.disabled = true;
+    input.value = '';
+    S.inserted = null;
+    updateHint();
+    hidePicker();
+    try {
+      const res = await api('POST', '/v1/conversations/' + enc(c.id) + '/messages', body);
+      if (S.chat === c) {
+        c.messages.set(res.message.id, res.message);
+        renderMessages();
+        scrollMessages(true);
+      }
+    } catch (e) {
+      failed(e);
+      // Give the text back unless something new was typed meanwhile.
+      if (S.chat === c && input.value.trim() === '') {
+        input.value = raw;
+        S.inserted = inserted;
+        updateHint();
+      }
+    } finally {
+      btn.disabled = readOnly();
+      if (!readOnly()) input.focus();
+    }
+  }
+
+  async function resolveChat() {
+    const c = S.chat;
+    if (!c) return;
+    $('chat-resolve').disabled = true;
+    try {
+      const conv = await api('POST', '/v1/conversations/' + enc(c.id) + '/resolve');
+      applyConversation(conv);
+      notice('Conversation with ' + customerName(conv.customer) + ' resolved.', 'info');
+    } catch (e) {
+      failed(e);
+      if (e.code === 'invalid_transition') reloadChat().catch(failed);
+    } finally {
+      renderChatState();
+    }
+  }
+
+  async function reassignChat() {
+    const c = S.chat;
+    const target = $('chat-reassign-select').value;
+    if (!c || !target) return;
+    $('chat-reassign').disabled = true;
+    try {
+      const conv = await api('POST', '/v1/conversations/' + enc(c.id) + '/reassign', { agent_id: target });
+      applyConversation(conv);
+      notice('Conversation reassigned to ' + agentName(conv.agent_id) + '.', 'info');
+    } catch (e) {
+      failed(e);
+    } finally {
+      renderChatState();
+    }
+  }
+
+  // ---------------------------------------------------------------- templates
+
+  async function loadTemplates() {
+    const res = await api('GET', '/v1/templates');
+    S.templates = res.templates || [];
+  }
+
+  function matchTemplates(query) {
+    const q = query.toLowerCase();
+    const scored = [];
+    for (const t of S.templates) {
+      const sc = (t.shortcut || '').toLowerCase().replace(/^\//, '');
+      const name = (t.name || '').toLowerCase();
+      let rank = -1;
+      if (q === '' ) rank = 3;
+      else if (sc === q) rank = 0;
+      else if (sc.startsWith(q)) rank = 1;
+      else if (name.includes(q)) rank = 2;
+      if (rank >= 0) scored.push({ t, rank });
+    }
+    scored.sort((a, b) => a.rank - b.rank);
+    return scored.map((s) => s.t);
+  }
+
+  function updatePicker() {
+    const input = $('chat-input');
+    const v = input.value;
+    if (readOnly() || !v.startsWith('/') || v.includes('\n')) {
+      hidePicker();
+      return;
+    }
+    const items = matchTemplates(v.slice(1).trim());
+    if (!items.length) {
+      hidePicker();
+      return;
+    }
+    S.picker = { items, index: 0 };
+    renderPicker();
+  }
+
+  function renderPicker() {
+    const picker = $('template-picker');
+    const els = S.picker.items.map((t, i) => {
+      const el = clone('tpl-template-option');
+      el.id = 'template-option-' + i;
+      el.dataset.name = t.name;
+      el.setAttribute('aria-selected', i === S.picker.index ? 'true' : 'false');
+      part(el, 'shortcut').textContent = t.shortcut || '';
+      part(el, 'name').textContent = t.name;
+      part(el, 'body').textContent = t.body;
+      // Keep the focus in the text box while clicking an option.
+      el.addEventListener('mousedown', (ev) => ev.preventDefault());
+      el.addEventListener('click', () => insertTemplate(t));
+      return el;
+    });
+    picker.replaceChildren(...els);
+    picker.hidden = false;
+    const input = $('chat-input');
+    input.setAttribute('aria-expanded', 'true');
+    input.setAttribute('aria-activedescendant', 'template-option-' + S.picker.index);
+  }
+
+  function hidePicker() {
+    const picker = $('template-picker');
+    picker.hidden = true;
+    picker.replaceChildren();
+    S.picker = { items: [], index: 0 };
+    const input = $('chat-input');
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+  }
+
+  function insertTemplate(t) {
+    const input = $('chat-input');
+    input.value = t.body;
+    S.inserted = { name: t.name, body: t.body };
+    hidePicker();
+    updateHint();
+    input.focus();
+    input.setSelectionRange(t.body.length, t.body.length);
+  }
+
+  function updateHint() {
+    const v = $('chat-input').value;
+    const edited = S.inserted !== null && v !== S.inserted.body;
+    $('composer-hint').hidden = !(edited && /\[[A-Za-z]+\]/.test(v));
+  }
+
+  // swallow remembers a key whose keydown this page acted on, so that its
+  // character (a separate keypress/beforeinput, as synthetic input sends
+  // it) is not typed into the box as well.
+  function swallow(ev) {
+    ev.preventDefault();
+    S.swallow = ev.key;
+  }
+
+  function onInputKeyPress(ev) {
+    if (S.swallow && ev.key === S.swallow) ev.preventDefault();
+  }
+
+  function onBeforeInput(ev) {
+    if (!S.swallow) return;
+    const t = ev.inputType;
+    if ((S.swallow === 'Enter' && (t === 'insertLineBreak' || t === 'insertParagraph' || (t === 'insertText' && ev.data === '\n'))) ||
+        (S.swallow === 'Tab' && t === 'insertText' && ev.data === '\t')) {
+      ev.preventDefault();
+    }
+  }
+
+  function onInputKey(ev) {
+    S.swallow = '';
+    if (ev.isComposing) return;
+    const open = !$('template-picker').hidden && S.picker.items.length > 0;
+    if (open) {
+      if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+        ev.preventDefault();
+        const n = S.picker.items.length;
+        S.picker.index = (S.picker.index + (ev.key === 'ArrowDown' ? 1 : n - 1)) % n;
+        renderPicker();
+        return;
+      }
+      if ((ev.key === 'Enter' && !ev.shiftKey) || ev.key === 'Tab') {
+        swallow(ev);
+        insertTemplate(S.picker.items[S.picker.index]);
+        return;
+      }
+      if (ev.key === 'Escape') {
+        ev.preventDefault();
+        hidePicker();
+        return;
+      }
+    }
+    if (ev.key === 'Enter' && !ev.shiftKey) {
+      swallow(ev);
+      send();
+    }
+  }
+
+  // ---------------------------------------------------------------- agents
+
+  function agentEntry(a) {
+    return {
+      id: a.id || a.agent_id,
+      name: a.name,
+      online: Boolean(a.online),
+      active: a.active_chats !== undefined ? a.active_chats : a.active || 0,
+      max_chats: a.max_chats,
+    };
+  }
+
+  // loadAgents fills the reassign choices: admins read the agent list,
+  // others the per-agent lines of the stats.
+  async function loadAgents() {
+    if (S.me && S.me.admin) {
+      const res = await api('GET', '/v1/admin/agents');
+      setAgents(res.agents || []);
+      renderAdminAgents(res.agents || []);
+    } else {
+      const st = await api('GET', '/v1/stats');
+      setAgents(st.per_agent || []);
+      if (S.view === 'stats') renderStats(st);
+    }
+  }
+
+  function setAgents(list) {
+    S.agents = new Map(list.map((a) => {
+      const e = agentEntry(a);
+      return [e.id, e];
+    }));
+    if (S.chat) {
+      renderReassign();
+      renderContext();
+      renderMessages();
+    }
+  }
+
+  // ---------------------------------------------------------------- stats
+
+  function scheduleStats() {
+    if (S.view !== 'stats') return;
+    clearTimeout(S.statsSoon);
+    S.statsSoon = setTimeout(() => loadStats().catch(failed), 800);
+  }
+
+  async function loadStats() {
+    const st = await api('GET', '/v1/stats');
+    renderStats(st);
+    if (!(S.me && S.me.admin)) setAgents(st.per_agent || []);
+  }
+
+  function renderStats(st) {
+    $('stat-active').textContent = String(st.active);
+    $('stat-pending').textContent = String(st.pending);
+    $('stat-pending-sub').textContent = st.waiting + ' waiting · ' + st.declined + ' declined';
+    $('stat-resolved-today').textContent = String(st.resolved_today);
+    $('stat-resolved-total').textContent = String(st.resolved_total);
+    $('stat-median-wait').textContent = duration(st.median_wait_seconds);
+    $('stat-median-first').textContent = duration(st.median_first_response_seconds);
+    $('stat-within-2m').textContent = (st.first_response_within_2m_pct || 0) + '% within 2 min';
+    const reading = $('stat-reading');
+    reading.textContent = (st.reading && st.reading.message) || '';
+    reading.dataset.code = (st.reading && st.reading.code) || '';
+    $('stat-online').textContent = '· ' + st.agents_online + ' online';
+
+    const rows = (st.per_agent || []).slice()
+      .sort((a, b) => (b.online - a.online) || a.name.localeCompare(b.name))
+      .map((a) => {
+        const el = clone('tpl-stat-agent');
+        el.dataset.id = a.agent_id;
+        el.dataset.online = a.online ? 'true' : 'false';
+        part(el, 'agent-name').textContent = a.name;
+        const share = a.max_chats > 0 ? Math.min(1, a.active / a.max_chats) : 0;
+        const fill = part(el, 'fill');
+        fill.style.width = Math.round(share * 100) + '%';
+        el.dataset.load = share >= 1 ? 'full' : share >= 0.75 ? 'high' : 'ok';
+        part(el, 'load').textContent = a.active + '/' + a.max_chats;
+        el.setAttribute('aria-label', a.name + ', ' + (a.online ? 'online' : 'offline') + ', ' + a.active + ' of ' + a.max_chats + ' chats');
+        return el;
+      });
+    $('stat-agents').replaceChildren(...rows);
+
+    const weeks = st.resolved_by_week || [];
+    const top = Math.max(1, ...weeks.map((w) => w.resolved));
+    $('stat-weeks').replaceChildren(...weeks.map((w) => {
+      const li = document.createElement('li');
+      li.title = w.week + ': ' + w.resolved + ' resolved';
+      const bar = document.createElement('span');
+      bar.className = 'week-bar';
+      bar.style.height = Math.max(2, Math.round((w.resolved / top) * 100)) + '%';
+      const value = document.createElement('span');
+      value.className = 'week-value';
+      value.textContent = String(w.resolved);
+      const label = document.createElement('span');
+      label.className = 'week-label';
+      label.textContent = w.week.replace(/^\d{4}-/, '');
+      li.append(value, bar, label);
+      return li;
+    }));
+    $('stat-updated').textContent = 'Updated at ' + new Date(Date.now()).toLocaleTimeString();
+  }
+
+  // ---------------------------------------------------------------- history
+
+  async function searchHistory(more) {
+    const h = S.history;
+    if (!more) {
+      const p = new URLSearchParams({ status: 'all', limit: '25' });
+      const fields = { q: 'history-q', customer: 'history-customer', from: 'history-from', to: 'history-to' };
+      for (const [k, id] of Object.entries(fields)) {
+        const v = $(id).value.trim();
+        if (v) p.set(k, v);
+      }
+      h.params = p;
+      h.cursor = '';
+    }
+    h.searched = true;
+    const p = new URLSearchParams(h.params);
+    if (more && h.cursor) p.set('cursor', h.cursor);
+    $('history-submit').disabled = true;
+    $('history-more').disabled = true;
+    try {
+      const res = await api('GET', '/v1/conversations?' + p.toString());
+      const convs = res.conversations || [];
+      const els = convs.map(historyResult);
+      if (more) $('history-results').append(...els);
+      else $('history-results').replaceChildren(...els);
+      h.cursor = res.next_cursor || '';
+      $('history-more').hidden = !h.cursor;
+      const n = $('history-results').children.length;
+      $('history-summary').textContent = n === 0 ? 'No conversations match.' : n + ' conversation' + (n === 1 ? '' : 's') + (h.cursor ? ' so far' : '') + '.';
+    } catch (e) {
+      failed(e);
+    } finally {
+      $('history-submit').disabled = false;
+      $('history-more').disabled = false;
+    }
+  }
+
+  function historyResult(c) {
+    const el = clone('tpl-history-result');
+    el.dataset.id = c.id;
+    channelIcon(part(el, 'channel-icon'), (c.channel && c.channel.type) || '');
+    part(el, 'history-name').textContent = customerName(c.customer);
+    const st = part(el, 'history-status');
+    st.textContent = c.status;
+    st.dataset.status = c.status;
+    part(el, 'history-date').textContent = dateTimeOf(c.created_at);
+    el.addEventListener('click', () => {
+      setView('inbox');
+      openChat(c.id, { history: true });
+    });
+    return el;
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  function setupAdmin() {
+    if (!(S.me && S.me.admin)) {
+      removeAdmin();
+      return;
+    }
+    if ($('view-admin')) return;
+    const tab = clone('tpl-admin-tab');
+    tab.addEventListener('click', () => setView('admin'));
+    $('tabs').append(tab);
+    const view = clone('tpl-admin-view');
+    $('view-stats').after(view);
+    $('agent-form').addEventListener('submit', createAgent);
+  }
+
+  function removeAdmin() {
+    const tab = $('tab-admin');
+    if (tab) tab.remove();
+    const view = $('view-admin');
+    if (view) view.remove();
+    if (S.view === 'admin') setView('inbox');
+  }
+
+  async function loadAdminAgents() {
+    if (!$('view-admin')) return;
+    const res = await api('GET', '/v1/admin/agents');
+    renderAdminAgents(res.agents || []);
+    setAgents(res.agents || []);
+  }
+
+  function renderAdminAgents(agents) {
+    const list = $('agents');
+    if (!list) return;
+    list.replaceChildren(...agents.slice().sort((a, b) => a.name.localeCompare(b.name)).map((a) => {
+      const el = clone('tpl-agent-row');
+      el.dataset.id = a.id;
+      el.dataset.online = a.online ? 'true' : 'false';
+      part(el, 'agent-name').textContent = a.name + (a.admin ? ' · admin' : '');
+      part(el, 'agent-email').textContent = a.email;
+      part(el, 'agent-roles').textContent = (a.roles || []).join(', ') || 'all requests';
+      part(el, 'agent-load').textContent = (a.online ? 'online' : 'offline') + ' · ' + a.active_chats + '/' + a.max_chats;
+      return el;
+    }));
+  }
+
+  async function createAgent(ev) {
+    ev.preventDefault();
+    const err = $('agent-form-error');
+    const body = {
+      email: $('agent-email').value.trim(),
+      name: $('agent-name').value.trim(),
+      password: $('agent-password').value,
+      admin: $('agent-admin').checked,
+    };
+    const roles = $('agent-roles').value.split(',').map((r) => r.trim()).filter(Boolean);
+    if (roles.length) body.roles = roles;
+    const max = $('agent-max-chats').value.trim();
+    if (max !== '') {
+      const n = Number(max);
+      if (!Number.isInteger(n)) {
+        err.textContent = 'max_chats: must be a whole number.';
+        err.hidden = false;
+        return;
+      }
+      body.max_chats = n;
+    }
+    $('agent-submit').disabled = true;
+    try {
+      const a = await api('POST', '/v1/admin/agents', body);
+      $('agent-form').reset();
+      err.hidden = true;
+      err.textContent = '';
+      notice('Agent ' + a.name + ' created.', 'info');
+      await loadAdminAgents();
+    } catch (e) {
+      if (e.status !== 401) {
+        err.textContent = errorText(e);
+        err.hidden = false;
+      }
+    } finally {
+      if ($('agent-submit')) $('agent-submit').disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- start
+
+  function bind() {
+    $('login-form').addEventListener('submit', login);
+    $('logout').addEventListener('click', logout);
+    $('status-toggle').addEventListener('click', toggleStatus);
+    $('tabs').addEventListener('keydown', onTabKey);
+    for (const t of tabs()) t.addEventListener('click', () => setView(t.dataset.view));
+    $('notice').addEventListener('click', () => {
+      $('notice').hidden = true;
+    });
+    $('composer').addEventListener('submit', send);
+    const input = $('chat-input');
+    input.addEventListener('keydown', onInputKey);
+    input.addEventListener('keypress', onInputKeyPress);
+    input.addEventListener('beforeinput', onBeforeInput);
+    input.addEventListener('keyup', () => {
+      S.swallow = '';
+    });
+    input.addEventListener('input', () => {
+      if (S.inserted && input.value === '') S.inserted = null;
+      updatePicker();
+      updateHint();
+    });
+    input.addEventListener('blur', () => setTimeout(() => {
+      if (document.activeElement !== input) hidePicker();
+    }, 150));
+    $('chat-resolve').addEventListener('click', resolveChat);
+    $('chat-reassign').addEventListener('click', reassignChat);
+    $('chat-reassign-select').addEventListener('change', () => {
+      $('chat-reassign').disabled = !canManage() || !$('chat-reassign-select').value;
+    });
+    $('history-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      searchHistory(false);
+    });
+    $('history-more').addEventListener('click', () => searchHistory(true));
+    window.addEventListener('storage', (ev) => {
+      // Logged out in another tab.
+      if (ev.key === TOKEN_KEY && !ev.newValue && S.token) signedOut('You signed out in another tab.');
+    });
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden && S.view === 'stats' && S.token) loadStats().catch(failed);
+    });
+    setInterval(tick, 1000);
+  }
+
+  function start() {
+    bind();
+    try {
+      S.token = localStorage.getItem(TOKEN_KEY);
+    } catch (_) {
+      S.token = null;
+    }
+    if (S.token) resume();
+    else showLogin('');
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
