@@ -364,7 +364,7 @@
   function setLive(state) {
     const el = $('live');
     el.dataset.state = state;
-    el.textContent = { live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…', offline: 'Offline' }[state] || state;
+    el.textContent = { live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…', offline: 'Disconnected' }[state] || state;
   }
 
   const HANDLERS = {
