@@ -169,7 +169,7 @@ func (r *runner) agentLoop(ctx context.Context, acc *agentAccount, read func(fun
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			r.takeOn(context.WithoutCancel(ctx), acc, h, req.ID)
+			r.takeOn(context.WithoutCancel(ctx), acc, h, req.ID, 0)
 		}()
 	})
 	if err != nil && ctx.Err() == nil {
@@ -178,8 +178,11 @@ func (r *runner) agentLoop(ctx context.Context, acc *agentAccount, read func(fun
 }
 
 // takeOn accepts request reqID for handoff h, replies with the reply
-// token, waits for the provider to receive the reply, and resolves.
-func (r *runner) takeOn(ctx context.Context, acc *agentAccount, h *handoff, reqID string) {
+// token, waits for the provider to receive the reply, and resolves. Under
+// the first policy an agent that cannot take it (at capacity, offline,
+// not offered) hands it to the next agent; tries counts the agents that
+// tried before.
+func (r *runner) takeOn(ctx context.Context, acc *agentAccount, h *handoff, reqID string, tries int) {
 	var out struct {
 		Conversation struct {
 			ID string `json:"id"`
@@ -195,11 +198,16 @@ func (r *runner) takeOn(ctx context.Context, acc *agentAccount, h *handoff, reqI
 		if !h.winner.CompareAndSwap(0, int64(acc.idx)+1) {
 			r.doubleAccepts.Add(1)
 		}
-	case errors.As(err, &ae) && ae.Code == "already_accepted":
+	case errors.As(err, &ae) && (ae.Code == "already_accepted" || ae.Code == "invalid_transition"):
+		// Lost the race: taken by another agent (and perhaps resolved already).
 		r.acceptLost.Add(1)
 		return
 	case errors.As(err, &ae):
 		r.count(fmt.Sprintf("accept: %d %s", ae.Status, ae.Code))
+		passOn := ae.Code == "at_capacity" || ae.Code == "agent_offline" || ae.Code == "not_offered"
+		if r.opt.acceptPolicy == acceptFirst && passOn && tries+1 < len(r.agents) {
+			r.takeOn(ctx, r.agents[(acc.idx+1)%len(r.agents)], h, reqID, tries+1)
+		}
 		return
 	default:
 		r.count("accept: transport error")

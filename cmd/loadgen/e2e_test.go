@@ -171,6 +171,28 @@ func TestLoadgenEndToEnd(t *testing.T) {
 			if !strings.Contains(out.String(), "exactly-once") {
 				t.Errorf("the table has no exactly-once line:\n%s", out.String())
 			}
+
+			// Contested accepts: every agent tries every request; exactly
+			// one wins, the other two lose with a 409.
+			out.Reset()
+			errOut.Reset()
+			racePath := filepath.Join(dir, "race.json")
+			code = run(context.Background(), []string{"-config", cfgPath, "-rate", "10", "-duration", "2s", "-agents", "3",
+				"-handoff-share", "1", "-accept", "race", "-admin-email", e2eAdmin, "-admin-password", e2ePassword,
+				"-drain", "20s", "-json", racePath, "-log-level", "warn"}, &out, &errOut)
+			if code != 0 {
+				t.Fatalf("loadgen -accept race: exit %d\n%s\n%s", code, out.String(), errOut.String())
+			}
+			if data, err = os.ReadFile(racePath); err != nil {
+				t.Fatal(err)
+			}
+			rep = Report{}
+			if err := json.Unmarshal(data, &rep); err != nil {
+				t.Fatal(err)
+			}
+			if h := rep.Handoffs; h.Acked == 0 || h.Accepted != h.Acked || h.DoubleAccepts != 0 || h.LostRaces != 2*h.Accepted {
+				t.Errorf("contested handoffs: %+v; output:\n%s", h, out.String())
+			}
 		})
 	}
 }

@@ -251,8 +251,9 @@ func load(ctx context.Context, o options) (*Report, error) {
 		if agents, err = ensureAgents(runCtx, r.api, adminToken, o.agentPrefix, o.agents, 100, o.agentPassword); err != nil {
 			return nil, err
 		}
+		r.agents = agents
 		for _, acc := range agents {
-			read, err := r.api.openStream(runCtx, "/v1/events", acc.token)
+			read, err := r.stream.openStream(runCtx, "/v1/events", acc.token)
 			if err != nil {
 				return nil, fmt.Errorf("agent %s: %w", acc.email, err)
 			}

@@ -90,12 +90,14 @@ func (l *ledger) get(seq int64) byte {
 
 // runner is one load run.
 type runner struct {
-	opt   options
-	ids   ids
-	tgt   target
-	api   *api // REST and widget calls
-	hooks *http.Client
-	log   *slog.Logger
+	opt    options
+	ids    ids
+	tgt    target
+	api    *api // REST and widget calls
+	stream *api // event streams: no overall timeout
+	agents []*agentAccount
+	hooks  *http.Client
+	log    *slog.Logger
 
 	seq    atomic.Int64
 	ledger ledger
@@ -138,6 +140,7 @@ func newRunner(opt options, tgt target) (*runner, error) {
 	conns := max(opt.maxInflight, opt.concurrency, 64)
 	r := &runner{opt: opt, ids: x, tgt: tgt, log: opt.log,
 		api:     &api{base: tgt.BaseURL, hc: &http.Client{Transport: newTransport(conns), Timeout: opt.timeout}},
+		stream:  &api{base: tgt.BaseURL, hc: &http.Client{Transport: newTransport(conns)}},
 		hooks:   &http.Client{Transport: newTransport(conns), Timeout: opt.timeout},
 		hIngest: map[string]*Histogram{}, hAll: NewHistogram(), hSession: NewHistogram(), hStream: NewHistogram(),
 		hAccept: NewHistogram(), hReply: NewHistogram(), hStreamUp: NewHistogram(),
@@ -384,7 +387,7 @@ func (r *runner) openIdleStreams(ctx context.Context, n int, idleAgentToken stri
 				}
 				path = "/v1/widget/events"
 			}
-			read, err := r.api.openStream(ctx, path, tok)
+			read, err := r.stream.openStream(ctx, path, tok)
 			if err != nil {
 				r.streamsFails.Add(1)
 				r.count("idle stream: " + trimErr(err))
