@@ -52,7 +52,7 @@ func findChromium(t *testing.T) string {
 	return ""
 }
 
-// artifactDir is where a test writes its screenshots:
+// artifactDir is where a test writes its screenshots, emptied first:
 // $SWITCHBOARD_ARTIFACTS/<test name>, else <tmp>/switchboard-artifacts/<test name>.
 func artifactDir(t *testing.T) string {
 	t.Helper()
@@ -61,6 +61,9 @@ func artifactDir(t *testing.T) string {
 		base = filepath.Join(os.TempDir(), "switchboard-artifacts")
 	}
 	dir := filepath.Join(base, filepath.FromSlash(t.Name()))
+	if err := os.RemoveAll(dir); err != nil { // only this run's images
+		t.Fatalf("artifact dir: %v", err)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatalf("artifact dir: %v", err)
 	}

@@ -162,6 +162,11 @@ func browserFlow(t *testing.T, s *server, br *browser, readme bool) {
 	visitor.click("the chat bubble", launcher)
 	visitor.waitJS("the panel to open again", visible(panel), describe(panel))
 
+	// The visitor browses to the help page (a hash route of the demo); the
+	// widget reports the page it is on.
+	visitor.click("the Help & docs link", `document.querySelector('nav a[href="#/docs"]')`)
+	visitor.waitJS("the help page", `location.hash === "#/docs"`, `location.href`)
+
 	// --- The visitor writes markup; the bot answers.
 	visitor.typeInto("the widget input", input, xssText+"\r")
 	visitor.waitJS("the visitor's message", fmt.Sprintf(`%s.some(m => m.author === "customer" && m.text.includes(%s) && m.id)`, widgetMessagesJS, jsq(xssText)),
@@ -203,8 +208,8 @@ func browserFlow(t *testing.T, s *server, br *browser, readme bool) {
 	if !strings.Contains(req.Message, xssText) || req.Imgs != 0 {
 		t.Errorf("request message = %q with %d <img>, want the literal text %q", req.Message, req.Imgs, xssText)
 	}
-	if !strings.Contains(pageShown, demoURL) {
-		t.Errorf("request page = %q, want the demo page %s", pageShown, demoURL)
+	if !strings.Contains(pageShown, demoURL+"#/docs") {
+		t.Errorf("request page = %q, want the page the visitor is on, %s#/docs", pageShown, demoURL)
 	}
 	if !waitClockRE.MatchString(req.Wait) || !req.Accept || !req.Decline {
 		t.Errorf("request wait %q (want m:ss), accept %v, decline %v", req.Wait, req.Accept, req.Decline)
@@ -380,6 +385,23 @@ func browserFlow(t *testing.T, s *server, br *browser, readme bool) {
 		t.Errorf("returning visitor's badge = %q, want Returning", rv.Badge)
 	}
 	agent.shot("returning")
+
+	// --- Stats match the API's figures.
+	agent.click("the Stats tab", tid("tab-stats"))
+	stats := s.must(200, "GET", "/v1/stats", agentTok, nil)
+	for _, c := range []struct{ id, key string }{
+		{"stat-resolved-total", "resolved_total"}, {"stat-resolved-today", "resolved_today"}, {"stat-active", "active"}} {
+		want := fmt.Sprint(stats[c.key])
+		agent.waitJS(c.id+" = "+want, visible(tid(c.id))+` && `+tid(c.id)+`.textContent.trim() === `+jsq(want), describe(tid("stats")))
+	}
+	if stats["resolved_total"] != float64(2) {
+		t.Errorf("API stats resolved_total = %v, want 2", stats["resolved_total"])
+	}
+	agent.shot("stats")
+
+	// --- Logging out forgets the token and shows the login form.
+	agent.click("Log out", tid("logout"))
+	agent.waitJS("the login form after logging out", visible(tid("login-form"))+` && !localStorage.getItem("switchboard.inbox.token")`, describe(`document.body`))
 
 	for _, tb := range []*tab{agent, visitor, back} {
 		tb.checkClean()
