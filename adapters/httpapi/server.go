@@ -35,12 +35,25 @@ type Options struct {
 	Ready map[string]Check
 	// Metrics, when set, is served at /metrics and fed by every request.
 	Metrics *Metrics
+	// ReadHeaderTimeout bounds reading a request's headers (default 10 s),
+	// ReadTimeout the whole request with its body (default 30 s), and
+	// IdleTimeout a kept-alive connection between requests (default 120 s):
+	// slow clients are cut off instead of holding connections.
+	ReadHeaderTimeout, ReadTimeout, IdleTimeout time.Duration
 }
+
+// Default server timeouts (Options).
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+)
 
 // Server is the Echo instance with Switchboard's middleware and probes.
 type Server struct {
 	Echo     *echo.Echo
 	log      *slog.Logger
+	opts     Options
 	http     *http.Server
 	draining atomic.Bool
 }
@@ -55,6 +68,15 @@ func New(o Options, routes ...Routes) *Server {
 	}
 	if o.WebhookBodyLimit <= 0 {
 		o.WebhookBodyLimit = 4 << 20
+	}
+	if o.ReadHeaderTimeout <= 0 {
+		o.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = DefaultReadTimeout
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -81,7 +103,7 @@ func New(o Options, routes ...Routes) *Server {
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
-	s := &Server{Echo: e, log: o.Logger}
+	s := &Server{Echo: e, log: o.Logger, opts: o}
 	e.GET("/readyz", readyHandler(o.Ready, &s.draining))
 	e.GET("/openapi.yaml", serveOpenAPI)
 	for _, r := range routes {
@@ -99,9 +121,9 @@ func (s *Server) Drain() { s.draining.Store(true) }
 func (s *Server) Serve(ln net.Listener) error {
 	s.http = &http.Server{
 		Handler:           s.Echo,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
+		ReadTimeout:       s.opts.ReadTimeout,
+		IdleTimeout:       s.opts.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
