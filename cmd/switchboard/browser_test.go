@@ -325,6 +325,8 @@ func browserFlow(t *testing.T, s *server, br *browser, readme bool) {
 	agent.shot("chatting")
 	if readme {
 		agent.waitJS("the toasts to fade (README image)", `!(`+visible(tid("notice"))+`)`, describe(tid("notice")))
+		visitor.click("the Shop link (README image)", `document.querySelector('nav a[href="#/"]')`)
+		visitor.waitJS("the shop's home page", `location.hash === "#/"`, `location.href`)
 		visitor.writeREADMEShot("widget.png")
 		agent.writeREADMEShot("inbox.png")
 	}
