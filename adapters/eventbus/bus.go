@@ -70,11 +70,18 @@ func Newer(a, b string) bool {
 	return am > bm || (am == bm && as > bs)
 }
 
+// maxIDPart bounds each number of an id: 20 digits hold any uint64, so
+// a longer part (leading zeros aside) could not be a stream id anyway.
+const maxIDPart = 20
+
+// parseID reads "<ms>-<seq>", both decimal digits only (no sign, no
+// space: Redis refuses "1--1" or "+1-1"), each fitting an int64. It
+// gives -1, -1 for anything else, "" included.
 func parseID(id string) (ms, seq int64) {
-	if id == "" {
+	m, s, ok := strings.Cut(id, "-")
+	if !ok || !digits(m) || !digits(s) {
 		return -1, -1
 	}
-	m, s, _ := strings.Cut(id, "-")
 	ms, err1 := strconv.ParseInt(m, 10, 64)
 	seq, err2 := strconv.ParseInt(s, 10, 64)
 	if err1 != nil || err2 != nil {
@@ -83,7 +90,22 @@ func parseID(id string) (ms, seq int64) {
 	return ms, seq
 }
 
-// ValidID reports whether id is of the form a client may send back.
+// digits reports whether s is 1 to maxIDPart ASCII decimal digits.
+func digits(s string) bool {
+	if s == "" || len(s) > maxIDPart {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidID reports whether id is of the form a client may send back:
+// "<ms>-<seq>" with both parts decimal digits that fit an int64, which
+// Redis accepts as a stream id.
 func ValidID(id string) bool {
 	ms, _ := parseID(id)
 	return ms >= 0

@@ -195,8 +195,51 @@ func TestNewer(t *testing.T) {
 			t.Errorf("Newer(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
 		}
 	}
-	if eventbus.ValidID("x-1") || !eventbus.ValidID("1700000000000-3") {
-		t.Error("ValidID")
+}
+
+func TestValidID(t *testing.T) {
+	cases := []struct {
+		id   string
+		want bool
+	}{
+		{"1700000000000-3", true}, {"0-0", true}, {"01-1", true}, {"1-01", true},
+		{"9223372036854775807-9223372036854775807", true},
+		{"", false}, {"x-1", false}, {"1-x", false}, {"1", false}, {"1-", false}, {"-1", false}, {"-", false},
+		{"1--1", false}, {"+1-1", false}, {"1-+1", false}, {"-1-0", false}, {"1-1-1", false},
+		{" 1-1", false}, {"1-1 ", false}, {"1-1\n", false}, {"1_0-1", false}, {"0x1-1", false},
+		{"１-1", false}, // a full-width digit is not ASCII
+		{"9223372036854775808-0", false}, {"0-9223372036854775808", false},
+		{"000000000000000000001-0", false}, // more than 20 digits
+	}
+	for _, c := range cases {
+		if got := eventbus.ValidID(c.id); got != c.want {
+			t.Errorf("ValidID(%q) = %v, want %v", c.id, got, c.want)
+		}
+	}
+}
+
+// TestValidIDSubscribes: an id ValidID lets through is one every bus
+// (Redis included) resumes from without error, so a client's
+// Last-Event-ID is either refused up front (400) or served.
+func TestValidIDSubscribes(t *testing.T) {
+	ids := []string{"0-0", "01-1", "1-01", "1700000000000-3", "9223372036854775807-9223372036854775807"}
+	for _, f := range factories(t) {
+		t.Run(f.name, func(t *testing.T) {
+			bus, _ := f.open(t, eventbus.Options{})
+			if err := bus.Publish(context.Background(), "s", "ping", map[string]int{"n": 1}); err != nil {
+				t.Fatalf("publish: %v", err)
+			}
+			for _, id := range ids {
+				if !eventbus.ValidID(id) {
+					t.Fatalf("%q is not valid", id)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				if _, err := bus.Subscribe(ctx, "s", id); err != nil {
+					t.Errorf("subscribe after %q: %v", id, err)
+				}
+				cancel()
+			}
+		})
 	}
 }
 
