@@ -33,6 +33,11 @@ var faultClient = &http.Client{
 	Transport: &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: 30 * time.Second},
 }
 
+// raceClient is faultClient with room for a queue: hundreds of accepts
+// sent at once wait their turn for SQLite's one writer, and the race
+// detector slows each one down; only a hang past this is a failure.
+var raceClient = &http.Client{Timeout: 2 * time.Minute, Transport: faultClient.Transport}
+
 // waChannelYAML is a WhatsApp channel "wa" (fleet token and app secret)
 // sending to graphURL, next to the web widget.
 func waChannelYAML(graphURL string) string {
@@ -447,6 +452,11 @@ func (p *pgProc) stop(mode string) {
 // any goroutine): the status, the decoded body and the error code of an
 // error answer.
 func faultJSON(base, method, path, token string, body any) (int, map[string]any, string, error) {
+	return faultJSONWith(faultClient, base, method, path, token, body)
+}
+
+// faultJSONWith is faultJSON on client c.
+func faultJSONWith(c *http.Client, base, method, path, token string, body any) (int, map[string]any, string, error) {
 	var rd io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
@@ -465,7 +475,7 @@ func faultJSON(base, method, path, token string, body any) (int, map[string]any,
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := faultClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		return 0, nil, "", fmt.Errorf("%s %s: %w", method, path, err)
 	}
