@@ -84,6 +84,7 @@ func New(o Options, routes ...Routes) *Server {
 	// whoever sends the request, so they never decide a rate limit.
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = errorHandler(o.Logger)
+	e.Pre(noSniff)
 	e.Pre(corsMiddleware(o.CORSOrigins))
 	e.Use(middleware.RequestID())
 	if o.Metrics != nil {
@@ -141,6 +142,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	return s.http.Shutdown(ctx)
+}
+
+// noSniff tells browsers to trust each answer's Content-Type rather than
+// guess one from the body: a JSON answer or a webhook's text/plain echo
+// holding text a client sent is never run as a script or page. It runs
+// before routing, so error answers (404, 405, preflights) carry it too.
+func noSniff(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderXContentTypeOptions, "nosniff")
+		return next(c)
+	}
 }
 
 func bodyLimits(def, webhooks int64) echo.MiddlewareFunc {
