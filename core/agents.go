@@ -46,7 +46,11 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, Ag
 	if password == "" {
 		return "", Agent{}, Invalid("password", "is required")
 	}
-	a, err := s.store.AgentByEmail(ctx, strings.TrimSpace(email))
+	var a Agent
+	err := fmt.Errorf("login: e-mail with control characters: %w", ErrNotFound) // no such agent
+	if !hasControls(email) && utf8.ValidString(email) {
+		a, err = s.store.AgentByEmail(ctx, strings.TrimSpace(email))
+	}
 	if err != nil && !isNotFound(err) {
 		return "", Agent{}, fmt.Errorf("login: read agent: %w", err)
 	}

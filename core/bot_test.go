@@ -174,3 +174,57 @@ func TestRunBotIgnoresStaleWork(t *testing.T) {
 		t.Fatal("greeting queued for delivery")
 	}
 }
+
+// TestHandoffGoesFirst: a message that asks for a person is queued ahead
+// of ordinary bot work; every other message is not.
+func TestHandoffGoesFirst(t *testing.T) {
+	for _, tc := range []struct {
+		text   string
+		urgent bool
+	}{
+		{"talk to a person please", true},
+		{"what are your opening hours?", false},
+		{"HUMAN", true},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			e := newEnv(t)
+			msg, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "wa", ChannelUserID: "49151", Text: tc.text})
+			ok(t, err)
+			e.jobs.mu.Lock()
+			defer e.jobs.mu.Unlock()
+			if got := slices.Contains(e.jobs.urgent, msg.ID); got != tc.urgent {
+				t.Errorf("queued ahead = %v, want %v (urgent %v)", got, tc.urgent, e.jobs.urgent)
+			}
+			if !slices.Contains(e.jobs.bots, msg.ID) {
+				t.Errorf("no bot turn queued for %s", msg.ID)
+			}
+		})
+	}
+}
+
+// TestControlCharacters: providers' text loses invisible control
+// characters (NUL cannot even be stored); typed API input with them is
+// refused naming the field; search treats them as spaces.
+func TestControlCharacters(t *testing.T) {
+	e := newEnv(t)
+	msg, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "wa", ChannelUserID: "49151", Name: "Ad\x00a", Text: "hel\x00lo\x07\nthere"})
+	ok(t, err)
+	mustEqual(t, "stored text", msg.Text, "hello\nthere")
+	mustEqual(t, "customer name", e.conv(msg.ConversationID).Customer.Name, "Ada")
+
+	_, err = e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{Name: "x\x00"})
+	wantField(t, err, "name")
+	for field, q := range map[string]core.ConversationQuery{
+		"q":        {Text: "a\x00"},
+		"customer": {Customer: "\x00"},
+		"agent_id": {AgentID: "\x1b[2J"},
+	} {
+		_, _, err := e.svc.SearchConversations(e.ctx, e.admin, q)
+		wantField(t, err, field)
+	}
+	_, _, err = e.svc.Login(e.ctx, "root\x00@example.com", "whatever")
+	wantErr(t, err, core.ErrUnauthorized)
+	if got := core.ParseSearch("late\x00order"); len(got) != 2 || got[0].Text != "late" || got[1].Text != "order" {
+		t.Errorf("ParseSearch with NUL = %+v, want two words", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Search limits.
@@ -26,6 +27,11 @@ func (s *Service) SearchConversations(ctx context.Context, actor Agent, q Conver
 	}
 	if len(q.Text) > 500 {
 		return nil, "", Invalid("q", "must be at most 500 characters")
+	}
+	for field, v := range map[string]string{"q": q.Text, "customer": q.Customer, "channel": q.Channel, "agent_id": q.AgentID, "cursor": q.Cursor} {
+		if hasControls(v) || !utf8.ValidString(v) {
+			return nil, "", Invalid(field, "must be valid text without control characters")
+		}
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
 		return nil, "", Invalid("to", "must be after from")
@@ -169,7 +175,9 @@ func (s *Service) Resolve(ctx context.Context, actor Agent, convID string) (Conv
 		return Conversation{}, err
 	}
 	a.run(ctx, s.log)
-	s.rerouteOpen(ctx, fmt.Sprintf("freed:%s", conv.ID))
+	// One re-offer per open request per second, however many chats end
+	// in it: a task still queued from this second covers this one too.
+	s.rerouteOpen(ctx, fmt.Sprintf("freed:%d", s.clock().Unix()))
 	return s.viewConversation(conv), nil
 }
 

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -156,8 +157,9 @@ func TestResolve(t *testing.T) {
 	mustEqual(t, "request closed at", r.ClosedAt, t0.Add(10*time.Minute))
 	mustEqual(t, "notice author", e.last(conv.ID).Author, core.AuthorSystem)
 	mustEqual(t, "active chats", e.agent(alice.ID).ActiveChats, 0)
-	if c := e.jobs.routedWith(waiting.ID); !slices.Contains(c, "freed:"+conv.ID) {
-		t.Fatalf("open request not re-routed: %v", c)
+	freed := fmt.Sprintf("freed:%d", t0.Add(10*time.Minute).Unix())
+	if c := e.jobs.routedWith(waiting.ID); !slices.Contains(c, freed) {
+		t.Fatalf("open request not re-routed with cause %s: %v", freed, c)
 	}
 
 	_, err = e.svc.Resolve(e.ctx, alice, conv.ID)
@@ -168,6 +170,22 @@ func TestResolve(t *testing.T) {
 	other := e.active("Cleo", bob)
 	got, err = e.svc.Resolve(e.ctx, e.admin, other.ID)
 	ok(t, err)
+	// Chats ending within one second re-offer each open request under one
+	// cause (one task id); a chat ending a second later, under another.
+	freedCauses := func() map[string]bool {
+		out := map[string]bool{}
+		for _, c := range e.jobs.routedWith(waiting.ID) {
+			if strings.HasPrefix(c, "freed:") {
+				out[c] = true
+			}
+		}
+		return out
+	}
+	mustEqual(t, "causes after two chats ended in one second", len(freedCauses()), 1)
+	e.clock.Advance(time.Second)
+	_, err = e.svc.Resolve(e.ctx, e.admin, e.active("Dora", bob).ID)
+	ok(t, err)
+	mustEqual(t, "causes after a third a second later", len(freedCauses()), 2)
 	mustEqual(t, "resolved by admin", got.Status, core.ConvResolved)
 	// Resolving a waiting conversation is not an agent action.
 	_, err = e.svc.Resolve(e.ctx, e.admin, waiting.ConversationID)

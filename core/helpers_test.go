@@ -53,6 +53,7 @@ type fakeJobs struct {
 	routes   []routeCall
 	delivers []string
 	timers   []timerCall
+	urgent   []string // bot turns queued ahead (also in bots)
 }
 
 // timerCall is a scheduled routing timer: kind "escalate" (with step) or
@@ -88,6 +89,13 @@ func (j *fakeJobs) RunBot(_ context.Context, id string) error {
 	defer j.mu.Unlock()
 	j.bots = append(j.bots, id)
 	return nil
+}
+
+func (j *fakeJobs) RunBotFirst(ctx context.Context, id string) error {
+	j.mu.Lock()
+	j.urgent = append(j.urgent, id)
+	j.mu.Unlock()
+	return j.RunBot(ctx, id)
 }
 
 func (j *fakeJobs) Route(_ context.Context, id, cause string) error {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -35,6 +36,9 @@ type Inbound struct {
 // Concurrent calls are committed together in groups (see ingestLane) when
 // the store supports it; the outcome of each call is the same as alone.
 func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
+	// Providers relay whatever was typed; invisible control characters
+	// (NUL above all, which PostgreSQL cannot store) are dropped.
+	in.Text, in.Name = stripControls(in.Text), stripControls(in.Name)
 	if _, ok := s.set().channel(in.ChannelID); !ok {
 		return Message{}, fmt.Errorf("channel %q: %w", in.ChannelID, ErrNotFound)
 	}
@@ -58,10 +62,21 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 		return Message{}, err
 	}
 	a.run(ctx, s.log)
-	if err := s.jobs.RunBot(ctx, msg.ID); err != nil {
+	enqueue := s.jobs.RunBot
+	if u, ok := s.jobs.(UrgentJobs); ok && s.asksForPerson(msg.Text) {
+		enqueue = u.RunBotFirst
+	}
+	if err := enqueue(ctx, msg.ID); err != nil {
 		s.log.WarnContext(ctx, "enqueue conv:bot failed; the sweeper will retry", "message_id", msg.ID, "err", err)
 	}
 	return msg, nil
+}
+
+// asksForPerson reports whether the bot will hand text over to a person
+// (a handoff phrase, or no bot at all).
+func (s *Service) asksForPerson(text string) bool {
+	bot := s.set().Bot
+	return !bot.Enabled || IsHandoff(text, bot.HandoffPhrases)
 }
 
 // ingestOne stores one inbound message in its own transaction.
@@ -237,7 +252,7 @@ func (s *Service) RunBot(ctx context.Context, messageID string) error {
 			_, err := s.outbound(ctx, tx, &a, conv, AuthorBot, "", s.greeting(conv.ChannelID))
 			return err
 		}
-		if !bot.Enabled || IsHandoff(msg.Text, bot.HandoffPhrases) {
+		if s.asksForPerson(msg.Text) {
 			_, err := s.openRequest(ctx, tx, &a, conv, ReasonCustomerAsked, msg.Text)
 			return err
 		}
@@ -298,10 +313,32 @@ func checkText(field, text string) error {
 		return Invalid(field, "must not be empty")
 	case !utf8.ValidString(t):
 		return Invalid(field, "must be valid UTF-8")
+	case hasControls(t):
+		return Invalid(field, "must not contain control characters")
 	case utf8.RuneCountInString(t) > MaxTextLen:
 		return Invalid(field, "must be at most %d characters", MaxTextLen)
 	}
 	return nil
+}
+
+// isControl is a control character other than the line breaks and tab
+// that text may hold.
+func isControl(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }
+
+// hasControls reports control characters in s (see isControl).
+func hasControls(s string) bool { return strings.IndexFunc(s, isControl) >= 0 }
+
+// stripControls drops the control characters of s (see isControl).
+func stripControls(s string) string {
+	if !hasControls(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // checkPageURL validates an optional http(s) page URL.

@@ -215,6 +215,13 @@ type Jobs interface {
 	Deliver(ctx context.Context, messageID string) error
 }
 
+// UrgentJobs is an optional Jobs capability: the bot's turn on a message
+// that asks for a person goes ahead of ordinary bot work, so that the
+// request reaches the agents' panel promptly however long the bot's queue.
+type UrgentJobs interface {
+	RunBotFirst(ctx context.Context, messageID string) error
+}
+
 // Timers schedules the routing timers (the queue adapter; optional: a
 // Jobs that also implements Timers is used when Deps.Timers is nil). The
 // same arguments schedule one task; the sweeper re-schedules from the

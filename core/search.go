@@ -21,7 +21,12 @@ type SearchTerm struct {
 // ( ) are no operators. Terms with no letter or digit are dropped.
 func ParseSearch(s string) []SearchTerm {
 	var out []SearchTerm
-	rs := []rune(s)
+	rs := []rune(strings.Map(func(r rune) rune { // control characters separate words
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s))
 	for i := 0; i < len(rs); {
 		if unicode.IsSpace(rs[i]) {
 			i++

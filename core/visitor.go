@@ -141,10 +141,10 @@ func checkVisitor(in WidgetSessionInput) error {
 	if in.VisitorID != "" && (len(in.VisitorID) > maxVisitorLen || !visitorIDPattern.MatchString(in.VisitorID)) {
 		return Invalid("visitor_id", "must be the id a previous session returned")
 	}
-	if utf8.RuneCountInString(in.Name) > MaxNameLen || !utf8.ValidString(in.Name) {
-		return Invalid("name", "must be valid text of at most %d characters", MaxNameLen)
+	if utf8.RuneCountInString(in.Name) > MaxNameLen || !utf8.ValidString(in.Name) || hasControls(in.Name) {
+		return Invalid("name", "must be valid text of at most %d characters, without control characters", MaxNameLen)
 	}
-	if in.Email != "" && (len(in.Email) > 254 || !strings.Contains(in.Email, "@")) {
+	if in.Email != "" && (len(in.Email) > 254 || !strings.Contains(in.Email, "@") || hasControls(in.Email)) {
 		return Invalid("email", "must be an e-mail address")
 	}
 	return checkPageURL("page_url", in.PageURL)

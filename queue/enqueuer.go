@@ -12,8 +12,9 @@ import (
 )
 
 var (
-	_ core.Jobs   = (*Enqueuer)(nil)
-	_ core.Timers = (*Enqueuer)(nil)
+	_ core.Jobs       = (*Enqueuer)(nil)
+	_ core.Timers     = (*Enqueuer)(nil)
+	_ core.UrgentJobs = (*Enqueuer)(nil)
 )
 
 // Enqueuer puts tasks in the queues; it implements core.Jobs. It is safe
@@ -36,6 +37,19 @@ func (e *Enqueuer) RunBot(ctx context.Context, messageID string) error {
 		return err
 	}
 	return e.Enqueue(ctx, t)
+}
+
+// RunBotFirst enqueues conv:bot on the critical queue, ahead of ordinary
+// bot work: the message asks for a person (core.UrgentJobs). Asynq keeps
+// task ids per queue, so should the sweeper later queue the same message
+// on the default queue, that second run finds it processed and does
+// nothing (conv:bot is idempotent).
+func (e *Enqueuer) RunBotFirst(ctx context.Context, messageID string) error {
+	t, err := NewBotTask(messageID)
+	if err != nil {
+		return err
+	}
+	return e.Enqueue(ctx, t, asynq.Queue(e.opts.queueName(QueueCritical)))
 }
 
 // Route enqueues request:route; the same request and cause queue once.

@@ -289,6 +289,28 @@ var suite = []struct {
 			}
 		}
 	}},
+	{"a bot turn that asks for a person goes on the critical queue, once", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		must(t, e.enq.RunBotFirst(ctx, "m1"))
+		must(t, e.enq.RunBotFirst(ctx, "m1"))
+		must(t, e.enq.RunBot(ctx, "m2"))
+		s := e.sizes(t)
+		if s["critical"].Pending != 1 || s["default"].Pending != 1 {
+			t.Fatalf("sizes = %+v, want 1 critical (m1) and 1 default (m2)", s)
+		}
+		if _, err := e.insp.Asynq().GetTaskInfo(e.opts.Namespace+":critical", "bot:m1"); err != nil {
+			t.Fatalf("bot:m1 on the critical queue: %v", err)
+		}
+		e.start(t)
+		got := map[string]int{}
+		for range 2 {
+			c := e.w.next(t)
+			got[c.method+":"+c.id]++
+		}
+		if got["RunBot:m1"] != 1 || got["RunBot:m2"] != 1 {
+			t.Fatalf("calls = %v", got)
+		}
+	}},
 	{"the same task id is queued once", func(t *testing.T, e *env) {
 		ctx := context.Background()
 		for range 3 {

@@ -18,7 +18,7 @@ import (
 func FuzzSearchConversations(f *testing.F) {
 	for _, s := range []struct{ q, cursor string }{
 		{`parcel`, ""}, {`"late parcel" -refund`, ""}, {`NEAR(parcel late) OR x* AND ^y`, ""}, {`col:parcel {a b} + -`, ""},
-		{`"unbalanced`, "bm9wZQ"}, {`'; DROP TABLE messages; --`, "%%%"}, {`日本 配送`, ""}, {"\x00 \xff", ""},
+		{`"unbalanced`, "bm9wZQ"}, {`'; DROP TABLE messages; --`, "%%%"}, {`日本 配送`, ""}, {"\x00 \xff", ""}, {"\x000", ""}, {"0\x00", ""},
 	} {
 		f.Add(s.q, s.cursor)
 	}

@@ -189,7 +189,12 @@ func walkFlow(t *testing.T, s *server) {
 // TestBadInput sends what clients get wrong and checks the contract's
 // status and code, and that nothing was stored.
 func TestBadInput(t *testing.T) {
-	s := startServer(t, backend{name: "embedded"}, t.TempDir())
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) { badInput(t, startServer(t, b, t.TempDir())) })
+	}
+}
+
+func badInput(t *testing.T, s *server) {
 	vtok := str(s.must(201, "POST", "/v1/widget/sessions", "", nil), "token")
 	admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
 	s.must(201, "POST", "/v1/admin/agents", admin, map[string]any{"email": "plain@example.com", "name": "Plain", "password": "secret-pass"})
@@ -230,6 +235,12 @@ func TestBadInput(t *testing.T) {
 		{"bad page url", "PUT", "/v1/widget/page", vtok, map[string]any{"page_url": "javascript:alert(1)"}, 400, "invalid_request"},
 		{"unknown route", "GET", "/v1/nope", admin, nil, 404, "not_found"},
 		{"reload without config file", "POST", "/v1/admin/reload", plain, nil, 403, "forbidden"},
+		// NUL cannot be stored by PostgreSQL: refused as input, never a 500.
+		{"NUL in search words", "GET", "/v1/conversations?status=all&q=0%00", admin, nil, 400, "invalid_request"},
+		{"NUL in customer filter", "GET", "/v1/conversations?status=all&customer=a%00b", admin, nil, 400, "invalid_request"},
+		{"NUL in agent filter", "GET", "/v1/conversations?status=all&agent_id=%00", admin, nil, 400, "invalid_request"},
+		{"NUL in visitor name", "POST", "/v1/widget/sessions", "", map[string]any{"name": "a\x00b"}, 400, "invalid_request"},
+		{"NUL in login e-mail", "POST", "/v1/auth/login", "", map[string]any{"email": "a\x00@example.com", "password": "whatever-pass"}, 401, "unauthorized"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
