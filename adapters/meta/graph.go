@@ -131,8 +131,11 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			ge.Code, ge.Subcode, ge.Type, ge.Message = e.Code, e.ErrorSubcode, e.Type, e.Message
 			ge.Details, ge.FBTraceID, ge.Transient = e.ErrorData.Details, e.FBTraceID, e.IsTransient
 		}
-		ge.Message = strings.ReplaceAll(ge.Message, c.token, "[token]")
-		ge.Details = strings.ReplaceAll(ge.Details, c.token, "[token]")
+		// Every text of the answer is the sender's to fill: any may echo
+		// the token back, and Error() prints them (fbtrace_id included).
+		for _, f := range []*string{&ge.Message, &ge.Details, &ge.Type, &ge.FBTraceID} {
+			*f = c.scrub(*f)
+		}
 		return ge
 	}
 	if out != nil {
@@ -141,6 +144,14 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		}
 	}
 	return nil
+}
+
+// scrub replaces the access token in s by "[token]".
+func (c *Client) scrub(s string) string {
+	if c.token == "" {
+		return s // ReplaceAll with "" would insert the mark between every byte
+	}
+	return strings.ReplaceAll(s, c.token, "[token]")
 }
 
 // retryableCodes are Graph error codes that mean "try again later":

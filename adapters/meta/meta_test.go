@@ -173,6 +173,11 @@ func TestClient(t *testing.T) {
 			w.Write([]byte(`{"error":{"message":"Invalid OAuth access token.","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"AbC123"}}`))
 			return
 		}
+		if r.URL.Path == "/v21.0/echo" { // a Graph answer that echoes the token in every text
+			w.WriteHeader(400)
+			w.Write([]byte(`{"error":{"message":"bad ` + token + `","type":"T` + token + `","code":100,"fbtrace_id":"` + token + `","error_data":{"details":"d ` + token + `"}}}`))
+			return
+		}
 		w.Write([]byte(`{"ok":true}`))
 	}))
 	defer srv.Close()
@@ -195,6 +200,20 @@ func TestClient(t *testing.T) {
 	var de *core.DeliveryError
 	if !errors.As(meta.Classify(err), &de) || !de.Permanent || de.Code != "190" {
 		t.Fatalf("Classify(190) = %v, want permanent", meta.Classify(err))
+	}
+
+	err = c.Do(context.Background(), "GET", "echo", nil, nil, nil)
+	if !errors.As(err, &ge) {
+		t.Fatalf("echo: %#v", err)
+	}
+	if ge.Message != "bad [token]" || ge.Type != "T[token]" || ge.FBTraceID != "[token]" || ge.Details != "d [token]" {
+		t.Errorf("token not scrubbed from every field: %#v", ge)
+	}
+	if msg := err.Error(); strings.Contains(msg, token) || !strings.Contains(msg, "[fbtrace_id [token]]") {
+		t.Errorf("error text %q", msg)
+	}
+	if errors.As(meta.Classify(err), &de) && strings.Contains(de.Reason, token) {
+		t.Errorf("delivery reason holds the token: %q", de.Reason)
 	}
 }
 

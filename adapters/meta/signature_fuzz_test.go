@@ -58,7 +58,8 @@ func FuzzVerifySignature(f *testing.F) {
 }
 
 // FuzzGraphError: any answer of the Graph API, whatever its status and
-// body, becomes an error that never contains the access token and that
+// body, becomes an error that never contains the access token (in its
+// text or in any field: message, details, type, fbtrace_id) and that
 // Classify turns into a retry or a permanent core.DeliveryError.
 // Seeds: testdata/fuzz/FuzzGraphError.
 func FuzzGraphError(f *testing.F) {
@@ -69,6 +70,8 @@ func FuzzGraphError(f *testing.F) {
 	}{
 		{400, `{"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100,"error_subcode":2018001,"fbtrace_id":"A1"}}`},
 		{401, `{"error":{"message":"Invalid OAuth access token - Cannot parse access token ` + token + `","code":190,"error_data":{"details":"` + token + `"}}}`},
+		{400, `{"error":{"message":"bad","type":"` + token + `","code":100,"fbtrace_id":"` + token + `"}}`},
+		{500, `{"error":{"message":"x","fbtrace_id":"A` + token + `Z"}}`},
 		{429, `{"error":{"message":"rate","code":130429,"is_transient":true}}`},
 		{500, `<html>oops</html>`},
 		{200, `{"messages":[{"id":"wamid.1"}]}`},
@@ -100,6 +103,13 @@ func FuzzGraphError(f *testing.F) {
 		var ge *meta.GraphError
 		if status/100 != 2 && !errors.As(err, &ge) {
 			t.Fatalf("HTTP %d: error %T %v is not a *GraphError", status, err, err)
+		}
+		if ge != nil {
+			for name, v := range map[string]string{"message": ge.Message, "details": ge.Details, "type": ge.Type, "fbtrace_id": ge.FBTraceID} {
+				if strings.Contains(v, token) {
+					t.Fatalf("%s holds the token: %q", name, v)
+				}
+			}
 		}
 		cl := meta.Classify(err)
 		var de *core.DeliveryError
