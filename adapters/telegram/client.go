@@ -100,8 +100,9 @@ func (c *Client) Send(ctx context.Context, ch tgbotapi.Chattable) (tgbotapi.Mess
 }
 
 // scrub removes the token from an error. Telegram's own refusals
-// (*tgbotapi.Error) carry only its description and are kept as they are,
-// so callers can read the code and retry_after; anything else (url.Error
+// (*tgbotapi.Error) carry only its description and are kept as they are
+// (or, when the description quotes the token, as a copy without it), so
+// callers can read the code and retry_after; anything else (url.Error
 // names the URL, with the token) is replaced by its text with the token
 // cut out, keeping the cause chain only where it is free of the token.
 func (c *Client) scrub(err error) error {
@@ -109,8 +110,15 @@ func (c *Client) scrub(err error) error {
 		return err
 	}
 	var te *tgbotapi.Error
-	if errors.As(err, &te) && !strings.Contains(te.Message, c.token) {
-		return te
+	if errors.As(err, &te) {
+		if !strings.Contains(te.Message, c.token) {
+			return te
+		}
+		// A refusal quoting the token stays a refusal (its code decides
+		// whether to retry), with the token cut out of its description.
+		clean := *te
+		clean.Message = strings.ReplaceAll(te.Message, c.token, "<token>")
+		return &scrubbed{text: strings.ReplaceAll(err.Error(), c.token, "<token>"), cause: &clean}
 	}
 	if !strings.Contains(err.Error(), c.token) {
 		return err

@@ -54,8 +54,9 @@ const maxAttempts = 3
 
 // Send delivers m.Text to the customer's private chat (ChannelUserID) and
 // returns "<chat_id>:<message_id>". 403 (the user blocked the bot, or
-// never started it) and 400 (chat not found, text refused) are permanent
-// *core.DeliveryError; everything else is retried by the queue.
+// never started it), 400 (chat not found, text refused), 401 (the bot
+// token is wrong or revoked) and 404 (the token is malformed) are
+// permanent *core.DeliveryError; everything else is retried by the queue.
 func (s *Sender) Send(ctx context.Context, m core.Outbound) (string, error) {
 	chatID, err := strconv.ParseInt(m.Customer.ChannelUserID, 10, 64)
 	if err != nil {
@@ -89,10 +90,27 @@ func (s *Sender) Send(ctx context.Context, m core.Outbound) (string, error) {
 			}
 		case te.Code == 403, te.Code == 400:
 			return "", &core.DeliveryError{Permanent: true, Code: strconv.Itoa(te.Code), Reason: te.Message}
+		case te.Code == 401, te.Code == 404:
+			// getMe or sendMessage refused the bot token itself: no retry
+			// brings it back. The reason names the fix, never the token.
+			return "", &core.DeliveryError{Permanent: true, Code: strconv.Itoa(te.Code), Reason: tokenRefused(te)}
 		default:
 			return "", fmt.Errorf("telegram sendMessage to %d: error %d: %w", chatID, te.Code, err)
 		}
 	}
+}
+
+// tokenRefused is the reason of a delivery the Bot API refused for the
+// bot's token (401 Unauthorized: wrong or revoked; 404 Not Found: not a
+// token at all), with Telegram's description (the client has cut the
+// token out of it).
+func tokenRefused(te *tgbotapi.Error) string {
+	what := "is wrong or was revoked"
+	if te.Code == 404 {
+		what = "is not one Telegram knows"
+	}
+	return fmt.Sprintf("Telegram refused the bot token (%d %s): the channel's token %s; set a valid one in its config (the message was not sent)",
+		te.Code, te.Message, what)
 }
 
 // fits reports whether waiting d still leaves time before ctx's deadline.

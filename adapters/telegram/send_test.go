@@ -84,6 +84,10 @@ func TestSendErrors(t *testing.T) {
 			permanent: true, reason: "Forbidden: bot was blocked by the user"},
 		{name: "400 chat not found: permanent", chat: "77", replies: []telegramtest.Reply{telegramtest.Refusal(400, "Bad Request: chat not found", 0)},
 			permanent: true, reason: "Bad Request: chat not found"},
+		{name: "401 token revoked: permanent", chat: "77", replies: []telegramtest.Reply{telegramtest.Refusal(401, "Unauthorized", 0)},
+			permanent: true, reason: "Telegram refused the bot token (401 Unauthorized): the channel's token is wrong or was revoked"},
+		{name: "404 token unknown: permanent", chat: "77", replies: []telegramtest.Reply{telegramtest.Refusal(404, "Not Found", 0)},
+			permanent: true, reason: "Telegram refused the bot token (404 Not Found): the channel's token is not one Telegram knows"},
 		{name: "500: retryable", chat: "77", replies: []telegramtest.Reply{telegramtest.Refusal(500, "Internal Server Error", 0)},
 			reason: "error 500"},
 		{name: "not JSON: retryable", chat: "77", replies: []telegramtest.Reply{{Status: 502, Body: "<html>bad gateway</html>"}},
@@ -128,6 +132,57 @@ func TestSendErrors(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), fake.Token) {
 				t.Errorf("token in error %q", err)
+			}
+		})
+	}
+}
+
+// TestSendTokenRefused: when the Bot API refuses the bot's token, on the
+// first getMe or on sendMessage, the delivery fails at once and for good
+// (a permanent delivery error, which is not retried), with a reason that says what to fix and
+// never shows the token.
+func TestSendTokenRefused(t *testing.T) {
+	cases := []struct {
+		name       string
+		token      string // "" is the fake's own
+		getMe      []telegramtest.Reply
+		send       []telegramtest.Reply
+		code       string
+		wantSends  int
+		wantReason string
+	}{
+		{name: "getMe 401", getMe: []telegramtest.Reply{telegramtest.Refusal(401, "Unauthorized", 0)},
+			code: "401", wantReason: "wrong or was revoked"},
+		{name: "sendMessage 401", send: []telegramtest.Reply{telegramtest.Refusal(401, "Unauthorized", 0)},
+			code: "401", wantSends: 1, wantReason: "wrong or was revoked"},
+		{name: "sendMessage 401 quoting the token", send: []telegramtest.Reply{telegramtest.Refusal(401, "Unauthorized: invalid token "+telegramtest.Token, 0)},
+			code: "401", wantSends: 1, wantReason: "Unauthorized: invalid token <token>"},
+		{name: "token the fake does not know", token: "999:AAWrongTokenWrongTokenWrongToken123",
+			code: "404", wantReason: "not one Telegram knows"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fake := telegramtest.New(t)
+			fake.Script("getMe", c.getMe...)
+			fake.Script("sendMessage", c.send...)
+			token := fake.Token
+			if c.token != "" {
+				token = c.token
+			}
+			s := NewSender(NewClient(fake.URL(), token, nil), 0)
+			_, err := s.Send(context.Background(), outbound("77", "hi"))
+			de, ok := errors.AsType[*core.DeliveryError](err)
+			if !ok || !de.Permanent || de.Code != c.code {
+				t.Fatalf("Send = %v (%T), want a permanent delivery error %s", err, err, c.code)
+			}
+			if !strings.Contains(de.Reason, c.wantReason) || !strings.Contains(de.Reason, "bot token") {
+				t.Errorf("reason %q does not say %q", de.Reason, c.wantReason)
+			}
+			if strings.Contains(err.Error(), token) || strings.Contains(err.Error(), "AAFakeToken") {
+				t.Errorf("token in error %q", err)
+			}
+			if n := len(fake.Calls("sendMessage")); n != c.wantSends {
+				t.Errorf("sendMessage called %d times, want %d", n, c.wantSends)
 			}
 		})
 	}
