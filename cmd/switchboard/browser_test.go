@@ -320,7 +320,8 @@ func browserFlow(t *testing.T, s *server, br *browser, readme bool) {
 	agent.waitJS("the agent still signed in after a reload", tid("me-name")+`.textContent.includes(`+jsq(agentName)+`)`, describe(`document.body`))
 	agent.click("the conversation in the list", fmt.Sprintf(`document.querySelector('[data-testid=conversations] [data-testid=conversation][data-id=%s]')`, jsq(convID)))
 	agent.waitJS("the conversation with its delivery marks", visible(chat)+` && `+chat+`.dataset.id === `+jsq(convID)+` && `+agentMsgs+`.length === 2 && `+
-		agentMsgs+`.every(m => m.delivery === "sent")`, chatMessagesJS+`.map(m => m.author + "/" + m.delivery + ": " + m.text).join(" | ")`)
+		agentMsgs+`.every(m => m.delivery === "sent")`, `"chat " + (`+chat+`?.dataset.id || "none") + " visible " + (`+visible(chat)+`) + ": " + `+
+		chatMessagesJS+`.map(m => m.author + "/" + m.delivery + ": " + m.text).join(" | ") + " notice: " + (`+tid("notice")+`?.textContent || "")`)
 	visitor.shot("chatting")
 	agent.shot("chatting")
 	if readme {
@@ -381,8 +382,23 @@ func browserFlow(t *testing.T, s *server, br *browser, readme bool) {
 	back.typeInto("the widget input", input, "Back again about order 1042\r")
 	back.waitJS("the message to be stored", widgetMessagesJS+`.some(m => m.author === "customer" && m.id && m.text.includes("Back again"))`, "")
 	back.click("Talk to a person", sb("[data-sb=handoff]"))
+	back.waitJS("the waiting status", host+`.getAttribute('data-sb-status') === 'waiting'`, describe(status)+` + " notice: " + `+describe(sb("[data-sb=notice]")))
+	var backReq map[string]any
+	eventually(t, "the returning visitor's request offered to the agent (API)", func() bool {
+		for _, r := range list(s.must(200, "GET", "/v1/requests", agentTok, nil), "requests") {
+			if strings.Contains(str(r, "initial_message"), "Back again") && r["offered_to_me"] == true {
+				backReq = r
+				return true
+			}
+		}
+		return false
+	})
+	if c, _ := backReq["customer"].(map[string]any); c == nil || c["returning"] != true {
+		t.Errorf("API: the returning visitor's request has customer %v, want returning", backReq["customer"])
+	}
 	backEl := requestJS("Back again about order 1042")
-	agent.waitJS("the returning visitor's request", backEl, describe(tid("requests")))
+	agent.waitJS("the returning visitor's request in the panel (the API lists "+str(backReq, "id")+")", backEl,
+		tidAll("request")+`.map(r => r.dataset.id + ": " + r.textContent.replace(/\s+/g, " ").trim().slice(0, 120)).join(" | ")`)
 	if rv := pollJS[requestView](agent, "the returning request's fields", requestFieldsJS(backEl), ""); rv.Badge != "Returning" {
 		t.Errorf("returning visitor's badge = %q, want Returning", rv.Badge)
 	}
