@@ -19,12 +19,15 @@ import (
 
 // wrap adds the operation to err and maps it to the core sentinels: no
 // rows → ErrNotFound, unique violation → ErrDuplicate, foreign key
-// violation → ErrNotFound, lost connection → ErrUnavailable.
+// violation → ErrNotFound, text the database cannot take (NUL) →
+// ErrInvalid, lost connection → ErrUnavailable.
 func wrap(err error, format string, args ...any) error {
 	op := fmt.Sprintf(format, args...)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%s: %w", op, core.ErrNotFound)
+	case isUnstorableText(err):
+		return fmt.Errorf("%s: text contains a character that cannot be stored (NUL): %w (%w)", op, core.ErrInvalid, err)
 	case isUnique(err):
 		return fmt.Errorf("%s: %w (%w)", op, core.ErrDuplicate, err)
 	case isForeignKey(err):
@@ -74,6 +77,19 @@ func isForeignKey(err error) bool {
 		return code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 	}
 	return false
+}
+
+// isUnstorableText reports PostgreSQL refusing a text parameter: U+0000
+// (or bytes that are not UTF-8) is "invalid byte sequence for encoding"
+// (22021 character_not_in_repertoire), and \u0000 turned into text is
+// 22P05 untranslatable_character. The request's text is at fault, not
+// the server. (SQLite stores NUL; FTS5 would refuse it in a MATCH query,
+// but core.ParseSearch turns control characters into spaces, and FTS5's
+// error, "unterminated string", is also that of a missing closing quote,
+// a bug of ours that must stay a 500, so it is not mapped.)
+func isUnstorableText(err error) bool {
+	code, ok := pgCode(err)
+	return ok && (code == "22021" || code == "22P05")
 }
 
 // isUnavailable reports an error of the connection rather than of the
