@@ -406,6 +406,11 @@ func (tb *tab) press(k namedKey) {
 func (tb *tab) fail(format string, args ...any) {
 	tb.t.Helper()
 	msg := fmt.Sprintf(format, args...)
+	tb.mu.Lock()
+	for _, l := range append(append([]string(nil), tb.exceptions...), tb.console...) {
+		msg += "\n  page " + l // e.g. the API answering 500 to the page
+	}
+	tb.mu.Unlock()
 	if p, err := tb.saveShot("FAILED"); err == nil {
 		msg += "\n  screenshot: " + p
 	}
