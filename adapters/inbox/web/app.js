@@ -816,7 +816,7 @@
     const res = await api('GET', '/v1/conversations/' + enc(chat.id));
     if (S.chat !== chat) return;
     chat.conv = res.conversation;
-    for (const m of res.messages || []) chat.messages.set(m.id, m);
+    for (const m of res.messages || []) keepMessage(chat.messages, m);
     renderChatState();
     renderMessages();
   }
@@ -990,10 +990,21 @@
     if (force) list.scrollTop = list.scrollHeight;
   }
 
+  // Delivery only moves forward; answers and events may arrive in any
+  // order, so an older copy of a message never replaces a newer one.
+  const DELIVERY_RANK = { queued: 0, sent: 1, failed: 2, delivered: 3, read: 4 };
+  function rank(m) {
+    return m && m.delivery in DELIVERY_RANK ? DELIVERY_RANK[m.delivery] : -1;
+  }
+  function keepMessage(messages, m) {
+    const old = messages.get(m.id);
+    if (!old || rank(m) >= rank(old)) messages.set(m.id, m);
+  }
+
   function onMessage(m) {
     if (!m.id || !m.conversation_id) return;
     if (S.chat && S.chat.id === m.conversation_id) {
-      S.chat.messages.set(m.id, m);
+      keepMessage(S.chat.messages, m);
       renderMessages();
     } else if (m.author === 'customer' && S.conversations.has(m.conversation_id)) {
       S.unread.set(m.conversation_id, (S.unread.get(m.conversation_id) || 0) + 1);
@@ -1024,7 +1035,7 @@
     try {
       const res = await api('POST', '/v1/conversations/' + enc(c.id) + '/messages', body);
       if (S.chat === c) {
-        c.messages.set(res.message.id, res.message);
+        keepMessage(c.messages, res.message);
         renderMessages();
         scrollMessages(true);
       }
