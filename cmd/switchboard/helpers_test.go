@@ -56,6 +56,7 @@ type server struct {
 	done    chan int
 	output  *bytes.Buffer
 	dataDir string
+	logs    *lockedBuffer // warnings and errors the server logged
 }
 
 const adminEmail, adminPassword = "admin@example.com", "admin-password-1"
@@ -92,6 +93,7 @@ templates:
 	pr, pw := io.Pipe()
 	s := &server{t: t, cancel: cancel, done: make(chan int, 1), output: &bytes.Buffer{}, dataDir: dataDir}
 	logs := &lockedBuffer{}
+	s.logs = logs
 	go func() {
 		code := run(ctx, []string{"--config", path, "--log-level", "warn"}, pw, logs)
 		pw.Close()
@@ -118,6 +120,11 @@ templates:
 		t.Fatalf("server did not start; logs:\n%s", logs.String())
 	}
 	t.Cleanup(s.stop)
+	t.Cleanup(func() { // a failed test shows what the server said
+		if t.Failed() {
+			t.Logf("server logs (warn and above):\n%s", logs.String())
+		}
+	})
 	return s
 }
 
