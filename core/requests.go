@@ -60,10 +60,12 @@ func (s *Service) Accept(ctx context.Context, actor Agent, requestID string) (Re
 			return &TransitionError{What: "request", From: string(req.Status), Action: "accept"}
 		case !agent.Online:
 			return fmt.Errorf("accept request %s: %w", requestID, ErrAgentOffline)
+		case agent.ActiveChats >= agent.MaxChats:
+			// Before the offer: routing leaves full agents out of offers,
+			// and a full agent should hear that she is full.
+			return fmt.Errorf("accept request %s: %d of %d chats: %w", requestID, agent.ActiveChats, agent.MaxChats, ErrAtCapacity)
 		case !agent.Admin && !req.IsOfferedTo(agent.ID):
 			return fmt.Errorf("accept request %s by %s: %w", requestID, agent.ID, ErrNotOffered)
-		case agent.ActiveChats >= agent.MaxChats:
-			return fmt.Errorf("accept request %s: %d of %d chats: %w", requestID, agent.ActiveChats, agent.MaxChats, ErrAtCapacity)
 		}
 		now := s.clock()
 		won, err := tx.AcceptRequest(ctx, requestID, agent.ID, now)

@@ -131,6 +131,22 @@ func TestAcceptRefusals(t *testing.T) {
 		mustEqual(t, "status", e.req(r2.ID).Status, core.ReqWaiting)
 		mustEqual(t, "messages", len(e.messages(r2.ConversationID)), n)
 	})
+	t.Run("at capacity and so not offered", func(t *testing.T) {
+		// Routing leaves a full agent out of new offers; she still hears
+		// that she is full, not that the request is not hers.
+		e := newEnv(t)
+		gina := e.addAgent("Gina", 1, false, true)
+		r1 := e.routed("Ada", "help")
+		_, _, err := e.svc.Accept(e.ctx, gina, r1.ID)
+		ok(t, err)
+		r2 := e.routed("Ben", "help")
+		if e.req(r2.ID).IsOfferedTo(gina.ID) {
+			t.Fatalf("a full agent was offered %s", r2.ID)
+		}
+		_, _, err = e.svc.Accept(e.ctx, gina, r2.ID)
+		wantErr(t, err, core.ErrAtCapacity)
+		mustEqual(t, "status", e.req(r2.ID).Status, core.ReqWaiting)
+	})
 	t.Run("resolved", func(t *testing.T) {
 		e := newEnv(t)
 		alice, bob := e.online("Alice"), e.online("Bob")
