@@ -322,8 +322,9 @@ func printBanner(w io.Writer, a *app, addr net.Addr, r roles, created bool, pw s
 	fmt.Fprintf(w, "\nSwitchboard is running (%s) on %s\n", mode, base)
 	fmt.Fprintf(w, "  database: %s; redis: %s\n", db, a.conn.Describe())
 	fmt.Fprintf(w, "  health:   %s/healthz   readiness: %s/readyz\n", base, base)
-	fmt.Fprintf(w, "  widget API (visitors): %s/v1/widget/sessions\n", base)
-	fmt.Fprintf(w, "  agent API (inbox):     %s/v1/auth/login\n", base)
+	fmt.Fprintf(w, "  widget demo (a shop with the chat bubble): %s/widget/demo\n", base)
+	fmt.Fprintf(w, "  agent inbox:                               %s/inbox\n", base)
+	fmt.Fprintf(w, "  embed the widget: <script src=\"%s/widget.js\" data-channel=\"web\" async></script>\n", base)
 	if created {
 		email := os.Getenv("SWITCHBOARD_ADMIN_EMAIL")
 		if email == "" {
@@ -333,9 +334,9 @@ func printBanner(w io.Writer, a *app, addr net.Addr, r roles, created bool, pw s
 		if os.Getenv("SWITCHBOARD_ADMIN_PASSWORD") == "" {
 			fmt.Fprintf(w, "  Password (shown once, write it down): %s\n", pw)
 		}
-		fmt.Fprintf(w, "  Log in:  curl -s %s/v1/auth/login -H 'Content-Type: application/json' -d '{\"email\":\"%s\",\"password\":\"…\"}'\n", base, email)
+		fmt.Fprintf(w, "  Log in at %s/inbox with that e-mail and password (API: POST %s/v1/auth/login).\n", base, base)
 	} else {
-		fmt.Fprintf(w, "  Log in with an existing agent at %s/v1/auth/login (add one: switchboard agents add)\n", base)
+		fmt.Fprintf(w, "  Log in at %s/inbox with an agent's e-mail and password (add one: switchboard agents add)\n", base)
 	}
 	fmt.Fprintln(w)
 }
