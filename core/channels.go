@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // RevokedText replaces a message the customer deleted.
@@ -13,15 +14,52 @@ const RevokedText = "(message deleted by the customer)"
 // deliveryRank orders the delivery states a message moves through.
 var deliveryRank = map[Delivery]int{DeliveryQueued: 0, DeliverySent: 1, DeliveryDelivered: 2, DeliveryRead: 3}
 
+// EarlyDeliveryTTL is how long a status callback for a provider id none of
+// our messages carries is kept for Deliver to claim; the housekeeping sweep
+// removes older ones (another system's messages, or a send whose record was
+// lost and sent again under a new id).
+const EarlyDeliveryTTL = 24 * time.Hour
+
 // DeliveryStatus applies a provider's status callback (sent, delivered,
 // read, failed) to our outbound message with that provider id. States only
 // move forward: a late "delivered" leaves "read" alone, and "failed" is
-// taken only before the customer's device confirmed the message. Unknown
-// provider ids (another system's messages) are ignored.
+// taken only before the customer's device confirmed the message.
+//
+// A callback can outrun the provider's own answer to the send, so a
+// provider id no message carries yet is kept as an early status that
+// Deliver applies when it records the id (unknown ids of another system's
+// messages are kept too, and purged after EarlyDeliveryTTL). After keeping
+// it the message is looked up once more: Deliver may have recorded the id
+// and looked for early statuses in between, and it looks again after its
+// commit, so whichever comes last sees the other.
 func (s *Service) DeliveryStatus(ctx context.Context, channelID, providerID string, to Delivery, errText string) error {
 	if providerID == "" {
 		return Invalid("provider_id", "is required")
 	}
+	from, err := deliveryFrom(to)
+	if err != nil {
+		return err
+	}
+	moved, err := s.store.AdvanceDelivery(ctx, channelID, providerID, from, to, errText)
+	if err != nil {
+		return fmt.Errorf("delivery status %s of %s/%s: %w", to, channelID, providerID, err)
+	}
+	if moved || to == DeliverySent { // Deliver records "sent" itself
+		return nil
+	}
+	e := EarlyDelivery{ChannelID: channelID, ProviderID: providerID, Delivery: to, Error: errText, At: s.clock()}
+	if err := s.store.KeepEarlyDelivery(ctx, e, from); err != nil {
+		return fmt.Errorf("keep early delivery status %s of %s/%s: %w", to, channelID, providerID, err)
+	}
+	if _, err := s.store.AdvanceDelivery(ctx, channelID, providerID, from, to, errText); err != nil {
+		return fmt.Errorf("delivery status %s of %s/%s: %w", to, channelID, providerID, err)
+	}
+	return nil
+}
+
+// deliveryFrom lists the delivery states a callback may move a message
+// from to reach `to`.
+func deliveryFrom(to Delivery) ([]Delivery, error) {
 	var from []Delivery
 	switch to {
 	case DeliveryFailed:
@@ -33,12 +71,30 @@ func (s *Service) DeliveryStatus(ctx context.Context, channelID, providerID stri
 			}
 		}
 	default:
-		return Invalid("status", "unknown delivery status %q", to)
+		return nil, Invalid("status", "unknown delivery status %q", to)
 	}
-	if _, err := s.store.AdvanceDelivery(ctx, channelID, providerID, from, to, errText); err != nil {
-		return fmt.Errorf("delivery status %s of %s/%s: %w", to, channelID, providerID, err)
+	return from, nil
+}
+
+// applyEarly applies and removes the early status kept for the provider id
+// Deliver just recorded on msg, and reports whether msg moved.
+func applyEarly(ctx context.Context, tx Tx, msg *Message) (bool, error) {
+	e, ok, err := tx.TakeEarlyDelivery(ctx, msg.ChannelID, msg.ProviderID)
+	if err != nil || !ok {
+		return false, err
 	}
-	return nil
+	from, err := deliveryFrom(e.Delivery)
+	if err != nil {
+		return false, nil // not a status we keep; it is gone now
+	}
+	moved, err := tx.AdvanceDelivery(ctx, msg.ChannelID, msg.ProviderID, from, e.Delivery, e.Error)
+	if err != nil {
+		return false, fmt.Errorf("apply early delivery status %s of %s/%s: %w", e.Delivery, msg.ChannelID, msg.ProviderID, err)
+	}
+	if moved {
+		msg.Delivery, msg.Error = e.Delivery, e.Error
+	}
+	return moved, nil
 }
 
 // EditInbound records the customer's edit of a message they sent. An edit

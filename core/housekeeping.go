@@ -15,7 +15,8 @@ const (
 // idle active conversations (conversations.abandon_after and
 // idle_resolve_after; zero switches either off). Each item is checked again
 // in its own transaction, so a visitor who came back or a message that
-// just arrived wins.
+// just arrived wins. Early delivery statuses nobody claimed within
+// EarlyDeliveryTTL are purged.
 func (s *Service) housekeep(ctx context.Context, now time.Time) (abandoned, resolved int, err error) {
 	c := s.set().Conversations
 	if c.AbandonAfter > 0 {
@@ -55,6 +56,9 @@ func (s *Service) housekeep(ctx context.Context, now time.Time) (abandoned, reso
 		if resolved > 0 {
 			s.rerouteOpen(ctx, fmt.Sprintf("idle:%d", now.UnixNano()))
 		}
+	}
+	if _, err := s.store.PurgeEarlyDeliveries(ctx, now.Add(-EarlyDeliveryTTL)); err != nil {
+		return abandoned, resolved, fmt.Errorf("purge early delivery statuses: %w", err)
 	}
 	return abandoned, resolved, nil
 }

@@ -166,6 +166,17 @@ type MessageStore interface {
 	// errText) only if its delivery is one of from. It reports whether a
 	// message moved; an unknown provider id is (false, nil).
 	AdvanceDelivery(ctx context.Context, channelID, providerID string, from []Delivery, to Delivery, errText string) (bool, error)
+	// KeepEarlyDelivery keeps a status callback that matched none of our
+	// messages, for Deliver to apply once it records the provider id: a
+	// new (channel, provider id) is stored; a kept one moves to e.Delivery
+	// (with e.Error and e.At) only if its delivery is one of from.
+	KeepEarlyDelivery(ctx context.Context, e EarlyDelivery, from []Delivery) error
+	// TakeEarlyDelivery removes and returns the early status kept for
+	// (channel, provider id); false when there is none.
+	TakeEarlyDelivery(ctx context.Context, channelID, providerID string) (EarlyDelivery, bool, error)
+	// PurgeEarlyDeliveries removes the early statuses last kept before
+	// `before` (nobody claimed them) and reports how many.
+	PurgeEarlyDeliveries(ctx context.Context, before time.Time) (int, error)
 	// EditInbound replaces the text of the customer message with that
 	// provider id (an edit, or a revoke); ErrNotFound when there is none.
 	EditInbound(ctx context.Context, channelID, providerID, text string) error
@@ -174,6 +185,17 @@ type MessageStore interface {
 	// messages not processed by the bot, queued outbound messages, and open
 	// requests, each last touched before olderThan.
 	Due(ctx context.Context, olderThan time.Time, limit int) (DueWork, error)
+}
+
+// EarlyDelivery is a provider's status callback for a provider message id
+// that none of our messages carries yet: the provider answered the send
+// and called back before the worker recorded the id.
+type EarlyDelivery struct {
+	ChannelID  string
+	ProviderID string
+	Delivery   Delivery
+	Error      string
+	At         time.Time // when it was kept (or last moved)
 }
 
 // DueWork is what the database says should be in the queue.

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -141,6 +143,67 @@ func (c *conn) AdvanceDelivery(ctx context.Context, channelID, providerID string
 		return false, wrap(err, "advance delivery of %s/%s", channelID, providerID)
 	}
 	return n > 0, nil
+}
+
+// KeepEarlyDelivery stores a status callback for a provider id none of our
+// messages carries. The insert is skipped when an outbound message has the
+// id already; a kept status moves only from a state in from, decided in the
+// upsert itself so that concurrent callbacks cannot move it backwards.
+func (c *conn) KeepEarlyDelivery(ctx context.Context, e core.EarlyDelivery, from []core.Delivery) error {
+	var a args
+	a.add(e.ChannelID)
+	a.add(e.ProviderID)
+	a.add(string(e.Delivery))
+	a.add(e.Error)
+	a.add(e.At.UnixMicro())
+	q := `INSERT INTO early_deliveries (channel_id, provider_id, delivery, error, kept_at)
+		SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS BIGINT)
+		WHERE NOT EXISTS (SELECT 1 FROM messages
+			WHERE channel_id = $1 AND provider_id = $2 AND author <> 'customer')
+		ON CONFLICT (channel_id, provider_id) DO UPDATE
+		SET delivery = excluded.delivery, error = excluded.error, kept_at = excluded.kept_at`
+	if len(from) == 0 {
+		q += " WHERE FALSE"
+	} else {
+		ds := make([]string, len(from))
+		for i, d := range from {
+			ds[i] = string(d)
+		}
+		q += " WHERE early_deliveries.delivery IN (" + a.in(ds) + ")"
+	}
+	if _, err := c.w.ExecContext(ctx, q, a...); err != nil {
+		return wrap(err, "keep early delivery status of %s/%s", e.ChannelID, e.ProviderID)
+	}
+	return nil
+}
+
+// TakeEarlyDelivery deletes and returns the early status of (channel,
+// provider id).
+func (c *conn) TakeEarlyDelivery(ctx context.Context, channelID, providerID string) (core.EarlyDelivery, bool, error) {
+	var r struct {
+		Delivery string `db:"delivery"`
+		Error    string `db:"error"`
+		KeptAt   micros `db:"kept_at"`
+	}
+	err := sqlx.GetContext(ctx, c.w, &r, `DELETE FROM early_deliveries WHERE channel_id = $1 AND provider_id = $2
+		RETURNING delivery, error, kept_at`, channelID, providerID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.EarlyDelivery{}, false, nil
+	}
+	if err != nil {
+		return core.EarlyDelivery{}, false, wrap(err, "take early delivery status of %s/%s", channelID, providerID)
+	}
+	return core.EarlyDelivery{ChannelID: channelID, ProviderID: providerID, Delivery: core.Delivery(r.Delivery),
+		Error: r.Error, At: r.KeptAt.time()}, true, nil
+}
+
+// PurgeEarlyDeliveries deletes the early statuses kept before `before`.
+func (c *conn) PurgeEarlyDeliveries(ctx context.Context, before time.Time) (int, error) {
+	n, err := exec(ctx, c.w, "DELETE FROM early_deliveries WHERE kept_at < $1", before.UnixMicro())
+	if err != nil {
+		return 0, wrap(err, "purge early delivery statuses kept before %s", before.Format(time.RFC3339))
+	}
+	return int(n), nil
 }
 
 // EditInbound replaces the text of a customer message (the search index

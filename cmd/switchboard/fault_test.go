@@ -628,16 +628,9 @@ func TestFaultWorkerKilledMidDelivery(t *testing.T) {
 // TestFaultStatusBeforeSendRecorded: a provider's delivery callbacks can
 // outrun its own API answer — "delivered" and "read" for a message id
 // the worker has not yet stored. They are answered 200, so the provider
-// never sends them again; the message must still end read.
-//
-// Known bug (reported): core.Service.DeliveryStatus matches the provider
-// id with AdvanceDelivery, which finds no row before Deliver's
-// UpdateDelivery stores the id, and drops the callback; the message stays
-// "sent". Set SWITCHBOARD_FAULT_KNOWN_BUGS=1 to run it.
+// never sends them again; the message must still end read (they are kept
+// as early statuses, applied when Deliver records the id).
 func TestFaultStatusBeforeSendRecorded(t *testing.T) {
-	if os.Getenv("SWITCHBOARD_FAULT_KNOWN_BUGS") == "" {
-		t.Skip("known bug: status callbacks that arrive before the send is recorded are dropped; set SWITCHBOARD_FAULT_KNOWN_BUGS=1 to run")
-	}
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			graph, graphURL := newEchoGraph(t)

@@ -38,6 +38,7 @@ func New() *Store {
 		messages:    map[string]message{},
 		convMsgs:    map[string][]string{},
 		providerKey: map[key]string{},
+		early:       map[key]core.EarlyDelivery{},
 	}}
 	s.tx = tx{s: s}
 	return s
@@ -58,8 +59,9 @@ type data struct {
 	custConvs   map[string][]string          // customer id → conversation ids, oldest first
 	requests    map[string]request
 	messages    map[string]message
-	convMsgs    map[string][]string // conversation id → message ids, oldest first
-	providerKey map[key]string      // (channel, provider id) → message id
+	convMsgs    map[string][]string        // conversation id → message ids, oldest first
+	providerKey map[key]string             // (channel, provider id) → message id
+	early       map[key]core.EarlyDelivery // (channel, provider id) → early status callback
 }
 
 type key [2]string

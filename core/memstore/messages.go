@@ -115,6 +115,47 @@ func (t *tx) AdvanceDelivery(_ context.Context, channelID, providerID string, fr
 	return moved, nil
 }
 
+// KeepEarlyDelivery implements core.MessageStore. Nothing is kept when an
+// outbound message already carries the provider id.
+func (t *tx) KeepEarlyDelivery(_ context.Context, e core.EarlyDelivery, from []core.Delivery) error {
+	defer t.write()()
+	d, k := t.d(), key{e.ChannelID, e.ProviderID}
+	for _, rec := range d.messages {
+		if m := rec.m; m.ChannelID == e.ChannelID && m.ProviderID == e.ProviderID && m.Author != core.AuthorCustomer {
+			return nil
+		}
+	}
+	if old, ok := d.early[k]; ok && !slices.Contains(from, old.Delivery) {
+		return nil
+	}
+	put(t, d.early, k, e)
+	return nil
+}
+
+// TakeEarlyDelivery implements core.MessageStore.
+func (t *tx) TakeEarlyDelivery(_ context.Context, channelID, providerID string) (core.EarlyDelivery, bool, error) {
+	defer t.write()()
+	d, k := t.d(), key{channelID, providerID}
+	e, ok := d.early[k]
+	if ok {
+		del(t, d.early, k)
+	}
+	return e, ok, nil
+}
+
+// PurgeEarlyDeliveries implements core.MessageStore.
+func (t *tx) PurgeEarlyDeliveries(_ context.Context, before time.Time) (int, error) {
+	defer t.write()()
+	d, n := t.d(), 0
+	for k, e := range d.early {
+		if e.At.Before(before) {
+			del(t, d.early, k)
+			n++
+		}
+	}
+	return n, nil
+}
+
 // EditInbound implements core.MessageStore.
 func (t *tx) EditInbound(_ context.Context, channelID, providerID, text string) error {
 	defer t.write()()

@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Messages", testMessages},
 		{"DuplicateKeepsTransaction", testDuplicateInTx},
 		{"Callbacks", testCallbacks},
+		{"EarlyDeliveries", testEarlyDeliveries},
+		{"EarlyDeliveryService", testEarlyDeliveryService},
 		{"MissedRequests", testMissedRequests},
 		{"Due", testDue},
 		{"Routing", testRouting},
