@@ -17,7 +17,7 @@
 //     searched with an escaped LIKE pattern.
 //
 // Transactions: on PostgreSQL, Atomic is one READ COMMITTED transaction and
-// the Lock* methods take the row lock with SELECT … FOR UPDATE in one
+// the Lock* methods take the row lock with SELECT … FOR NO KEY UPDATE in one
 // statement and read in the next, so the read sees everything committed
 // while the lock was awaited. On SQLite (WAL, busy_timeout, foreign keys)
 // writes go through a single connection whose transactions begin

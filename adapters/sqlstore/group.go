@@ -56,7 +56,7 @@ func (c *conn) CustomersByChannelUsers(ctx context.Context, keys []core.ChannelK
 	var rs []customerRow
 	q := "SELECT " + customerCols + " FROM customers cu WHERE (cu.channel_id, cu.channel_user_id) IN (" + a.pairs(keys) + ") ORDER BY cu.id"
 	if c.d == dialectPostgres {
-		q += " FOR UPDATE"
+		q += " FOR NO KEY UPDATE" // as forUpdate
 	}
 	if err := sqlx.SelectContext(ctx, c.w, &rs, q, a...); err != nil {
 		return nil, wrap(err, "find %d customers", len(keys))

@@ -294,13 +294,19 @@ func (c *conn) atomic(ctx context.Context, fn func(c *conn) error) (err error) {
 // statement, so that the read which follows, a new statement under READ
 // COMMITTED, sees whatever committed while the lock was awaited. SQLite
 // needs nothing: an IMMEDIATE transaction holds the database write lock.
+//
+// The lock is FOR NO KEY UPDATE: it serialises the lockers of a row as
+// FOR UPDATE would, but not the inserts that merely reference it (a
+// foreign key check takes KEY SHARE). With FOR UPDATE, an accept holding
+// its agent's row and waiting for a request deadlocked with routing that
+// held the request and inserted an offer naming that agent.
 func (c *conn) forUpdate(ctx context.Context, table, id string) error {
 	if c.d != dialectPostgres {
 		return nil
 	}
 	var got string
 	// table is one of our own constant names, never input.
-	if err := sqlx.GetContext(ctx, c.w, &got, "SELECT id FROM "+table+" WHERE id = $1 FOR UPDATE", id); err != nil {
+	if err := sqlx.GetContext(ctx, c.w, &got, "SELECT id FROM "+table+" WHERE id = $1 FOR NO KEY UPDATE", id); err != nil {
 		return wrap(err, "lock %s %s", strings.TrimSuffix(table, "s"), id)
 	}
 	return nil
