@@ -89,13 +89,30 @@ templates:
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	logs := &lockedBuffer{}
+	s := boot(t, []string{"--config", path, "--log-level", "warn"}, logs, nil)
+	s.dataDir = dataDir
+	t.Cleanup(func() { // a failed test shows what the server said
+		if t.Failed() {
+			t.Logf("server logs (warn and above):\n%s", logs.String())
+		}
+	})
+	return s
+}
+
+// boot runs `switchboard args…` in this process and waits for its banner.
+// Logs go to logs; stdout lines are copied to stdout when it is not nil.
+// The server stops when the test ends.
+func boot(t *testing.T, args []string, logs, stdout io.Writer) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	s := &server{t: t, cancel: cancel, done: make(chan int, 1), output: &bytes.Buffer{}, dataDir: dataDir}
-	logs := &lockedBuffer{}
-	s.logs = logs
+	s := &server{t: t, cancel: cancel, done: make(chan int, 1), output: &bytes.Buffer{}}
+	if l, ok := logs.(*lockedBuffer); ok {
+		s.logs = l
+	}
 	go func() {
-		code := run(ctx, []string{"--config", path, "--log-level", "warn"}, pw, logs)
+		code := run(ctx, args, pw, logs)
 		pw.Close()
 		s.done <- code
 	}()
@@ -103,6 +120,9 @@ templates:
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
+			if stdout != nil {
+				fmt.Fprintln(stdout, sc.Text())
+			}
 			if m := bannerRE.FindStringSubmatch(sc.Text()); m != nil {
 				select {
 				case found <- m[1]:
@@ -114,17 +134,12 @@ templates:
 	select {
 	case s.base = <-found:
 	case code := <-s.done:
-		t.Fatalf("server exited with %d before it was ready; logs:\n%s", code, logs.String())
+		t.Fatalf("server exited with %d before it was ready; logs:\n%s", code, fmt.Sprint(logs))
 	case <-time.After(60 * time.Second):
 		cancel()
-		t.Fatalf("server did not start; logs:\n%s", logs.String())
+		t.Fatalf("server did not start; logs:\n%s", fmt.Sprint(logs))
 	}
 	t.Cleanup(s.stop)
-	t.Cleanup(func() { // a failed test shows what the server said
-		if t.Failed() {
-			t.Logf("server logs (warn and above):\n%s", logs.String())
-		}
-	})
 	return s
 }
 

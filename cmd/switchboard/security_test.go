@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -242,37 +241,9 @@ func startLogged(t *testing.T, b backend, dataDir, format, adminPass, serverYAML
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
 	out := &lockedBuffer{}
-	s := &server{t: t, cancel: cancel, done: make(chan int, 1), output: &bytes.Buffer{}, dataDir: dataDir}
-	go func() {
-		code := run(ctx, []string{"--config", path, "--log-level", "debug", "--log-format", format}, pw, out)
-		pw.Close()
-		s.done <- code
-	}()
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			fmt.Fprintln(out, sc.Text())
-			if m := bannerRE.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-	}()
-	select {
-	case s.base = <-found:
-	case code := <-s.done:
-		t.Fatalf("server exited with %d before it was ready; output:\n%s", code, out.String())
-	case <-time.After(60 * time.Second):
-		cancel()
-		t.Fatalf("server did not start; output:\n%s", out.String())
-	}
-	t.Cleanup(s.stop)
+	s := boot(t, []string{"--config", path, "--log-level", "debug", "--log-format", format}, out, out)
+	s.dataDir = dataDir
 	return s, out
 }
 
