@@ -32,9 +32,12 @@ func (r customerRow) customer() core.Customer {
 		Email: r.CuEmail, Visits: r.CuVisits, CreatedAt: r.CuCreatedAt.time(), LastSeenAt: r.CuLastSeenAt.time()}
 }
 
-// nameKey is what customer search matches: the name lower-cased with
-// Unicode rules (SQLite's lower() only folds ASCII).
-func nameKey(name string) string { return strings.ToLower(name) }
+// nameKey is what customer search matches: the name as shown ("Anonymous
+// Visitor" when unknown), lower-cased with Unicode rules (SQLite's lower()
+// only folds ASCII).
+func nameKey(name string) string {
+	return strings.ToLower(core.Customer{Name: name}.DisplayName())
+}
 
 // CreateCustomer stores a new customer; ErrDuplicate when the channel user
 // exists. ON CONFLICT keeps the transaction usable: on PostgreSQL an

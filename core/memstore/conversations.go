@@ -123,7 +123,7 @@ func (t *tx) SearchConversations(_ context.Context, q core.ConversationQuery) ([
 			!q.From.IsZero() && c.CreatedAt.Before(q.From),
 			!q.To.IsZero() && !c.CreatedAt.Before(q.To),
 			q.Cursor != "" && c.ID >= q.Cursor,
-			name != "" && !strings.Contains(strings.ToLower(t.d().customers[c.CustomerID].Name), name),
+			name != "" && !strings.Contains(strings.ToLower(t.d().customers[c.CustomerID].DisplayName()), name),
 			q.VisibleTo != "" && !t.visible(c, q.VisibleTo),
 			len(terms) > 0 && !t.hasTerms(c.ID, terms):
 			continue

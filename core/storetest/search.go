@@ -178,3 +178,31 @@ func testSearchVisibility(t *testing.T, f *fx) {
 	}
 	h.search(t, f, "visible to A after B accepted", core.ConversationQuery{VisibleTo: h.a.ID}, h.c2, h.c1)
 }
+
+// testSearchAnonymous: customer search matches the name as shown, so a
+// customer who never gave a name is found as "Anonymous Visitor" — and is
+// not once they give one.
+func testSearchAnonymous(t *testing.T, f *fx) {
+	anon := f.customer("web", "")
+	named := f.customer("web", "Ana Nymous")
+	convAnon := f.conversation(anon, nil)
+	convNamed := f.conversation(named, nil)
+	find := func(what string) []string {
+		t.Helper()
+		got, _, err := f.s.SearchConversations(f.ctx, core.ConversationQuery{Customer: what, Limit: 10})
+		if err != nil {
+			t.Fatalf("search %q: %v", what, err)
+		}
+		return ids(got)
+	}
+	equal(t, `search "anonymous"`, find("anonymous"), []string{convAnon.ID})
+	equal(t, `search "Visitor"`, find("Visitor"), []string{convAnon.ID})
+	equal(t, `search "nymous"`, find("nymous"), []string{convNamed.ID, convAnon.ID})
+
+	anon.Name = "Grace"
+	if err := f.s.UpdateCustomer(f.ctx, anon); err != nil {
+		t.Fatal(err)
+	}
+	equal(t, `search "anonymous" once the name is known`, find("anonymous"), []string{})
+	equal(t, `search "grace"`, find("grace"), []string{convAnon.ID})
+}

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Search", testSearch},
 		{"SearchText", testSearchText},
 		{"SearchVisibility", testSearchVisibility},
+		{"SearchAnonymous", testSearchAnonymous},
 		{"Stats", testStats},
 		{"Atomic", testAtomic},
 		{"Service", testService},
