@@ -63,8 +63,6 @@ type ingestCall struct {
 	lead chan struct{} // signalled: become the lane's leader
 }
 
-func newLanes(n int) []ingestLane { return make([]ingestLane, n) }
-
 func (s *Service) lane(in Inbound) *ingestLane {
 	h := fnv.New32a()
 	h.Write([]byte(in.ChannelID))
@@ -148,9 +146,6 @@ var errNoGroup = errors.New("store cannot ingest in groups")
 // sets each call's outcome; on error the caller discards them.
 func (s *Service) storeGroup(ctx context.Context, tx Tx, gt GroupTx, group []*ingestCall) error {
 	now := s.clock()
-	for _, c := range group {
-		c.msg, c.a, c.err = Message{}, nil, nil
-	}
 	// Duplicates, stored before or repeated within the group, store nothing.
 	var pkeys []ChannelKey
 	for _, c := range group {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -74,11 +75,8 @@ func NewService(d Deps, set Settings) *Service {
 	if s.bcryptCost == 0 {
 		s.bcryptCost = 11
 	}
-	switch {
-	case d.IngestLanes > 0:
-		s.lanes = newLanes(d.IngestLanes)
-	case d.IngestLanes == 0:
-		s.lanes = newLanes(groupedIngestLanes)
+	if n := cmp.Or(d.IngestLanes, groupedIngestLanes); n > 0 {
+		s.lanes = make([]ingestLane, n)
 	}
 	s.SetSettings(set)
 	return s
