@@ -40,6 +40,22 @@ var raceClient = &http.Client{Timeout: 2 * time.Minute, Transport: faultClient.T
 
 // waChannelYAML is a WhatsApp channel "wa" (fleet token and app secret)
 // sending to graphURL, next to the web widget.
+// underLoad starts a server on b with a WhatsApp channel and a provider
+// sending total messages (prefix names them) from 4 senders, watches
+// /readyz, and returns once a third of the messages are acknowledged:
+// the moment the outage tests break something.
+func underLoad(t *testing.T, b backend, prefix string, total int) (*server, *fakeGraph, string, *provider, *readyWatch, <-chan struct{}) {
+	t.Helper()
+	graph, gsrv := newFakeGraph(t, fleetToken)
+	s := startServerWith(t, b, t.TempDir(), waChannelYAML(gsrv.URL))
+	admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
+	p := newProvider(s.base)
+	ready := watchReady(s.base)
+	sent := p.run(prefix, total, 4, 20*time.Millisecond)
+	waitFor(t, time.Minute, "a third of the messages acknowledged", func() bool { return p.acked.Load() >= int64(total/3) })
+	return s, graph, admin, p, ready, sent
+}
+
 func waChannelYAML(graphURL string) string {
 	return fmt.Sprintf(`channels:
   - {id: web, type: widget}

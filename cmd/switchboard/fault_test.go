@@ -48,16 +48,9 @@ func TestFaultRedisStopped(t *testing.T) {
 		t.Skip("kills and restarts Redis and waits for the sweeper: skipped with -short")
 	}
 	rd := startPrivateRedis(t)
-	graph, gsrv := newFakeGraph(t, fleetToken)
 	b := backend{name: "private-redis", dbURL: faultDatabase(t), redisURL: rd.url(), ns: "fault" + randHex(4)}
-	s := startServerWith(t, b, t.TempDir(), waChannelYAML(gsrv.URL))
-	admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
-
 	const total = 120
-	p := newProvider(s.base)
-	ready := watchReady(s.base)
-	sent := p.run("redis", total, 4, 20*time.Millisecond)
-	waitFor(t, time.Minute, "a third of the messages acknowledged", func() bool { return p.acked.Load() >= total/3 })
+	s, graph, admin, p, ready, sent := underLoad(t, b, "redis", total)
 
 	rd.kill()
 	ready.set("redis down")
@@ -99,19 +92,12 @@ func TestFaultPostgresRestarted(t *testing.T) {
 		t.Skip("runs a private PostgreSQL: skipped with -short")
 	}
 	pg := startPrivatePostgres(t)
-	graph, gsrv := newFakeGraph(t, fleetToken)
 	b := backend{name: "private-postgres", dbURL: pg.url(), ns: "fault" + randHex(4)}
 	if rd := os.Getenv("SWITCHBOARD_TEST_REDIS_URL"); rd != "" {
 		b.redisURL = rd
 	}
-	s := startServerWith(t, b, t.TempDir(), waChannelYAML(gsrv.URL))
-	admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
-
 	const total = 120
-	p := newProvider(s.base)
-	ready := watchReady(s.base)
-	sent := p.run("pg", total, 4, 20*time.Millisecond)
-	waitFor(t, time.Minute, "a third of the messages acknowledged", func() bool { return p.acked.Load() >= total/3 })
+	s, graph, admin, p, ready, sent := underLoad(t, b, "pg", total)
 
 	ready.set("stopping")
 	pg.stop("fast")
