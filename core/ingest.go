@@ -147,13 +147,10 @@ func (s *Service) upsertCustomer(ctx context.Context, tx Tx, channelID, userID, 
 }
 
 // openConversation returns the customer's open conversation on the
-// channel, starting one (a new visit) when there is none. It locks the
-// customer first: two concurrent calls never both start one.
+// channel, starting one (a new visit) when there is none. cust must be a
+// fresh copy whose row this transaction holds (upsertCustomer's, or
+// LockCustomer's): then two concurrent calls never both start one.
 func (s *Service) openConversation(ctx context.Context, tx Tx, cust Customer, channelID, pageURL string) (Conversation, error) {
-	cust, err := tx.LockCustomer(ctx, cust.ID) // fresh copy: count on what is stored
-	if err != nil {
-		return Conversation{}, fmt.Errorf("lock customer %s: %w", cust.ID, err)
-	}
 	conv, err := tx.OpenConversation(ctx, cust.ID, channelID)
 	if err == nil {
 		if pageURL != "" && pageURL != conv.PageURL {

@@ -203,7 +203,11 @@ func (s *Service) VisitorHandoff(ctx context.Context, v Visitor, text string) (R
 	var a after
 	var req Request
 	err := s.store.Atomic(ctx, func(tx Tx) error {
-		conv, err := s.openConversation(ctx, tx, v.Customer, v.Channel.ID, "")
+		cust, err := tx.LockCustomer(ctx, v.Customer.ID)
+		if err != nil {
+			return fmt.Errorf("lock visitor %s: %w", v.Customer.ID, err)
+		}
+		conv, err := s.openConversation(ctx, tx, cust, v.Channel.ID, "")
 		if err != nil {
 			return err
 		}
