@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -47,8 +48,37 @@ type WebhookConfig struct {
 // Webhook is a Meta channel's httpapi.Webhook: verify the signature over
 // the raw bytes, normalise, apply every event to core, then 200.
 type Webhook struct {
-	cfg WebhookConfig
-	svc Ingester
+	cfg   WebhookConfig
+	svc   Ingester
+	named namedUsers
+}
+
+// namedUsers remembers the users whose stored customer has a name, so
+// that their later messages skip the store read before ingest. A stored
+// name is never cleared (core keeps it when a message carries none), so
+// the fact cannot go stale. The set starts over when it holds
+// namedUsersMax users, which bounds its memory.
+type namedUsers struct {
+	mu    sync.Mutex
+	users map[string]struct{}
+}
+
+const namedUsersMax = 100_000
+
+func (n *namedUsers) has(userID string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	_, ok := n.users[userID]
+	return ok
+}
+
+func (n *namedUsers) add(userID string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.users == nil || len(n.users) >= namedUsersMax {
+		n.users = make(map[string]struct{})
+	}
+	n.users[userID] = struct{}{}
 }
 
 // NewWebhook returns the webhook of one channel.
@@ -149,13 +179,17 @@ func (w *Webhook) name(ctx context.Context, userID string, cache map[string]stri
 	if n, ok := cache[userID]; ok {
 		return n, nil
 	}
+	if w.named.has(userID) {
+		return "", nil // core keeps the stored name
+	}
 	cust, known, err := w.svc.KnownCustomer(ctx, w.cfg.ChannelID, userID)
 	if err != nil {
 		return "", fmt.Errorf("webhook %s: %w", w.cfg.ChannelID, err)
 	}
 	if known && cust.Name != "" {
+		w.named.add(userID)
 		cache[userID] = ""
-		return "", nil // core keeps the stored name
+		return "", nil
 	}
 	pctx, cancel := context.WithTimeout(ctx, w.cfg.ProfileTimeout)
 	defer cancel()
