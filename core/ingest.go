@@ -48,20 +48,26 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 	if in.ChannelUserID == "" {
 		return Message{}, Invalid("channel_user_id", "is required")
 	}
-	var (
-		msg Message
-		a   after
-		err error
-	)
+	c := &ingestCall{in: in}
 	if len(s.lanes) == 0 {
-		msg, a, err = s.ingestOne(ctx, in)
+		c.msg, c.a, c.err = s.ingestOne(ctx, in)
 	} else {
-		msg, a, err = s.ingestGrouped(ctx, in)
+		s.ingestGrouped(ctx, c)
 	}
-	if err != nil {
-		return Message{}, err
+	if c.err != nil {
+		return Message{}, c.err
 	}
-	a.run(ctx, s.log)
+	if !c.settled {
+		c.a.run(ctx, s.log)
+		s.queueBot(ctx, c.msg)
+	}
+	return c.msg, nil
+}
+
+// queueBot enqueues the bot's turn on one stored message; a message that
+// asks for a person goes ahead of ordinary bot work when Jobs can. A
+// failed enqueue is logged: the sweeper finds the unprocessed message.
+func (s *Service) queueBot(ctx context.Context, msg Message) {
 	enqueue := s.jobs.RunBot
 	if u, ok := s.jobs.(UrgentJobs); ok && s.asksForPerson(msg.Text) {
 		enqueue = u.RunBotFirst
@@ -69,7 +75,6 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 	if err := enqueue(ctx, msg.ID); err != nil {
 		s.log.WarnContext(ctx, "enqueue conv:bot failed; the sweeper will retry", "message_id", msg.ID, "err", err)
 	}
-	return msg, nil
 }
 
 // asksForPerson reports whether the bot will hand text over to a person

@@ -55,12 +55,15 @@ type ingestLane struct {
 }
 
 type ingestCall struct {
-	in   Inbound
-	msg  Message
-	a    after
-	err  error
-	done chan struct{} // closed with the outcome
-	lead chan struct{} // signalled: become the lane's leader
+	in  Inbound
+	msg Message
+	a   after
+	err error
+	// settled: the leader published the call's events and queued the
+	// bot's turn on it (settleGroup); the caller has nothing left to do.
+	settled bool
+	done    chan struct{} // closed with the outcome
+	lead    chan struct{} // signalled: become the lane's leader
 }
 
 func (s *Service) lane(in Inbound) *ingestLane {
@@ -71,12 +74,13 @@ func (s *Service) lane(in Inbound) *ingestLane {
 	return &s.lanes[h.Sum32()%uint32(len(s.lanes))]
 }
 
-// ingestGrouped queues the call on its lane and leads the lane when it is
-// idle. The group's transaction does not inherit ctx's cancellation: the
-// other callers in it must not fail because this one's client went away.
-func (s *Service) ingestGrouped(ctx context.Context, in Inbound) (Message, after, error) {
-	l := s.lane(in)
-	c := &ingestCall{in: in, done: make(chan struct{}), lead: make(chan struct{}, 1)}
+// ingestGrouped queues the call on its lane, leads the lane when it is
+// idle, and returns with the call's outcome set. The group's transaction
+// does not inherit ctx's cancellation: the other callers in it must not
+// fail because this one's client went away.
+func (s *Service) ingestGrouped(ctx context.Context, c *ingestCall) {
+	l := s.lane(c.in)
+	c.done, c.lead = make(chan struct{}), make(chan struct{}, 1)
 	l.mu.Lock()
 	l.pending = append(l.pending, c)
 	leader := !l.busy
@@ -85,7 +89,7 @@ func (s *Service) ingestGrouped(ctx context.Context, in Inbound) (Message, after
 	if !leader {
 		select {
 		case <-c.done:
-			return c.msg, c.a, c.err
+			return
 		case <-c.lead:
 		}
 	}
@@ -107,7 +111,6 @@ func (s *Service) ingestGrouped(ctx context.Context, in Inbound) (Message, after
 	}
 	l.mu.Unlock()
 	<-c.done // c was in the group: it is the oldest pending call
-	return c.msg, c.a, c.err
 }
 
 // ingestGroup stores every call of the group, in one transaction when it
@@ -128,6 +131,7 @@ func (s *Service) ingestGroup(ctx context.Context, group []*ingestCall) {
 			return s.storeGroup(ctx, tx, gt, group)
 		})
 		if err == nil {
+			s.settleGroup(ctx, group)
 			return
 		}
 		if !errors.Is(err, errNoGroup) {
@@ -140,6 +144,41 @@ func (s *Service) ingestGroup(ctx context.Context, group []*ingestCall) {
 }
 
 var errNoGroup = errors.New("store cannot ingest in groups")
+
+// settleGroup does, for a stored group, what each caller would do after
+// its own commit, with one enqueue instead of one per message: publish
+// the calls' events in arrival order, then queue the bot's turns on them
+// as one task (GroupJobs). Messages that ask for a person, and groups
+// where Jobs cannot, are left to their callers (the urgent queue and
+// RunBot). When the enqueue fails the callers try again one by one.
+func (s *Service) settleGroup(ctx context.Context, group []*ingestCall) {
+	gj, ok := s.jobs.(GroupJobs)
+	if !ok {
+		return
+	}
+	var calls []*ingestCall
+	var ids []string
+	for _, c := range group {
+		if c.err == nil && !s.asksForPerson(c.msg.Text) {
+			calls = append(calls, c)
+			ids = append(ids, c.msg.ID)
+		}
+	}
+	if len(calls) < 2 {
+		return
+	}
+	for _, c := range calls {
+		c.a.run(ctx, s.log)
+		c.a = nil
+	}
+	if err := gj.RunBots(ctx, ids); err != nil {
+		s.log.WarnContext(ctx, "enqueue conv:bot for a group failed; enqueueing one by one", "messages", len(ids), "err", err)
+		return
+	}
+	for _, c := range calls {
+		c.settled = true
+	}
+}
 
 // storeGroup is upsertCustomer, openConversation and InsertMessage for a
 // whole group, with the same rules, in a few set-based statements. It

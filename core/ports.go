@@ -244,6 +244,15 @@ type UrgentJobs interface {
 	RunBotFirst(ctx context.Context, messageID string) error
 }
 
+// GroupJobs is an optional Jobs capability: the bot's turns on several
+// inbound messages, stored together by group commit, queued as one task
+// that takes them in the order given. It is idempotent per message, like
+// RunBot, and a message may also be queued alone (by the sweeper): its
+// second turn finds it processed and does nothing.
+type GroupJobs interface {
+	RunBots(ctx context.Context, messageIDs []string) error
+}
+
 // Timers schedules the routing timers (the queue adapter; optional: a
 // Jobs that also implements Timers is used when Deps.Timers is nil). The
 // same arguments schedule one task; the sweeper re-schedules from the

@@ -16,8 +16,15 @@
 // free again and the periodic sweep can re-enqueue it from the database once
 // the cause is gone.
 //
+// A conv:bot task may carry several messages (message_ids after
+// message_id): [Enqueuer.RunBots] queues the bot's turns on a group of
+// messages stored by one group commit as one task per 32 messages, which
+// the worker takes in order, so a busy gateway makes one enqueue, and the
+// workers one dequeue, per group instead of per message.
+//
 // [Enqueuer] implements core.Jobs with deterministic task ids ("bot:<message
-// id>", "deliver:<message id>", "route:<request id>:<cause>"): enqueueing the
+// id>" of the first message, "deliver:<message id>", "route:<request
+// id>:<cause>"): enqueueing the
 // same work twice while the first task is still queued, scheduled, running
 // or waiting for a retry queues it once. Finished tasks are not retained, so
 // the same id can be enqueued again afterwards. [Enqueuer.Enqueue] takes

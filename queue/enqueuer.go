@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -15,6 +16,7 @@ var (
 	_ core.Jobs       = (*Enqueuer)(nil)
 	_ core.Timers     = (*Enqueuer)(nil)
 	_ core.UrgentJobs = (*Enqueuer)(nil)
+	_ core.GroupJobs  = (*Enqueuer)(nil)
 )
 
 // Enqueuer puts tasks in the queues; it implements core.Jobs. It is safe
@@ -37,6 +39,21 @@ func (e *Enqueuer) RunBot(ctx context.Context, messageID string) error {
 		return err
 	}
 	return e.Enqueue(ctx, t)
+}
+
+// RunBots enqueues conv:bot for several inbound messages, at most
+// maxBotBatch per task, each task taking its messages in order.
+func (e *Enqueuer) RunBots(ctx context.Context, messageIDs []string) error {
+	for ids := range slices.Chunk(messageIDs, maxBotBatch) {
+		t, err := NewBotBatchTask(ids)
+		if err != nil {
+			return err
+		}
+		if err := e.Enqueue(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RunBotFirst enqueues conv:bot on the critical queue, ahead of ordinary

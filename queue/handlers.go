@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -103,12 +104,36 @@ func onTime(ctx context.Context, run func() error) error {
 	return run()
 }
 
+// bot takes the bot's turn on each message of the task, in order. A
+// message that fails does not hold up the others: the task is retried
+// with the first error, and the turns that were taken are then no-ops.
 func (h handlers) bot(ctx context.Context, t *asynq.Task) error {
 	var p BotPayload
 	if err := decode(t, &p, func() string { return p.MessageID }); err != nil {
 		return h.result(ctx, t, err)
 	}
-	return h.result(ctx, t, h.w.RunBot(ctx, p.MessageID), "message_id", p.MessageID)
+	if slices.Contains(p.MessageIDs, "") {
+		return h.result(ctx, t, fmt.Errorf("%s: payload: %w: %w", t.Type(), errEmptyID, asynq.SkipRetry))
+	}
+	var first error
+	failed := ""
+	for _, id := range append([]string{p.MessageID}, p.MessageIDs...) {
+		err := h.w.RunBot(ctx, id)
+		if errors.Is(err, core.ErrNotFound) {
+			h.log.DebugContext(ctx, "stale message: nothing to do", "task", t.Type(), "message_id", id, "err", err)
+			continue
+		}
+		if err != nil && first == nil {
+			first, failed = err, id
+		}
+		if ctx.Err() != nil {
+			break // timed out or shut down: retry what is left
+		}
+	}
+	if first == nil {
+		return h.result(ctx, t, ctx.Err(), "message_id", p.MessageID, "messages", 1+len(p.MessageIDs))
+	}
+	return h.result(ctx, t, first, "message_id", failed, "messages", 1+len(p.MessageIDs))
 }
 
 func (h handlers) deliver(ctx context.Context, t *asynq.Task) error {

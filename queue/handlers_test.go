@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,5 +116,65 @@ func TestRetryDelay(t *testing.T) {
 	}
 	if d := retryDelay(1000, nil, asynq.NewTask("other:thing", nil)); d != time.Minute {
 		t.Errorf("unknown type delay = %s, want 1m", d)
+	}
+}
+
+// botsWorker records RunBot calls; errs gives the error of some ids.
+type botsWorker struct {
+	stubWorker
+	ran  []string
+	errs map[string]error
+}
+
+func (b *botsWorker) RunBot(_ context.Context, id string) error {
+	b.ran = append(b.ran, id)
+	return b.errs[id]
+}
+
+// A conv:bot task of several messages takes them in order; one that fails
+// does not hold up the rest, and the task is retried with its error.
+func TestBotBatchHandler(t *testing.T) {
+	boom := errors.New("database down")
+	gone := fmt.Errorf("run bot: %w", core.ErrNotFound)
+	cases := []struct {
+		name      string
+		payload   string
+		errs      map[string]error
+		ran       string
+		wantErr   error
+		skipRetry bool
+	}{
+		{"in order", `{"message_id":"a","message_ids":["b","c"]}`, nil, "a b c", nil, false},
+		{"a failure is retried after the rest ran", `{"message_id":"a","message_ids":["b","c"]}`, map[string]error{"b": boom}, "a b c", boom, false},
+		{"a stale message is skipped", `{"message_id":"a","message_ids":["b","c"]}`, map[string]error{"a": gone}, "a b c", nil, false},
+		{"an empty id in the list is refused", `{"message_id":"a","message_ids":["b",""]}`, nil, "", asynq.SkipRetry, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &botsWorker{errs: tc.errs}
+			h := NewHandler(w, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			err := h.ProcessTask(context.Background(), asynq.NewTask(TypeBot, []byte(tc.payload)))
+			if got := strings.Join(w.ran, " "); got != tc.ran {
+				t.Errorf("ran %q, want %q", got, tc.ran)
+			}
+			if (tc.wantErr == nil) != (err == nil) || (tc.wantErr != nil && !errors.Is(err, tc.wantErr)) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if got := errors.Is(err, asynq.SkipRetry); got != tc.skipRetry {
+				t.Fatalf("SkipRetry = %v, want %v", got, tc.skipRetry)
+			}
+		})
+	}
+}
+
+func TestBotBatchTask(t *testing.T) {
+	task, err := NewBotBatchTask([]string{"m1", "m2", "m3"})
+	if err != nil || string(task.Payload()) != `{"message_id":"m1","message_ids":["m2","m3"]}` {
+		t.Fatalf("task = %s, %v", task.Payload(), err)
+	}
+	for _, ids := range [][]string{nil, {"m1", ""}} {
+		if _, err := NewBotBatchTask(ids); !errors.Is(err, errEmptyID) {
+			t.Errorf("NewBotBatchTask(%q) = %v, want errEmptyID", ids, err)
+		}
 	}
 }

@@ -311,6 +311,40 @@ var suite = []struct {
 			t.Fatalf("calls = %v", got)
 		}
 	}},
+	{"a group's bot turns are queued in tasks of at most 32, each taken in order", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		ids := make([]string, 70)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("g%02d", i)
+		}
+		must(t, e.enq.RunBots(ctx, ids))
+		must(t, e.enq.RunBots(ctx, ids)) // the same group again: queued once
+		if s := e.sizes(t); s["default"].Pending != 3 {
+			t.Fatalf("sizes = %+v, want 3 tasks on the default queue", s)
+		}
+		for _, first := range []string{"g00", "g32", "g64"} {
+			if _, err := e.insp.Asynq().GetTaskInfo(e.opts.Namespace+":default", "bot:"+first); err != nil {
+				t.Fatalf("task bot:%s: %v", first, err)
+			}
+		}
+		e.start(t)
+		last := map[int]int{} // task (by its first id) → last index run
+		for range ids {
+			c := e.w.next(t)
+			var i int
+			if c.method != "RunBot" || len(c.id) != 3 {
+				t.Fatalf("worker call %s(%q)", c.method, c.id)
+			}
+			fmt.Sscanf(c.id[1:], "%d", &i)
+			if p, ok := last[i/32]; ok && i != p+1 {
+				t.Fatalf("task %d ran %s after g%02d", i/32, c.id, p)
+			}
+			last[i/32] = i
+		}
+		if len(last) != 3 || last[0] != 31 || last[1] != 63 || last[2] != 69 {
+			t.Fatalf("last message run per task = %v", last)
+		}
+	}},
 	{"the same task id is queued once", func(t *testing.T, e *env) {
 		ctx := context.Background()
 		for range 3 {

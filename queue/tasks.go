@@ -75,10 +75,18 @@ func retryDelay(n int, _ error, t *asynq.Task) time.Duration {
 	return min(d, s.maxDelay)
 }
 
-// BotPayload is the payload of conv:bot.
+// BotPayload is the payload of conv:bot: the bot's turn on MessageID and
+// then on each of MessageIDs, in order (inbound messages stored together
+// by group commit).
 type BotPayload struct {
-	MessageID string `json:"message_id"`
+	MessageID  string   `json:"message_id"`
+	MessageIDs []string `json:"message_ids,omitempty"`
 }
+
+// maxBotBatch is the most messages one conv:bot task takes: big enough
+// that a busy gateway queues a few tasks per group, small enough that
+// the workers share a group's turns.
+const maxBotBatch = 32
 
 // DeliverPayload is the payload of msg:deliver.
 type DeliverPayload struct {
@@ -124,6 +132,21 @@ func NewBotTask(messageID string) (*asynq.Task, error) {
 		return nil, fmt.Errorf("%s task: message id: %w", TypeBot, errEmptyID)
 	}
 	return newTask(TypeBot, BotPayload{MessageID: messageID}, "bot:"+messageID)
+}
+
+// NewBotBatchTask returns one conv:bot task for several inbound messages,
+// taken in order, with the task id of the first ("bot:<first id>").
+func NewBotBatchTask(messageIDs []string) (*asynq.Task, error) {
+	if len(messageIDs) == 0 {
+		return nil, fmt.Errorf("%s task: message ids: %w", TypeBot, errEmptyID)
+	}
+	for _, id := range messageIDs {
+		if id == "" {
+			return nil, fmt.Errorf("%s task: message id: %w", TypeBot, errEmptyID)
+		}
+	}
+	first := messageIDs[0]
+	return newTask(TypeBot, BotPayload{MessageID: first, MessageIDs: messageIDs[1:]}, "bot:"+first)
 }
 
 // NewDeliverTask returns a msg:deliver task for an outbound message, with

@@ -134,100 +134,140 @@ func testGroupTx(t *testing.T, f *fx) {
 }
 
 // testGroupedIngest races many Ingest calls (repeats and several messages
-// per customer among them) through each ingest mode and checks that the
+// per customer among them) through each ingest mode, with Jobs that can
+// and cannot queue a group's bot turns as one task, and checks that the
 // outcome is what one-at-a-time ingestion gives: every provider message
-// once, one open conversation and one visit per customer, a bot job per
-// stored message, and ErrDuplicate for exactly the repeats.
+// once, one open conversation and one visit per customer, exactly one bot
+// job per stored message, and ErrDuplicate for exactly the repeats. A
+// group's bot turns keep each customer's messages in stored order.
 func testGroupedIngest(t *testing.T, f *fx) {
 	for _, lanes := range []int{-1, 1, 4} {
-		t.Run(fmt.Sprintf("lanes=%d", lanes), func(t *testing.T) {
-			channel := fmt.Sprintf("web%d", f.seq())
-			set := core.DefaultSettings()
-			set.Channels = append(set.Channels, core.Channel{ID: channel, Type: core.ChannelWhatsApp})
-			jobs := &Jobs{}
-			svc := core.NewService(core.Deps{Store: f.s, Jobs: jobs, BcryptCost: 4, IngestLanes: lanes}, set)
+		for _, grouping := range []bool{false, true} {
+			t.Run(fmt.Sprintf("lanes=%d/group_jobs=%v", lanes, grouping), func(t *testing.T) {
+				testGroupedIngestWith(t, f, lanes, grouping)
+			})
+		}
+	}
+}
 
-			const customers, perCustomer, copies = 12, 5, 2
-			type result struct {
-				in  core.Inbound
-				msg core.Message
-				err error
-			}
-			var (
-				mu      sync.Mutex
-				results []result
-				wg      sync.WaitGroup
-			)
-			for c := range customers {
-				for m := range perCustomer {
-					for range copies {
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							in := core.Inbound{ChannelID: channel, ChannelUserID: fmt.Sprintf("4915%03d", c), Name: fmt.Sprintf("Customer %d", c),
-								ProviderID: fmt.Sprintf("wamid.%d.%d", c, m), Text: fmt.Sprintf("message %d of %d", m, c)}
-							msg, err := svc.Ingest(context.Background(), in)
-							mu.Lock()
-							results = append(results, result{in, msg, err})
-							mu.Unlock()
-						}()
-					}
-				}
-			}
-			wg.Wait()
+func testGroupedIngestWith(t *testing.T, f *fx, lanes int, grouping bool) {
+	channel := fmt.Sprintf("web%d", f.seq())
+	set := core.DefaultSettings()
+	set.Channels = append(set.Channels, core.Channel{ID: channel, Type: core.ChannelWhatsApp})
+	groupJobs := &GroupJobs{}
+	var jobs interface {
+		core.Jobs
+		Calls() []string
+	} = &Jobs{}
+	if grouping {
+		jobs = groupJobs
+	}
+	svc := core.NewService(core.Deps{Store: f.s, Jobs: jobs, BcryptCost: 4, IngestLanes: lanes}, set)
 
-			stored := map[string]core.Message{}
-			dupes := 0
-			for _, r := range results {
-				switch {
-				case r.err == nil:
-					if _, twice := stored[r.in.ProviderID]; twice {
-						t.Errorf("provider message %s stored twice", r.in.ProviderID)
-					}
-					stored[r.in.ProviderID] = r.msg
-				case errors.Is(r.err, core.ErrDuplicate):
-					dupes++
-				default:
-					t.Errorf("ingest %s: %v", r.in.ProviderID, r.err)
-				}
+	const customers, perCustomer, copies = 12, 5, 2
+	type result struct {
+		in  core.Inbound
+		msg core.Message
+		err error
+	}
+	var (
+		mu      sync.Mutex
+		results []result
+		wg      sync.WaitGroup
+	)
+	for c := range customers {
+		for m := range perCustomer {
+			for range copies {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					in := core.Inbound{ChannelID: channel, ChannelUserID: fmt.Sprintf("4915%03d", c), Name: fmt.Sprintf("Customer %d", c),
+						ProviderID: fmt.Sprintf("wamid.%d.%d", c, m), Text: fmt.Sprintf("message %d of %d", m, c)}
+					msg, err := svc.Ingest(context.Background(), in)
+					mu.Lock()
+					results = append(results, result{in, msg, err})
+					mu.Unlock()
+				}()
 			}
-			equal(t, "messages stored", len(stored), customers*perCustomer)
-			equal(t, "duplicates refused", dupes, customers*perCustomer*(copies-1))
+		}
+	}
+	wg.Wait()
 
-			bots := map[string]bool{}
-			for _, c := range jobs.Calls() {
-				bots[c] = true
+	stored := map[string]core.Message{}
+	dupes := 0
+	for _, r := range results {
+		switch {
+		case r.err == nil:
+			if _, twice := stored[r.in.ProviderID]; twice {
+				t.Errorf("provider message %s stored twice", r.in.ProviderID)
 			}
-			for c := range customers {
-				cu, err := f.s.CustomerByChannelUser(f.ctx, channel, fmt.Sprintf("4915%03d", c))
-				if err != nil {
-					t.Fatalf("customer %d: %v", c, err)
-				}
-				equal(t, "visits of customer", cu.Visits, 1)
-				equal(t, "name of customer", cu.Name, fmt.Sprintf("Customer %d", c))
-				conv, err := f.s.OpenConversation(f.ctx, cu.ID, channel)
-				if err != nil {
-					t.Fatalf("open conversation of customer %d: %v", c, err)
-				}
-				msgs, err := f.s.ListMessages(f.ctx, conv.ID, "", 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				equal(t, "messages in the customer's one conversation", len(msgs), perCustomer)
-				var last time.Time
-				for _, m := range msgs {
-					if want := stored[m.ProviderID]; want.ID != m.ID {
-						t.Errorf("message %s: stored as %s, Ingest answered %s", m.ProviderID, m.ID, want.ID)
-					}
-					if !bots["bot:"+m.ID] {
-						t.Errorf("no bot job for message %s", m.ID)
-					}
-					if m.CreatedAt.After(last) {
-						last = m.CreatedAt
-					}
-				}
-				equal(t, "last_message_at", conv.LastMessageAt, last)
+			stored[r.in.ProviderID] = r.msg
+		case errors.Is(r.err, core.ErrDuplicate):
+			dupes++
+		default:
+			t.Errorf("ingest %s: %v", r.in.ProviderID, r.err)
+		}
+	}
+	equal(t, "messages stored", len(stored), customers*perCustomer)
+	equal(t, "duplicates refused", dupes, customers*perCustomer*(copies-1))
+
+	bots := map[string]int{}
+	for _, c := range jobs.Calls() {
+		bots[c]++
+	}
+	position := map[string]int{} // message id → place in its customer's conversation
+	for c := range customers {
+		cu, err := f.s.CustomerByChannelUser(f.ctx, channel, fmt.Sprintf("4915%03d", c))
+		if err != nil {
+			t.Fatalf("customer %d: %v", c, err)
+		}
+		equal(t, "visits of customer", cu.Visits, 1)
+		equal(t, "name of customer", cu.Name, fmt.Sprintf("Customer %d", c))
+		conv, err := f.s.OpenConversation(f.ctx, cu.ID, channel)
+		if err != nil {
+			t.Fatalf("open conversation of customer %d: %v", c, err)
+		}
+		msgs, err := f.s.ListMessages(f.ctx, conv.ID, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "messages in the customer's one conversation", len(msgs), perCustomer)
+		var last time.Time
+		for i, m := range msgs {
+			position[m.ID] = i
+			if want := stored[m.ProviderID]; want.ID != m.ID {
+				t.Errorf("message %s: stored as %s, Ingest answered %s", m.ProviderID, m.ID, want.ID)
 			}
-		})
+			if n := bots["bot:"+m.ID]; n != 1 {
+				t.Errorf("message %s: %d bot jobs, want 1", m.ID, n)
+			}
+			if m.CreatedAt.After(last) {
+				last = m.CreatedAt
+			}
+		}
+		equal(t, "last_message_at", conv.LastMessageAt, last)
+	}
+	equal(t, "bot jobs", len(jobs.Calls()), customers*perCustomer)
+
+	groups := groupJobs.Groups()
+	for _, g := range groups {
+		seen := map[string]int{} // conversation → last position queued
+		for _, id := range g {
+			m, err := f.s.MessageByID(f.ctx, id)
+			if err != nil {
+				t.Fatalf("message %s of a bot group: %v", id, err)
+			}
+			if p, ok := seen[m.ConversationID]; ok && position[id] < p {
+				t.Errorf("bot group of %d: message %s queued after a later message of its conversation", len(g), id)
+			}
+			seen[m.ConversationID] = position[id]
+		}
+	}
+	canGroup := false
+	if err := f.s.Atomic(f.ctx, func(tx core.Tx) error { _, canGroup = tx.(core.GroupTx); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if canGroup && grouping && lanes == 1 && len(groups) == 0 {
+		t.Errorf("%d racing messages in one lane: no group of bot turns queued as one", customers*perCustomer*copies)
 	}
 }

@@ -87,6 +87,32 @@ func (j *Jobs) Route(_ context.Context, id, cause string) error {
 // Deliver records "deliver:<message id>".
 func (j *Jobs) Deliver(_ context.Context, id string) error { return j.add("deliver:" + id) }
 
+// GroupJobs is Jobs that can also queue the bot's turns on a group of
+// messages as one task (core.GroupJobs): it records "bot:<id>" for each,
+// and the group.
+type GroupJobs struct {
+	Jobs
+	groups [][]string
+}
+
+// RunBots records "bot:<message id>" for each message, and the group.
+func (j *GroupJobs) RunBots(_ context.Context, ids []string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, id := range ids {
+		j.calls = append(j.calls, "bot:"+id)
+	}
+	j.groups = append(j.groups, slices.Clone(ids))
+	return nil
+}
+
+// Groups returns the groups RunBots queued, in order.
+func (j *GroupJobs) Groups() [][]string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.groups)
+}
+
 // Calls returns what was queued so far, in order.
 func (j *Jobs) Calls() []string {
 	j.mu.Lock()
