@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -306,6 +307,11 @@ func (s *Service) storeGroup(ctx context.Context, tx Tx, gt GroupTx, group []*in
 // own request context.
 const groupTimeout = 30 * time.Second
 
-// groupedIngestLanes is the default number of lanes: enough groups in
-// flight to keep a PostgreSQL pool busy, few enough that groups grow.
-const groupedIngestLanes = 4
+// defaultIngestLanes is the number of lanes unless Deps sets it: one group
+// in flight per core the process may use, at least 2 and at most 8. More
+// lanes keep more database connections busy; fewer make bigger groups,
+// and a smaller wait behind the group in flight when the cores are
+// shared with the database. On 2 cores (PostgreSQL, Redis and the load on
+// the same machine) 2 lanes halved the p99 answer at 2,000 messages/s
+// against 4, for 12 % less closed-loop throughput (README, Performance).
+func defaultIngestLanes() int { return min(max(runtime.GOMAXPROCS(0), 2), 8) }

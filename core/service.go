@@ -54,8 +54,9 @@ type Deps struct {
 	// Events publishes to the live event streams; nil: none.
 	Events Events
 	// IngestLanes is how many groups of inbound messages may be in
-	// flight at once (group commit, see ingest_group.go); 0: 4; a
-	// negative number: no grouping, one transaction per message.
+	// flight at once (group commit, see ingest_group.go); 0: one per
+	// core (GOMAXPROCS), from 2 to 8; a negative number: no grouping,
+	// one transaction per message.
 	IngestLanes int
 }
 
@@ -75,7 +76,7 @@ func NewService(d Deps, set Settings) *Service {
 	if s.bcryptCost == 0 {
 		s.bcryptCost = 11
 	}
-	if n := cmp.Or(d.IngestLanes, groupedIngestLanes); n > 0 {
+	if n := cmp.Or(d.IngestLanes, defaultIngestLanes()); n > 0 {
 		s.lanes = make([]ingestLane, n)
 	}
 	s.SetSettings(set)
