@@ -149,6 +149,7 @@ func (s *Service) SendAgentMessage(ctx context.Context, actor Agent, convID, tex
 func (s *Service) Resolve(ctx context.Context, actor Agent, convID string) (Conversation, error) {
 	var a after
 	var conv Conversation
+	var freed bool // the agent was full: the open requests are re-offered
 	err := s.store.Atomic(ctx, func(tx Tx) error {
 		// Lock order everywhere: agent, then request, then conversation.
 		var err error
@@ -169,16 +170,42 @@ func (s *Service) Resolve(ctx context.Context, actor Agent, convID string) (Conv
 		if conv.Status != ConvActive {
 			return &TransitionError{What: "conversation", From: string(conv.Status), Action: "resolve"}
 		}
+		if freed, err = s.fullAgent(ctx, tx, conv.AgentID); err != nil {
+			return fmt.Errorf("resolve conversation %s: %w", convID, err)
+		}
 		return s.resolveTx(ctx, tx, &a, &conv, "This conversation was resolved. Write again any time.")
 	})
 	if err != nil {
 		return Conversation{}, err
 	}
 	a.run(ctx, s.log)
-	// One re-offer per open request per second, however many chats end
-	// in it: a task still queued from this second covers this one too.
-	s.rerouteOpen(ctx, fmt.Sprintf("freed:%d", s.clock().Unix()))
+	if freed {
+		// One re-offer per open request per second, however many chats
+		// end in it: a task still queued from this second covers this one.
+		s.rerouteOpen(ctx, fmt.Sprintf("freed:%d", s.clock().Unix()))
+	}
 	return s.viewConversation(conv), nil
+}
+
+// fullAgent reports whether the agent (if any) is online with every chat
+// slot taken, read before one of their chats ends or moves on. Only then
+// does that make them eligible for the open requests, which must be
+// re-offered; an agent with room was eligible, and offered them, already.
+// Of several chats of a full agent ending at once, the first to commit
+// read the agent full before any other committed, so at least one
+// re-offers.
+func (s *Service) fullAgent(ctx context.Context, tx Tx, agentID string) (bool, error) {
+	if agentID == "" {
+		return false, nil
+	}
+	ag, err := tx.AgentByID(ctx, agentID)
+	if isNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read agent %s: %w", agentID, err)
+	}
+	return ag.Online && ag.ActiveChats >= ag.MaxChats, nil
 }
 
 // resolveTx resolves the conversation and its request and tells the customer.
@@ -215,6 +242,7 @@ func (s *Service) Reassign(ctx context.Context, actor Agent, convID, targetID st
 	}
 	var a after
 	var conv Conversation
+	var freed bool // the previous agent was full: the open requests are re-offered
 	err := s.store.Atomic(ctx, func(tx Tx) error {
 		target, err := tx.LockAgent(ctx, targetID)
 		if isNotFound(err) {
@@ -239,6 +267,9 @@ func (s *Service) Reassign(ctx context.Context, actor Agent, convID, targetID st
 			return fmt.Errorf("reassign to %s: %w", target.ID, ErrAtCapacity)
 		}
 		previous := conv.AgentID
+		if freed, err = s.fullAgent(ctx, tx, previous); err != nil {
+			return fmt.Errorf("reassign conversation %s: %w", convID, err)
+		}
 		conv.AgentID = target.ID
 		if err := tx.UpdateConversation(ctx, conv); err != nil {
 			return fmt.Errorf("reassign conversation %s: %w", convID, err)
@@ -254,7 +285,9 @@ func (s *Service) Reassign(ctx context.Context, actor Agent, convID, targetID st
 		return Conversation{}, err
 	}
 	a.run(ctx, s.log)
-	s.rerouteOpen(ctx, fmt.Sprintf("reassigned:%s:%s", convID, targetID))
+	if freed {
+		s.rerouteOpen(ctx, fmt.Sprintf("reassigned:%s:%s", convID, targetID))
+	}
 	return s.viewConversation(conv), nil
 }
 

@@ -138,9 +138,12 @@ func TestDeliver(t *testing.T) {
 
 func TestResolve(t *testing.T) {
 	e := newEnv(t)
-	alice, bob := e.online("Alice"), e.online("Bob")
-	conv := e.active("Ada", alice)
-	waiting := e.routed("Ben", "help") // open: resolving frees capacity and re-routes it
+	alice, bob := e.addAgent("Alice", 1, false, true), e.online("Bob")
+	conv := e.active("Ada", alice) // Alice is full
+	waiting := e.routed("Ben", "help")
+	if slices.Contains(waiting.OfferedTo, alice.ID) {
+		t.Fatalf("request offered to a full agent: %v", waiting.OfferedTo)
+	}
 	e.clock.Advance(10 * time.Minute)
 
 	_, err := e.svc.Resolve(e.ctx, bob, conv.ID)
@@ -157,6 +160,7 @@ func TestResolve(t *testing.T) {
 	mustEqual(t, "request closed at", r.ClosedAt, t0.Add(10*time.Minute))
 	mustEqual(t, "notice author", e.last(conv.ID).Author, core.AuthorSystem)
 	mustEqual(t, "active chats", e.agent(alice.ID).ActiveChats, 0)
+	// Alice was full: she can take the open request now.
 	freed := fmt.Sprintf("freed:%d", t0.Add(10*time.Minute).Unix())
 	if c := e.jobs.routedWith(waiting.ID); !slices.Contains(c, freed) {
 		t.Fatalf("open request not re-routed with cause %s: %v", freed, c)
@@ -167,26 +171,31 @@ func TestResolve(t *testing.T) {
 	_, err = e.svc.Resolve(e.ctx, alice, "nope")
 	wantErr(t, err, core.ErrNotFound)
 
-	other := e.active("Cleo", bob)
-	got, err = e.svc.Resolve(e.ctx, e.admin, other.ID)
-	ok(t, err)
-	// Chats ending within one second re-offer each open request under one
-	// cause (one task id); a chat ending a second later, under another.
-	freedCauses := func() map[string]bool {
-		out := map[string]bool{}
+	freedCauses := func() map[string]int {
+		out := map[string]int{}
 		for _, c := range e.jobs.routedWith(waiting.ID) {
 			if strings.HasPrefix(c, "freed:") {
-				out[c] = true
+				out[c]++
 			}
 		}
 		return out
 	}
+	routes := len(e.jobs.routedWith(waiting.ID))
+	// Bob had room: ending his chat changes nobody's eligibility.
+	other := e.active("Cleo", bob)
+	got, err = e.svc.Resolve(e.ctx, e.admin, other.ID)
+	ok(t, err)
+	mustEqual(t, "resolved by admin", got.Status, core.ConvResolved)
+	mustEqual(t, "re-routes after an agent with room freed a slot", len(e.jobs.routedWith(waiting.ID)), routes)
+	// Chats of full agents ending within one second re-offer each open
+	// request under one cause (one task id); a second later, another.
+	_, err = e.svc.Resolve(e.ctx, e.admin, e.active("Dora", alice).ID)
+	ok(t, err)
 	mustEqual(t, "causes after two chats ended in one second", len(freedCauses()), 1)
 	e.clock.Advance(time.Second)
-	_, err = e.svc.Resolve(e.ctx, e.admin, e.active("Dora", bob).ID)
+	_, err = e.svc.Resolve(e.ctx, e.admin, e.active("Eve", alice).ID)
 	ok(t, err)
 	mustEqual(t, "causes after a third a second later", len(freedCauses()), 2)
-	mustEqual(t, "resolved by admin", got.Status, core.ConvResolved)
 	// Resolving a waiting conversation is not an agent action.
 	_, err = e.svc.Resolve(e.ctx, e.admin, waiting.ConversationID)
 	wantErr(t, err, core.ErrInvalidTransition)
@@ -385,4 +394,33 @@ func TestGetConversation(t *testing.T) {
 			mustEqual(t, "messages", len(msgs), len(e.messages(tt.id)))
 		})
 	}
+}
+
+// Handing on a full agent's chat makes that agent eligible again, so the
+// open requests are re-offered; handing on a chat of an agent with room
+// changes nobody's eligibility.
+func TestReassignReoffersOnlyWhenAFullAgentFreesASlot(t *testing.T) {
+	e := newEnv(t)
+	alice, carol := e.online("Alice"), e.online("Carol")
+	bob := e.addAgent("Bob", 1, false, true)
+	conv := e.active("Ada", bob) // Bob is full
+	waiting := e.routed("Ben", "help")
+	if slices.Contains(waiting.OfferedTo, bob.ID) {
+		t.Fatalf("request offered to a full agent: %v", waiting.OfferedTo)
+	}
+	reassigned := func() int {
+		n := 0
+		for _, c := range e.jobs.routedWith(waiting.ID) {
+			if strings.HasPrefix(c, "reassigned:") {
+				n++
+			}
+		}
+		return n
+	}
+	_, err := e.svc.Reassign(e.ctx, bob, conv.ID, alice.ID)
+	ok(t, err)
+	mustEqual(t, "re-offers after Bob (full) handed on a chat", reassigned(), 1)
+	_, err = e.svc.Reassign(e.ctx, alice, conv.ID, carol.ID)
+	ok(t, err)
+	mustEqual(t, "re-offers after Alice (with room) handed it on", reassigned(), 1)
 }
