@@ -36,12 +36,22 @@ func (s *Service) rerouteOpen(ctx context.Context, cause string) {
 
 // Accept gives the request to the agent. Exactly one of any number of
 // concurrent accepts wins: the request moves by a conditional update, and
-// the agent's row is locked while their capacity is checked.
+// the agent's row is locked while their capacity is checked. Accepts of
+// one request in this process take turns, and once one has won the
+// others waiting answer at once.
 func (s *Service) Accept(ctx context.Context, actor Agent, requestID string) (Request, Conversation, error) {
+	gate, leave, err := s.accepts.enter(ctx, requestID)
+	if err != nil {
+		return Request{}, Conversation{}, fmt.Errorf("accept request %s: %w", requestID, err)
+	}
+	defer leave()
+	if gate.winner != "" && gate.winner != actor.ID {
+		return Request{}, Conversation{}, fmt.Errorf("accept request %s: %w", requestID, ErrAlreadyAccepted)
+	}
 	var a after
 	var req Request
 	var conv Conversation
-	err := s.store.Atomic(ctx, func(tx Tx) error {
+	err = s.store.Atomic(ctx, func(tx Tx) error {
 		agent, err := tx.LockAgent(ctx, actor.ID)
 		if err != nil {
 			return fmt.Errorf("accept: lock agent %s: %w", actor.ID, err)
@@ -101,6 +111,7 @@ func (s *Service) Accept(ctx context.Context, actor Agent, requestID string) (Re
 	if err != nil {
 		return Request{}, Conversation{}, err
 	}
+	gate.winner = actor.ID
 	a.run(ctx, s.log)
 	req, err = s.viewRequest(ctx, req, actor)
 	if err != nil {

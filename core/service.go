@@ -38,6 +38,8 @@ type Service struct {
 	bcryptCost int
 	// lanes group concurrent Ingest calls into shared transactions.
 	lanes []ingestLane
+	// accepts line up concurrent accepts of one request (accept_gate.go).
+	accepts acceptGates
 }
 
 // Deps are the Service's collaborators. Now and Logger are optional.

@@ -215,10 +215,16 @@ func race(n int, accept func(i int) error) []error {
 }
 
 // testAcceptRace: 50 agents accept one request at once, 100 times; exactly
-// one wins each time and the others are told it was taken.
+// one wins each time and the others are told it was taken. The agents
+// use 10 Services, like 10 gateway processes: accepts through one Service
+// take turns in it, so the race between Services is what the store has
+// to settle.
 func testAcceptRace(t *testing.T, f *fx) {
-	const agentsN, rounds = 50, 100
-	svc, _ := f.service(nil)
+	const agentsN, rounds, processes = 50, 100, 10
+	svcs := make([]*core.Service, processes)
+	for i := range svcs {
+		svcs[i], _ = f.service(nil)
+	}
 	agents := make([]core.Agent, agentsN)
 	err := f.s.Atomic(f.ctx, func(tx core.Tx) error {
 		for i := range agents {
@@ -238,7 +244,7 @@ func testAcceptRace(t *testing.T, f *fx) {
 		var winner core.Agent
 		var winConv core.Conversation
 		errs := race(agentsN, func(i int) error {
-			_, conv, err := svc.Accept(f.ctx, agents[i], req.ID)
+			_, conv, err := svcs[i%processes].Accept(f.ctx, agents[i], req.ID)
 			if err == nil {
 				mu.Lock()
 				winner, winConv = agents[i], conv
