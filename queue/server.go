@@ -28,6 +28,11 @@ type Server struct {
 // NewServer returns a Server on conn that hands tasks to w. It does not own
 // conn. Call Start, and Shutdown at the end.
 func NewServer(conn *Conn, w Worker, opts Options) *Server {
+	if opts.PollInterval <= 0 && conn.embedded != nil {
+		// The embedded Redis runs Asynq's scripts in an interpreter: a
+		// 20 ms poll would cost an idle process several % of a core.
+		opts.PollInterval = embeddedPollInterval
+	}
 	opts = opts.withDefaults()
 	log := opts.logger()
 	queues := make(map[string]int, len(priorities))
