@@ -342,27 +342,16 @@ func (s *Service) Deliver(ctx context.Context, messageID string) error {
 	if err != nil {
 		return fmt.Errorf("deliver message %s on %s: %w", msg.ID, ch.ID, err)
 	}
-	// Record the provider id and, in the same transaction, apply a status
-	// callback that arrived before it (see DeliveryStatus).
-	sent := msg
-	err = s.store.Atomic(ctx, func(tx Tx) error {
-		sent = msg
-		if err := tx.UpdateDelivery(ctx, msg.ID, DeliverySent, pid, ""); err != nil {
-			return fmt.Errorf("deliver: record send of %s: %w", msg.ID, err)
-		}
-		sent.Delivery, sent.ProviderID, sent.Error = DeliverySent, pid, ""
-		if pid == "" {
-			return nil
-		}
-		_, err := applyEarly(ctx, tx, &sent)
-		return err
-	})
-	if err != nil {
-		return err
+	if err := s.store.UpdateDelivery(ctx, msg.ID, DeliverySent, pid, ""); err != nil {
+		return fmt.Errorf("deliver: record send of %s: %w", msg.ID, err)
 	}
+	sent := msg
+	sent.Delivery, sent.ProviderID, sent.Error = DeliverySent, pid, ""
 	if pid != "" {
-		// A callback that kept its status after we looked: it looked for the
-		// message before our commit, so we must look again after it.
+		// A status callback that came before this record waits in the early
+		// deliveries. The callback keeps its status and then looks for the
+		// message; we record the message and then look for the status: one
+		// of the two sees the other.
 		if _, err := applyEarly(ctx, s.store, &sent); err != nil {
 			s.log.WarnContext(ctx, "apply early delivery status after the send was recorded", "message_id", msg.ID, "err", err)
 		}
