@@ -126,7 +126,7 @@ func (s *Service) SetOnline(ctx context.Context, actor Agent, online bool) (Agen
 	}
 	var a after
 	s.publish(&a, AgentStream(out.ID), EventAgentUpdated, out) // the agent's other tabs
-	a.run(ctx, s.log)
+	a.run(ctx, s)
 	s.rerouteOpen(ctx, fmt.Sprintf("status:%s:%t:%d", actor.ID, online, out.StatusAt.UnixNano()))
 	return out, nil
 }

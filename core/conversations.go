@@ -141,7 +141,7 @@ func (s *Service) SendAgentMessage(ctx context.Context, actor Agent, convID, tex
 	if err != nil {
 		return Message{}, err
 	}
-	a.run(ctx, s.log)
+	a.run(ctx, s)
 	return msg, nil
 }
 
@@ -178,7 +178,7 @@ func (s *Service) Resolve(ctx context.Context, actor Agent, convID string) (Conv
 	if err != nil {
 		return Conversation{}, err
 	}
-	a.run(ctx, s.log)
+	a.run(ctx, s)
 	if freed {
 		// One re-offer per open request per second, however many chats
 		// end in it: a task still queued from this second covers this one.
@@ -284,7 +284,7 @@ func (s *Service) Reassign(ctx context.Context, actor Agent, convID, targetID st
 	if err != nil {
 		return Conversation{}, err
 	}
-	a.run(ctx, s.log)
+	a.run(ctx, s)
 	if freed {
 		s.rerouteOpen(ctx, fmt.Sprintf("reassigned:%s:%s", convID, targetID))
 	}
@@ -364,7 +364,7 @@ func (s *Service) Deliver(ctx context.Context, messageID string) error {
 func (s *Service) deliveryEvent(ctx context.Context, conv Conversation, msg Message) {
 	var a after
 	s.messageEvents(&a, conv, EventMessageUpdated, msg)
-	a.run(ctx, s.log)
+	a.run(ctx, s)
 }
 
 // SweepReport counts what a sweep re-enqueued.

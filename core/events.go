@@ -12,6 +12,19 @@ type Events interface {
 	Publish(ctx context.Context, stream, typ string, data any) error
 }
 
+// EventBatch is an optional Events capability: publish several events, in
+// order, in one round trip. A step that offers a request to twenty agents
+// publishes twenty events.
+type EventBatch interface {
+	PublishBatch(ctx context.Context, events []Published) error
+}
+
+// Published is one event of a PublishBatch.
+type Published struct {
+	Stream, Type string
+	Data         any
+}
+
 // Event types on the streams (API.md).
 const (
 	EventRequestCreated      = "request.created"
@@ -50,12 +63,23 @@ func (s *Service) publish(a *after, stream, typ string, data any) {
 	if s.events == nil {
 		return
 	}
-	*a = append(*a, func(ctx context.Context) error {
-		if err := s.events.Publish(ctx, stream, typ, data); err != nil {
-			s.log.WarnContext(ctx, "publish event failed", "type", typ, "err", err)
+	*a = append(*a, step{ev: &Published{Stream: stream, Type: typ, Data: data}})
+}
+
+// publishAll publishes events in order: in one batch when the bus can. A
+// failed publish is logged; the streams' readers catch up on reconnect.
+func (s *Service) publishAll(ctx context.Context, evs []Published) {
+	if b, ok := s.events.(EventBatch); ok && len(evs) > 1 {
+		if err := b.PublishBatch(ctx, evs); err != nil {
+			s.log.WarnContext(ctx, "publish events failed", "events", len(evs), "err", err)
 		}
-		return nil
-	})
+		return
+	}
+	for _, e := range evs {
+		if err := s.events.Publish(ctx, e.Stream, e.Type, e.Data); err != nil {
+			s.log.WarnContext(ctx, "publish event failed", "type", e.Type, "err", err)
+		}
+	}
 }
 
 // offerEvents tells agents how an offer changed: the newly offered get

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 
@@ -180,5 +181,47 @@ func TestDeclineRemovesFromDecliner(t *testing.T) {
 	}
 	if got := e.events.take(core.AgentStream(bob.ID)); has(got, core.EventRequestRemoved) {
 		t.Fatalf("the other agent lost the request: %v", got)
+	}
+}
+
+// batchEvents is fakeEvents that can also publish a batch; it records the
+// streams of each batch.
+type batchEvents struct {
+	fakeEvents
+	batches [][]string
+}
+
+func (b *batchEvents) PublishBatch(ctx context.Context, evs []core.Published) error {
+	var streams []string
+	for _, e := range evs {
+		streams = append(streams, e.Stream+" "+e.Type)
+		b.Publish(ctx, e.Stream, e.Type, e.Data)
+	}
+	b.mu.Lock()
+	b.batches = append(b.batches, streams)
+	b.mu.Unlock()
+	return nil
+}
+
+// The events of one step go out as one batch, in order, when the bus can.
+func TestEventsOfAStepGoOutAsOneBatch(t *testing.T) {
+	e := newEnv(t)
+	alice, bob, carol := e.online("Alice"), e.online("Bob"), e.online("Carol")
+	req := e.request("Ada", "help")
+	bus := &batchEvents{}
+	svc := core.NewService(core.Deps{Store: e.store, Jobs: e.jobs, Events: bus, Now: e.clock.Now, BcryptCost: 4}, testSettings())
+
+	ok(t, svc.Route(e.ctx, req.ID))
+	want := []string{
+		core.AgentStream(alice.ID) + " " + core.EventRequestCreated,
+		core.AgentStream(bob.ID) + " " + core.EventRequestCreated,
+		core.AgentStream(carol.ID) + " " + core.EventRequestCreated,
+	}
+	slices.Sort(want)
+	if got := bus.batches; len(got) != 1 || !slices.Equal(slices.Sorted(slices.Values(got[0])), want) {
+		t.Fatalf("batches after routing: %v, want one of %v", got, want)
+	}
+	if got := bus.take(core.AgentStream(bob.ID)); !slices.Equal(got, []string{core.EventRequestCreated}) {
+		t.Fatalf("Bob's stream: %v", got)
 	}
 }

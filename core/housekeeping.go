@@ -106,7 +106,7 @@ func (s *Service) abandon(ctx context.Context, requestID string, cutoff time.Tim
 	if err != nil {
 		return false, err
 	}
-	a.run(ctx, s.log)
+	a.run(ctx, s)
 	return done, nil
 }
 
@@ -141,7 +141,7 @@ func (s *Service) resolveIdle(ctx context.Context, convID string, cutoff time.Ti
 	if err != nil {
 		return false, err
 	}
-	a.run(ctx, s.log)
+	a.run(ctx, s)
 	return done, nil
 }
 

@@ -58,7 +58,7 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 		return Message{}, c.err
 	}
 	if !c.settled {
-		c.a.run(ctx, s.log)
+		c.a.run(ctx, s)
 		s.queueBot(ctx, c.msg)
 	}
 	return c.msg, nil
@@ -285,7 +285,7 @@ func (s *Service) RunBot(ctx context.Context, messageID string) error {
 	if err != nil {
 		return err
 	}
-	a.run(ctx, s.log)
+	a.run(ctx, s)
 	return nil
 }
 

@@ -169,7 +169,7 @@ func (s *Service) settleGroup(ctx context.Context, group []*ingestCall) {
 		return
 	}
 	for _, c := range calls {
-		c.a.run(ctx, s.log)
+		c.a.run(ctx, s)
 		c.a = nil
 	}
 	if err := gj.RunBots(ctx, ids); err != nil {

@@ -105,7 +105,7 @@ func (s *Service) routeIf(ctx context.Context, requestID string, check func(Requ
 	if err != nil {
 		return err
 	}
-	a.run(ctx, s.log)
+	a.run(ctx, s)
 	return nil
 }
 
@@ -295,12 +295,12 @@ func (a *after) escalate(t Timers, id string, step int, at time.Time) {
 	if t == nil {
 		return
 	}
-	*a = append(*a, func(ctx context.Context) error { return t.Escalate(ctx, id, step, at) })
+	a.add(func(ctx context.Context) error { return t.Escalate(ctx, id, step, at) })
 }
 
 func (a *after) rerouteCheck(t Timers, id string, at time.Time) {
 	if t == nil {
 		return
 	}
-	*a = append(*a, func(ctx context.Context) error { return t.RerouteCheck(ctx, id, at) })
+	a.add(func(ctx context.Context) error { return t.RerouteCheck(ctx, id, at) })
 }

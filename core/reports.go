@@ -82,7 +82,7 @@ func (s *Service) SendFollowUps(ctx context.Context, actor Agent, from, to time.
 		if err != nil {
 			return sent, err
 		}
-		a.run(ctx, s.log)
+		a.run(ctx, s)
 		if msg.ID != "" {
 			sent = append(sent, FollowUp{RequestID: r.ID, Message: msg})
 		}

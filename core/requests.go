@@ -112,7 +112,7 @@ func (s *Service) Accept(ctx context.Context, actor Agent, requestID string) (Re
 		return Request{}, Conversation{}, err
 	}
 	gate.winner = actor.ID
-	a.run(ctx, s.log)
+	a.run(ctx, s)
 	req, err = s.viewRequest(ctx, req, actor)
 	if err != nil {
 		return Request{}, Conversation{}, err
@@ -179,7 +179,7 @@ func (s *Service) Decline(ctx context.Context, actor Agent, requestID, reason st
 	if err != nil {
 		return Request{}, err
 	}
-	a.run(ctx, s.log)
+	a.run(ctx, s)
 	return s.viewRequest(ctx, req, actor)
 }
 

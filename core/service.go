@@ -145,28 +145,50 @@ func HashToken(token string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// after collects the enqueues to run once a transaction has committed.
-type after []func(ctx context.Context) error
+// after collects what to do once a transaction has committed: enqueues,
+// and events to publish (Service.publish), in order.
+type after []step
+
+// step is one thing to do after the commit: do, or publish ev.
+type step struct {
+	do func(ctx context.Context) error
+	ev *Published
+}
+
+func (a *after) add(do func(ctx context.Context) error) { *a = append(*a, step{do: do}) }
 
 func (a *after) route(jobs Jobs, id, cause string) {
-	*a = append(*a, func(ctx context.Context) error { return jobs.Route(ctx, id, cause) })
+	a.add(func(ctx context.Context) error { return jobs.Route(ctx, id, cause) })
 }
 
 func (a *after) deliver(jobs Jobs, id string) {
-	*a = append(*a, func(ctx context.Context) error { return jobs.Deliver(ctx, id) })
+	a.add(func(ctx context.Context) error { return jobs.Deliver(ctx, id) })
 }
 
 func (a *after) bot(jobs Jobs, id string) {
-	*a = append(*a, func(ctx context.Context) error { return jobs.RunBot(ctx, id) })
+	a.add(func(ctx context.Context) error { return jobs.RunBot(ctx, id) })
 }
 
-// run enqueues. A failed enqueue is logged, not returned: the state is
-// committed and the sweeper re-enqueues whatever the database says is due.
-func (a after) run(ctx context.Context, log *slog.Logger) {
-	for _, f := range a {
-		if err := f(ctx); err != nil {
-			log.WarnContext(ctx, "enqueue failed; the sweeper will retry", "err", err)
+// run does the steps in order; events in a row go out as one batch. A
+// failed enqueue is logged, not returned: the state is committed and the
+// sweeper re-enqueues whatever the database says is due.
+func (a after) run(ctx context.Context, s *Service) {
+	var evs []Published
+	for _, st := range a {
+		if st.ev != nil {
+			evs = append(evs, *st.ev)
+			continue
 		}
+		if len(evs) > 0 {
+			s.publishAll(ctx, evs)
+			evs = nil
+		}
+		if err := st.do(ctx); err != nil {
+			s.log.WarnContext(ctx, "enqueue failed; the sweeper will retry", "err", err)
+		}
+	}
+	if len(evs) > 0 {
+		s.publishAll(ctx, evs)
 	}
 }
 

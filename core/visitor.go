@@ -229,7 +229,7 @@ func (s *Service) VisitorHandoff(ctx context.Context, v Visitor, text string) (R
 	if err != nil {
 		return Request{}, err
 	}
-	a.run(ctx, s.log)
+	a.run(ctx, s)
 	return s.viewRequest(ctx, req, Agent{})
 }
 
@@ -335,7 +335,7 @@ func (s *Service) waitingStatus(a *after, conv Conversation, pos int) {
 	if s.events == nil || s.channelOf(conv.ChannelID).Type != ChannelWidget {
 		return
 	}
-	*a = append(*a, func(ctx context.Context) error {
+	a.add(func(ctx context.Context) error {
 		st := VisitorStatus{Status: ConvWaiting, QueuePosition: pos}
 		if pos > 0 {
 			eta, err := s.etaSeconds(ctx, pos)
@@ -346,7 +346,7 @@ func (s *Service) waitingStatus(a *after, conv Conversation, pos int) {
 		}
 		var b after
 		s.visitorStatus(&b, conv, st)
-		b.run(ctx, s.log)
+		b.run(ctx, s)
 		return nil
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboard-chat/switchboard/adapters/eventbus"
+	"github.com/switchboard-chat/switchboard/core"
 	"github.com/switchboard-chat/switchboard/queue"
 )
 
@@ -153,6 +154,17 @@ func TestBus(t *testing.T) {
 				}
 			}
 		}},
+		{"a batch arrives in order on each stream", eventbus.Options{}, func(t *testing.T, pub, sub eventbus.Bus) {
+			x := subscribe(t, sub, "agent:x", "")
+			y := subscribe(t, sub, "agent:y", "")
+			publishBatch(t, pub, "agent:x", 1, "agent:y", 2, "agent:x", 3, "agent:y", 4, "agent:x", 5)
+			if got := receive(t, x, 3); fmt.Sprint(got) != "[1 3 5]" {
+				t.Fatalf("agent x got %v, want [1 3 5]", got)
+			}
+			if got := receive(t, y, 2); fmt.Sprint(got) != "[2 4]" {
+				t.Fatalf("agent y got %v, want [2 4]", got)
+			}
+		}},
 		{"ending the context closes the subscription", eventbus.Options{}, func(t *testing.T, pub, sub eventbus.Bus) {
 			ctx, cancel := context.WithCancel(context.Background())
 			s, err := sub.Subscribe(ctx, "agent:c", "")
@@ -249,6 +261,68 @@ func publish(t *testing.T, b eventbus.Bus, stream string, vals ...int) {
 		if err := b.Publish(context.Background(), stream, "test.value", map[string]int{"v": v}); err != nil {
 			t.Fatalf("publish: %v", err)
 		}
+	}
+}
+
+// publishBatch publishes (stream, value) pairs in one batch when the bus
+// can, else one by one.
+func publishBatch(t *testing.T, b eventbus.Bus, pairs ...any) {
+	t.Helper()
+	var evs []core.Published
+	for i := 0; i < len(pairs); i += 2 {
+		evs = append(evs, core.Published{Stream: pairs[i].(string), Type: "test.value", Data: map[string]int{"v": pairs[i+1].(int)}})
+	}
+	batch, ok := b.(core.EventBatch)
+	if !ok {
+		for _, e := range evs {
+			if err := b.Publish(context.Background(), e.Stream, e.Type, e.Data); err != nil {
+				t.Fatalf("publish: %v", err)
+			}
+		}
+		return
+	}
+	if err := batch.PublishBatch(context.Background(), evs); err != nil {
+		t.Fatalf("publish batch: %v", err)
+	}
+}
+
+// A Redis that lost the publish script (a restart) still gets the whole
+// batch, once.
+func TestPublishBatchAfterScriptFlush(t *testing.T) {
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	conn, err := queue.Connect(ctx, os.Getenv("SWITCHBOARD_TEST_REDIS_URL"), queue.ConnectOptions{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	b := make([]byte, 4)
+	rand.Read(b)
+	prefix := "evtest" + hex.EncodeToString(b) + ":"
+	bus, err := eventbus.NewRedis(ctx, conn.Client(), prefix, eventbus.Options{}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		bus.Close()
+		if keys, _ := conn.Client().Keys(ctx, prefix+"*").Result(); len(keys) > 0 {
+			conn.Client().Del(ctx, keys...)
+		}
+	}()
+	var _ core.EventBatch = bus
+	s := subscribe(t, bus, "agent:f", "")
+	publishBatch(t, bus, "agent:f", 1) // the script is loaded now
+	receive(t, s, 1)
+	if err := conn.Client().ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	publishBatch(t, bus, "agent:f", 2, "agent:f", 3, "agent:f", 4)
+	if got := receive(t, s, 3); fmt.Sprint(got) != "[2 3 4]" {
+		t.Fatalf("after the script flush: %v, want [2 3 4]", got)
+	}
+	again := subscribe(t, bus, "agent:f", "0-0")
+	if got := values(t, again.Replay); fmt.Sprint(got) != "[1 2 3 4]" {
+		t.Fatalf("kept %v, want each event once: [1 2 3 4]", got)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/switchboard-chat/switchboard/core"
 )
 
 // publishScript appends the event to the stream's capped Redis stream,
@@ -73,6 +75,49 @@ func (r *Redis) Publish(ctx context.Context, stream, typ string, data any) error
 		r.opts.Keep, typ, string(raw), r.opts.TTL.Milliseconds(), r.channel, stream).Err()
 	if err != nil {
 		return fmt.Errorf("eventbus: publish %s to %s: %w", typ, stream, err)
+	}
+	return nil
+}
+
+// PublishBatch publishes events in order in one round trip (core.EventBatch):
+// the publish script is pipelined. Should Redis have lost the script (a
+// restart), the events it refused are published again one by one, which
+// loads it; none of them ran, so none is published twice.
+func (r *Redis) PublishBatch(ctx context.Context, events []core.Published) error {
+	raws := make([]string, len(events))
+	for i, e := range events {
+		raw, err := json.Marshal(e.Data)
+		if err != nil {
+			return fmt.Errorf("eventbus: encode %s event: %w", e.Type, err)
+		}
+		raws[i] = string(raw)
+	}
+	args := func(i int) ([]string, []any) {
+		e := events[i]
+		return []string{r.prefix + e.Stream}, []any{r.opts.Keep, e.Type, raws[i], r.opts.TTL.Milliseconds(), r.channel, e.Stream}
+	}
+	cmds := make([]*redis.Cmd, len(events))
+	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i := range events {
+			keys, a := args(i)
+			cmds[i] = publishScript.EvalSha(ctx, p, keys, a...)
+		}
+		return nil
+	})
+	if err == nil {
+		return nil
+	}
+	for i, c := range cmds {
+		switch {
+		case c.Err() == nil:
+		case redis.HasErrorPrefix(c.Err(), "NOSCRIPT"):
+			keys, a := args(i)
+			if err := publishScript.Run(ctx, r.client, keys, a...).Err(); err != nil {
+				return fmt.Errorf("eventbus: publish %s to %s: %w", events[i].Type, events[i].Stream, err)
+			}
+		default:
+			return fmt.Errorf("eventbus: publish %s to %s: %w", events[i].Type, events[i].Stream, c.Err())
+		}
 	}
 	return nil
 }
