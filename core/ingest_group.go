@@ -168,10 +168,12 @@ func (s *Service) settleGroup(ctx context.Context, group []*ingestCall) {
 	if len(calls) < 2 {
 		return
 	}
+	var events after // every call's, in arrival order: one batch on the bus
 	for _, c := range calls {
-		c.a.run(ctx, s)
+		events = append(events, c.a...)
 		c.a = nil
 	}
+	events.run(ctx, s)
 	if err := gj.RunBots(ctx, ids); err != nil {
 		s.log.WarnContext(ctx, "enqueue conv:bot for a group failed; enqueueing one by one", "messages", len(ids), "err", err)
 		return
