@@ -24,7 +24,8 @@ type acceptGate struct {
 }
 
 // enter waits for the request's turn. It returns the gate, and leave to
-// call when done; or ctx's error when the caller gave up waiting.
+// call when done (more calls do nothing); or ctx's error when the caller
+// gave up waiting.
 func (g *acceptGates) enter(ctx context.Context, requestID string) (*acceptGate, func(), error) {
 	g.mu.Lock()
 	if g.gates == nil {
@@ -46,7 +47,8 @@ func (g *acceptGates) enter(ctx context.Context, requestID string) (*acceptGate,
 	}
 	select {
 	case gate.turn <- struct{}{}:
-		return gate, func() { <-gate.turn; release() }, nil
+		var once sync.Once
+		return gate, func() { once.Do(func() { <-gate.turn; release() }) }, nil
 	case <-ctx.Done():
 		release()
 		return nil, nil, ctx.Err()

@@ -44,7 +44,7 @@ func (s *Service) Accept(ctx context.Context, actor Agent, requestID string) (Re
 	if err != nil {
 		return Request{}, Conversation{}, fmt.Errorf("accept request %s: %w", requestID, err)
 	}
-	defer leave()
+	defer leave() // also should the transaction panic
 	if gate.winner != "" && gate.winner != actor.ID {
 		return Request{}, Conversation{}, fmt.Errorf("accept request %s: %w", requestID, ErrAlreadyAccepted)
 	}
@@ -108,10 +108,13 @@ func (s *Service) Accept(ctx context.Context, actor Agent, requestID string) (Re
 		_, err = s.outbound(ctx, tx, &a, conv, AuthorSystem, "", agent.Name+" joined the conversation.")
 		return err
 	})
+	if err == nil {
+		gate.winner = actor.ID
+	}
+	leave() // the others waiting need only the outcome, not what follows
 	if err != nil {
 		return Request{}, Conversation{}, err
 	}
-	gate.winner = actor.ID
 	a.run(ctx, s)
 	req, err = s.viewRequest(ctx, req, actor)
 	if err != nil {
