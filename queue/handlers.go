@@ -115,15 +115,10 @@ func (h handlers) bot(ctx context.Context, t *asynq.Task) error {
 	if slices.Contains(p.MessageIDs, "") {
 		return h.result(ctx, t, fmt.Errorf("%s: payload: %w: %w", t.Type(), errEmptyID, asynq.SkipRetry))
 	}
-	var first error
-	failed := ""
+	var first error // a stale (not found) message is done, as in result
+	failed := p.MessageID
 	for _, id := range append([]string{p.MessageID}, p.MessageIDs...) {
-		err := h.w.RunBot(ctx, id)
-		if errors.Is(err, core.ErrNotFound) {
-			h.log.DebugContext(ctx, "stale message: nothing to do", "task", t.Type(), "message_id", id, "err", err)
-			continue
-		}
-		if err != nil && first == nil {
+		if err := h.w.RunBot(ctx, id); err != nil && !errors.Is(err, core.ErrNotFound) && first == nil {
 			first, failed = err, id
 		}
 		if ctx.Err() != nil {
@@ -131,7 +126,7 @@ func (h handlers) bot(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 	if first == nil {
-		return h.result(ctx, t, ctx.Err(), "message_id", p.MessageID, "messages", 1+len(p.MessageIDs))
+		first = ctx.Err()
 	}
 	return h.result(ctx, t, first, "message_id", failed, "messages", 1+len(p.MessageIDs))
 }

@@ -67,16 +67,23 @@ func (r *Redis) receive() {
 
 // Publish implements Bus.
 func (r *Redis) Publish(ctx context.Context, stream, typ string, data any) error {
-	raw, err := json.Marshal(data)
+	keys, args, err := r.scriptArgs(stream, typ, data)
 	if err != nil {
-		return fmt.Errorf("eventbus: encode %s event: %w", typ, err)
+		return err
 	}
-	err = publishScript.Run(ctx, r.client, []string{r.prefix + stream},
-		r.opts.Keep, typ, string(raw), r.opts.TTL.Milliseconds(), r.channel, stream).Err()
-	if err != nil {
+	if err := publishScript.Run(ctx, r.client, keys, args...).Err(); err != nil {
 		return fmt.Errorf("eventbus: publish %s to %s: %w", typ, stream, err)
 	}
 	return nil
+}
+
+// scriptArgs encodes an event as the publish script's keys and arguments.
+func (r *Redis) scriptArgs(stream, typ string, data any) ([]string, []any, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("eventbus: encode %s event: %w", typ, err)
+	}
+	return []string{r.prefix + stream}, []any{r.opts.Keep, typ, string(raw), r.opts.TTL.Milliseconds(), r.channel, stream}, nil
 }
 
 // PublishBatch publishes events in order in one round trip (core.EventBatch):
@@ -84,23 +91,22 @@ func (r *Redis) Publish(ctx context.Context, stream, typ string, data any) error
 // restart), the events it refused are published again one by one, which
 // loads it; none of them ran, so none is published twice.
 func (r *Redis) PublishBatch(ctx context.Context, events []core.Published) error {
-	raws := make([]string, len(events))
-	for i, e := range events {
-		raw, err := json.Marshal(e.Data)
-		if err != nil {
-			return fmt.Errorf("eventbus: encode %s event: %w", e.Type, err)
-		}
-		raws[i] = string(raw)
+	type call struct {
+		keys []string
+		args []any
 	}
-	args := func(i int) ([]string, []any) {
-		e := events[i]
-		return []string{r.prefix + e.Stream}, []any{r.opts.Keep, e.Type, raws[i], r.opts.TTL.Milliseconds(), r.channel, e.Stream}
+	calls := make([]call, len(events))
+	for i, e := range events {
+		keys, args, err := r.scriptArgs(e.Stream, e.Type, e.Data)
+		if err != nil {
+			return err
+		}
+		calls[i] = call{keys, args}
 	}
 	cmds := make([]*redis.Cmd, len(events))
 	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i := range events {
-			keys, a := args(i)
-			cmds[i] = publishScript.EvalSha(ctx, p, keys, a...)
+		for i, c := range calls {
+			cmds[i] = publishScript.EvalSha(ctx, p, c.keys, c.args...)
 		}
 		return nil
 	})
@@ -108,15 +114,12 @@ func (r *Redis) PublishBatch(ctx context.Context, events []core.Published) error
 		return nil
 	}
 	for i, c := range cmds {
-		switch {
-		case c.Err() == nil:
-		case redis.HasErrorPrefix(c.Err(), "NOSCRIPT"):
-			keys, a := args(i)
-			if err := publishScript.Run(ctx, r.client, keys, a...).Err(); err != nil {
-				return fmt.Errorf("eventbus: publish %s to %s: %w", events[i].Type, events[i].Stream, err)
-			}
-		default:
-			return fmt.Errorf("eventbus: publish %s to %s: %w", events[i].Type, events[i].Stream, c.Err())
+		err := c.Err()
+		if redis.HasErrorPrefix(err, "NOSCRIPT") {
+			err = publishScript.Run(ctx, r.client, calls[i].keys, calls[i].args...).Err()
+		}
+		if err != nil {
+			return fmt.Errorf("eventbus: publish %s to %s: %w", events[i].Type, events[i].Stream, err)
 		}
 	}
 	return nil
