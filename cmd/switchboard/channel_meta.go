@@ -21,7 +21,7 @@ func init() {
 
 // graphHTTP is the HTTP client of every Graph API call (one connection
 // pool; each call bounded by meta.DefaultTimeout).
-var graphHTTP = &http.Client{Timeout: meta.DefaultTimeout}
+var graphHTTP = &http.Client{Transport: providerTransport(), Timeout: meta.DefaultTimeout}
 
 func wireWhatsApp(a *app, ch config.Channel) (channelParts, error) {
 	if ch.AppSecret.Value() == "" || ch.VerifyToken.Value() == "" || ch.AccessToken.Value() == "" || ch.PhoneNumberID == "" {

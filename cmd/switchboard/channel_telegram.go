@@ -20,7 +20,7 @@ func init() {
 
 // telegramHTTP is the HTTP client of every Bot API call. It has no global
 // timeout: each call is bounded by its context (long polls take ~25 s).
-var telegramHTTP = &http.Client{}
+var telegramHTTP = &http.Client{Transport: providerTransport()}
 
 func wireTelegram(a *app, ch config.Channel) (channelParts, error) {
 	token := ch.BotToken.Value()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/switchboard-chat/switchboard/adapters/httpapi"
 	"github.com/switchboard-chat/switchboard/adapters/widget"
@@ -56,4 +57,21 @@ func (a *app) wireChannels(cfg *config.Config) ([]func(context.Context) error, e
 	}
 	a.webhooks.Replace(hooks)
 	return runs, nil
+}
+
+// providerIdleConns is how many idle connections to one provider host the
+// pool keeps: above the worker's concurrency (20 sends at once) plus the
+// webhooks' profile look-ups.
+const providerIdleConns = 64
+
+// providerTransport is the connection pool of the provider API clients.
+// net/http keeps two idle connections per host by default, so with a
+// worker sending twenty messages at once to one host, every send past the
+// second dialled (and on the real APIs TLS-handshook) a connection and
+// closed it afterwards.
+func providerTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 2 * providerIdleConns
+	t.MaxIdleConnsPerHost = providerIdleConns
+	return t
 }
