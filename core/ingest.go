@@ -1,10 +1,12 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -230,62 +232,102 @@ func (s *Service) openRequest(ctx context.Context, tx Tx, a *after, conv Convers
 // It is idempotent: a processed message, or a conversation no longer with
 // the bot, is a no-op.
 func (s *Service) RunBot(ctx context.Context, messageID string) error {
+	return s.RunBots(ctx, []string{messageID})
+}
+
+// RunBots takes the bot's turns on several customer messages in one
+// transaction, in the order given: the messages are claimed with one
+// statement and their conversations locked with another, so a group of k
+// messages costs a few statements plus what each answer writes, not k
+// transactions. Each message is claimed once (see ClaimUnprocessed), so a
+// message queued twice gets one turn.
+func (s *Service) RunBots(ctx context.Context, messageIDs []string) error {
 	var a after
 	err := s.store.Atomic(ctx, func(tx Tx) error {
-		msg, err := tx.MessageByID(ctx, messageID)
+		msgs, err := tx.ClaimUnprocessed(ctx, messageIDs, s.clock())
 		if err != nil {
-			return fmt.Errorf("bot: read message %s: %w", messageID, err)
+			return fmt.Errorf("bot: claim messages %s: %w", strings.Join(messageIDs, ","), err)
 		}
-		if msg.Author != AuthorCustomer || !msg.ProcessedAt.IsZero() {
+		if len(msgs) == 0 {
 			return nil
 		}
-		conv, err := tx.LockConversation(ctx, msg.ConversationID)
+		pos := make(map[string]int, len(messageIDs))
+		for i, id := range messageIDs {
+			if _, dup := pos[id]; !dup {
+				pos[id] = i
+			}
+		}
+		slices.SortFunc(msgs, func(x, y Message) int { return cmp.Compare(pos[x.ID], pos[y.ID]) })
+		convIDs := make([]string, len(msgs))
+		for i, m := range msgs {
+			convIDs[i] = m.ConversationID
+		}
+		locked, err := tx.LockConversations(ctx, convIDs)
 		if err != nil {
-			return fmt.Errorf("bot: read conversation %s: %w", msg.ConversationID, err)
+			return fmt.Errorf("bot: lock conversations: %w", err)
 		}
-		if err := tx.MarkProcessed(ctx, msg.ID, s.clock()); err != nil {
-			return fmt.Errorf("bot: mark message %s processed: %w", msg.ID, err)
+		convs := make(map[string]*Conversation, len(locked))
+		for i := range locked {
+			convs[locked[i].ID] = &locked[i]
 		}
-		if conv.Status != ConvBot {
-			return nil // a person has it, or it is queued for one
-		}
-		bot := s.set().Bot
-		if isStartCommand(msg.Text) { // a messaging app's "Start" button: greet, no miss
-			_, err := s.outbound(ctx, tx, &a, conv, AuthorBot, "", s.greeting(conv.ChannelID))
-			return err
-		}
-		if s.asksForPerson(msg.Text) {
-			_, err := s.openRequest(ctx, tx, &a, conv, ReasonCustomerAsked, msg.Text)
-			return err
-		}
-		if answer, _, ok := s.kb.Load().Answer(msg.Text); ok {
-			_, err := s.outbound(ctx, tx, &a, conv, AuthorBot, "", answer)
-			return err
-		}
-		conv.BotMisses++ // a knowledge-base miss
-		if bot.MaxUnanswered > 0 && conv.BotMisses >= bot.MaxUnanswered {
-			if err := tx.UpdateConversation(ctx, conv); err != nil {
-				return fmt.Errorf("bot: count miss in %s: %w", conv.ID, err)
+		for _, msg := range msgs {
+			if conv, ok := convs[msg.ConversationID]; ok {
+				if err := s.botTurn(ctx, tx, &a, conv, msg); err != nil {
+					return err
+				}
 			}
-			if _, err := s.outbound(ctx, tx, &a, conv, AuthorBot, "", botHandingOff); err != nil {
-				return err
-			}
-			_, err := s.openRequest(ctx, tx, &a, conv, ReasonBotHandoff, msg.Text)
-			return err
 		}
-		if err := tx.UpdateConversation(ctx, conv); err != nil {
-			return fmt.Errorf("bot: count miss in %s: %w", conv.ID, err)
-		}
-		_, err = s.outbound(ctx, tx, &a, conv, AuthorBot, "", botFallback)
-		return err
+		return nil
 	})
 	if errors.Is(err, ErrNotFound) {
-		return nil // the message is gone: nothing to do
+		return nil // something the turn needed is gone: nothing to do
 	}
 	if err != nil {
 		return err
 	}
 	a.run(ctx, s)
+	return nil
+}
+
+// botTurn answers msg in conv, which it keeps up to date for the turns on
+// the conversation's later messages in the same transaction.
+func (s *Service) botTurn(ctx context.Context, tx Tx, a *after, conv *Conversation, msg Message) error {
+	if conv.Status != ConvBot {
+		return nil // a person has it, or it is queued for one
+	}
+	bot := s.set().Bot
+	if isStartCommand(msg.Text) { // a messaging app's "Start" button: greet, no miss
+		_, err := s.outbound(ctx, tx, a, *conv, AuthorBot, "", s.greeting(conv.ChannelID))
+		return err
+	}
+	if s.asksForPerson(msg.Text) {
+		return s.handOff(ctx, tx, a, conv, ReasonCustomerAsked, msg.Text)
+	}
+	if answer, _, ok := s.kb.Load().Answer(msg.Text); ok {
+		_, err := s.outbound(ctx, tx, a, *conv, AuthorBot, "", answer)
+		return err
+	}
+	conv.BotMisses++ // a knowledge-base miss
+	if err := tx.UpdateConversation(ctx, *conv); err != nil {
+		return fmt.Errorf("bot: count miss in %s: %w", conv.ID, err)
+	}
+	if bot.MaxUnanswered > 0 && conv.BotMisses >= bot.MaxUnanswered {
+		if _, err := s.outbound(ctx, tx, a, *conv, AuthorBot, "", botHandingOff); err != nil {
+			return err
+		}
+		return s.handOff(ctx, tx, a, conv, ReasonBotHandoff, msg.Text)
+	}
+	_, err := s.outbound(ctx, tx, a, *conv, AuthorBot, "", botFallback)
+	return err
+}
+
+// handOff opens the request for a person and leaves conv waiting for it.
+func (s *Service) handOff(ctx context.Context, tx Tx, a *after, conv *Conversation, reason RequestReason, trigger string) error {
+	req, err := s.openRequest(ctx, tx, a, *conv, reason, trigger)
+	if err != nil {
+		return err
+	}
+	conv.Status, conv.RequestID = ConvWaiting, req.ID
 	return nil
 }
 

@@ -80,6 +80,10 @@ type ConversationStore interface {
 	// LockConversation reads the conversation and locks its row until the
 	// transaction ends.
 	LockConversation(ctx context.Context, id string) (Conversation, error)
+	// LockConversations is LockConversation on several conversations,
+	// locked in id order and returned in id order; ids that name no
+	// conversation are left out.
+	LockConversations(ctx context.Context, ids []string) ([]Conversation, error)
 	SearchConversations(ctx context.Context, q ConversationQuery) ([]Conversation, string, error)
 	// IdleConversations lists the ids of active conversations whose last
 	// message is before `before`, oldest first, at most limit (0: no limit).
@@ -180,7 +184,11 @@ type MessageStore interface {
 	// EditInbound replaces the text of the customer message with that
 	// provider id (an edit, or a revoke); ErrNotFound when there is none.
 	EditInbound(ctx context.Context, channelID, providerID, text string) error
-	MarkProcessed(ctx context.Context, id string, at time.Time) error
+	// ClaimUnprocessed marks processed, at `at`, the customer messages
+	// among ids that the bot has not processed yet and returns them, in
+	// any order. Inside a transaction each claimed message stays locked
+	// until it ends, so two turns on one message cannot both claim it.
+	ClaimUnprocessed(ctx context.Context, ids []string, at time.Time) ([]Message, error)
 	// Due lists the work the sweeper must make sure is queued: customer
 	// messages not processed by the bot, queued outbound messages, and open
 	// requests, each last touched before olderThan.

@@ -24,6 +24,13 @@ type Worker interface {
 	Sweep(ctx context.Context) (core.SweepReport, error)
 }
 
+// BatchWorker takes the bot's turns on a group's messages at once, in
+// order (one transaction); core.Service satisfies it. A Worker that also
+// implements it gets the conv:bot tasks of several messages.
+type BatchWorker interface {
+	RunBots(ctx context.Context, messageIDs []string) error
+}
+
 // TimerWorker runs the routing timers; core.Service satisfies it. A
 // Worker that also implements it gets request:escalate and request:reroute.
 type TimerWorker interface {
@@ -115,9 +122,20 @@ func (h handlers) bot(ctx context.Context, t *asynq.Task) error {
 	if slices.Contains(p.MessageIDs, "") {
 		return h.result(ctx, t, fmt.Errorf("%s: payload: %w: %w", t.Type(), errEmptyID, asynq.SkipRetry))
 	}
+	ids := append([]string{p.MessageID}, p.MessageIDs...)
+	if bw, ok := h.w.(BatchWorker); ok && len(ids) > 1 {
+		err := bw.RunBots(ctx, ids)
+		if err == nil || ctx.Err() != nil {
+			return h.result(ctx, t, err, "message_id", p.MessageID, "messages", len(ids))
+		}
+		// One message's failure must not hold up the others: take them
+		// one by one, and retry the task only for what still fails.
+		h.log.WarnContext(ctx, "bot turns of a group failed; taking them one by one",
+			"message_id", p.MessageID, "messages", len(ids), "err", err)
+	}
 	var first error // a stale (not found) message is done, as in result
 	failed := p.MessageID
-	for _, id := range append([]string{p.MessageID}, p.MessageIDs...) {
+	for _, id := range ids {
 		if err := h.w.RunBot(ctx, id); err != nil && !errors.Is(err, core.ErrNotFound) && first == nil {
 			first, failed = err, id
 		}
@@ -128,7 +146,7 @@ func (h handlers) bot(ctx context.Context, t *asynq.Task) error {
 	if first == nil {
 		first = ctx.Err()
 	}
-	return h.result(ctx, t, first, "message_id", failed, "messages", 1+len(p.MessageIDs))
+	return h.result(ctx, t, first, "message_id", failed, "messages", len(ids))
 }
 
 func (h handlers) deliver(ctx context.Context, t *asynq.Task) error {

@@ -167,6 +167,58 @@ func TestBotBatchHandler(t *testing.T) {
 	}
 }
 
+// groupWorker also takes a group's turns at once; fail makes that fail.
+type groupWorker struct {
+	botsWorker
+	groups [][]string
+	fail   error
+}
+
+func (g *groupWorker) RunBots(_ context.Context, ids []string) error {
+	g.groups = append(g.groups, ids)
+	return g.fail
+}
+
+// A worker that takes a group at once gets the whole task in one call; if
+// that fails, each message is taken alone so one cannot hold up the rest.
+func TestBotGroupHandler(t *testing.T) {
+	boom := errors.New("deadlock detected")
+	cases := []struct {
+		name    string
+		payload string
+		fail    error
+		errs    map[string]error
+		groups  string
+		ran     string
+		wantErr error
+	}{
+		{"the group at once", `{"message_id":"a","message_ids":["b","c"]}`, nil, nil, "[a b c]", "", nil},
+		{"one message alone", `{"message_id":"a"}`, nil, nil, "", "a", nil},
+		{"a failed group is taken one by one", `{"message_id":"a","message_ids":["b","c"]}`, boom, nil, "[a b c]", "a b c", nil},
+		{"what still fails alone is retried", `{"message_id":"a","message_ids":["b","c"]}`, boom, map[string]error{"c": boom}, "[a b c]", "a b c", boom},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &groupWorker{botsWorker: botsWorker{errs: tc.errs}, fail: tc.fail}
+			h := NewHandler(w, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			err := h.ProcessTask(context.Background(), asynq.NewTask(TypeBot, []byte(tc.payload)))
+			var groups []string
+			for _, g := range w.groups {
+				groups = append(groups, fmt.Sprint(g))
+			}
+			if got := strings.Join(groups, " "); got != tc.groups {
+				t.Errorf("groups %q, want %q", got, tc.groups)
+			}
+			if got := strings.Join(w.ran, " "); got != tc.ran {
+				t.Errorf("one by one %q, want %q", got, tc.ran)
+			}
+			if (tc.wantErr == nil) != (err == nil) || (tc.wantErr != nil && !errors.Is(err, tc.wantErr)) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+		})
+	}
+}
+
 func TestBotBatchTask(t *testing.T) {
 	task, err := NewBotBatchTask([]string{"m1", "m2", "m3"})
 	if err != nil || string(task.Payload()) != `{"message_id":"m1","message_ids":["m2","m3"]}` {

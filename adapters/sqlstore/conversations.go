@@ -98,12 +98,40 @@ func (c *conn) LatestConversation(ctx context.Context, customerID, channelID str
 		"c.customer_id = $1 AND c.channel_id = $2 ORDER BY c.id DESC LIMIT 1", customerID, channelID)
 }
 
-// LockConversation locks the conversation's row, then reads it.
+// LockConversation reads the conversation and locks its row in one
+// statement. On PostgreSQL the lock waits for a concurrent writer of the
+// row and then reads its newest version; the joined customer is read as
+// of the statement's start, which is all a customer's few writes (name,
+// visits) need.
 func (c *conn) LockConversation(ctx context.Context, id string) (core.Conversation, error) {
-	if err := c.forUpdate(ctx, "conversations", id); err != nil {
-		return core.Conversation{}, err
+	return c.getConversation(ctx, c.w, id, "c.id = $1"+c.lockConversations(), id)
+}
+
+// LockConversations locks and reads the conversations in id order.
+func (c *conn) LockConversations(ctx context.Context, ids []string) ([]core.Conversation, error) {
+	if len(ids) == 0 {
+		return nil, nil
 	}
-	return c.getConversation(ctx, c.w, id, "c.id = $1", id)
+	var a args
+	var rs []convRow
+	if err := sqlx.SelectContext(ctx, c.w, &rs, "SELECT "+convCols+convFrom+" WHERE c.id IN ("+a.in(ids)+
+		") ORDER BY c.id"+c.lockConversations(), a...); err != nil {
+		return nil, wrap(err, "lock %d conversations", len(ids))
+	}
+	out := make([]core.Conversation, len(rs))
+	for i, r := range rs {
+		out[i] = r.conversation()
+	}
+	return out, nil
+}
+
+// lockConversations is the locking clause of a conversation read (none on
+// SQLite, whose write transactions hold the database).
+func (c *conn) lockConversations() string {
+	if c.d != dialectPostgres {
+		return ""
+	}
+	return " FOR NO KEY UPDATE OF c"
 }
 
 // SearchConversations filters conversations, newest first, one page at a

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -239,16 +240,24 @@ func (c *conn) EditInbound(ctx context.Context, channelID, providerID, text stri
 	return nil
 }
 
-// MarkProcessed records when the bot handled a customer message.
-func (c *conn) MarkProcessed(ctx context.Context, id string, at time.Time) error {
-	n, err := exec(ctx, c.w, "UPDATE messages SET processed_at = $2 WHERE id = $1", id, tm(at))
-	if err != nil {
-		return wrap(err, "mark message %s processed", id)
+// ClaimUnprocessed marks the bot's unprocessed customer messages among
+// ids processed in one statement and returns them.
+func (c *conn) ClaimUnprocessed(ctx context.Context, ids []string, at time.Time) ([]core.Message, error) {
+	if len(ids) == 0 {
+		return nil, nil
 	}
-	if n == 0 {
-		return notFound("mark message %s processed", id)
+	var a args
+	q := "UPDATE messages SET processed_at = " + a.add(tm(at)) + " WHERE id IN (" + a.in(ids) +
+		") AND author = 'customer' AND processed_at IS NULL RETURNING " + strings.ReplaceAll(msgCols, "m.", "")
+	var rs []msgRow
+	if err := sqlx.SelectContext(ctx, c.w, &rs, q, a...); err != nil {
+		return nil, wrap(err, "claim %d messages for the bot", len(ids))
 	}
-	return nil
+	out := make([]core.Message, len(rs))
+	for i, r := range rs {
+		out[i] = r.message()
+	}
+	return out, nil
 }
 
 // Due lists, oldest first and at most limit of each kind (0: no limit),

@@ -80,6 +80,21 @@ func (t *tx) LockConversation(ctx context.Context, id string) (core.Conversation
 	return t.ConversationByID(ctx, id)
 }
 
+// LockConversations implements core.ConversationStore; the store-wide
+// lock covers them.
+func (t *tx) LockConversations(_ context.Context, ids []string) ([]core.Conversation, error) {
+	defer t.read()()
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	var out []core.Conversation
+	for _, id := range slices.Compact(ids) {
+		if c, err := t.conversation(id); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 // OpenConversation implements core.ConversationStore.
 func (t *tx) OpenConversation(_ context.Context, customerID, channelID string) (core.Conversation, error) {
 	defer t.read()()

@@ -247,7 +247,9 @@ func TestDue(t *testing.T) {
 	if !slices.Equal(d.Unprocessed, []string{"in"}) || !slices.Equal(d.Undelivered, []string{"out"}) || !slices.Equal(d.OpenRequests, []string{"r1"}) {
 		t.Fatalf("due = %+v", d)
 	}
-	must(t, s.MarkProcessed(ctx, "in", t0))
+	if claimed, err := s.ClaimUnprocessed(ctx, []string{"in"}, t0); err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v, %v", claimed, err)
+	}
 	must(t, s.UpdateDelivery(ctx, "out", core.DeliverySent, "p1", ""))
 	must(t, s.SetOffers(ctx, "r1", []string{"a1"}, t0.Add(time.Second)))
 	d, _ = s.Due(ctx, t0.Add(time.Second), 0)

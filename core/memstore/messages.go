@@ -170,16 +170,20 @@ func (t *tx) EditInbound(_ context.Context, channelID, providerID, text string) 
 	return nil
 }
 
-// MarkProcessed implements core.MessageStore.
-func (t *tx) MarkProcessed(_ context.Context, id string, at time.Time) error {
+// ClaimUnprocessed implements core.MessageStore.
+func (t *tx) ClaimUnprocessed(_ context.Context, ids []string, at time.Time) ([]core.Message, error) {
 	defer t.write()()
-	rec, ok := t.d().messages[id]
-	if !ok {
-		return notFound("message", id)
+	var out []core.Message
+	for _, id := range ids {
+		rec, ok := t.d().messages[id]
+		if !ok || rec.m.Author != core.AuthorCustomer || !rec.m.ProcessedAt.IsZero() {
+			continue
+		}
+		rec.m.ProcessedAt = at
+		put(t, t.d().messages, id, rec)
+		out = append(out, rec.m)
 	}
-	rec.m.ProcessedAt = at
-	put(t, t.d().messages, id, rec)
-	return nil
+	return out, nil
 }
 
 // Due implements core.MessageStore, oldest first; limit applies to each

@@ -73,6 +73,21 @@ func testConversations(t *testing.T, f *fx) {
 		return err
 	})
 	isErr(t, "lock unknown conversation", err, core.ErrNotFound)
+	err = s.Atomic(ctx, func(tx core.Tx) error {
+		got, err := tx.LockConversations(ctx, []string{c2.ID, core.NewID(), c1.ID, c2.ID})
+		ok(t, "lock conversations", err)
+		want := []core.Conversation{c1, c2}
+		if c2.ID < c1.ID {
+			want = []core.Conversation{c2, c1}
+		}
+		equal(t, "locked conversations, in id order, unknown ones left out", got, want)
+		none, err := tx.LockConversations(ctx, nil)
+		if len(none) != 0 {
+			t.Errorf("locked %d conversations of none", len(none))
+		}
+		return err
+	})
+	ok(t, "lock conversations", err)
 	_, err = s.ConversationByID(ctx, core.NewID())
 	isErr(t, "unknown conversation", err, core.ErrNotFound)
 	ghost := c2

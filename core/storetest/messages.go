@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,13 +109,30 @@ func testMessages(t *testing.T, f *fx) {
 	}
 	isErr(t, "update delivery of unknown message", s.UpdateDelivery(ctx, core.NewID(), core.DeliverySent, "x", ""), core.ErrNotFound)
 
-	ok(t, "mark processed", s.MarkProcessed(ctx, m1.ID, at(time.Minute)))
+	claimed, err := s.ClaimUnprocessed(ctx, []string{reply.ID, m1.ID, core.NewID(), m1.ID}, at(time.Minute))
+	ok(t, "claim", err)
+	if len(claimed) != 1 || claimed[0].ID != m1.ID || !claimed[0].ProcessedAt.Equal(at(time.Minute)) {
+		t.Errorf("claimed %+v, want only the customer message, processed at %v", claimed, at(time.Minute))
+	}
 	got, err = s.MessageByID(ctx, m1.ID)
 	ok(t, "read", err)
 	if !got.ProcessedAt.Equal(at(time.Minute)) {
 		t.Errorf("processed at %v, want %v", got.ProcessedAt, at(time.Minute))
 	}
-	isErr(t, "mark unknown message", s.MarkProcessed(ctx, core.NewID(), at(0)), core.ErrNotFound)
+	got, err = s.MessageByID(ctx, reply.ID)
+	ok(t, "read", err)
+	if !got.ProcessedAt.Equal(reply.ProcessedAt) {
+		t.Errorf("an agent message was claimed for the bot: processed at %v", got.ProcessedAt)
+	}
+	claimed, err = s.ClaimUnprocessed(ctx, []string{m1.ID}, at(time.Hour))
+	ok(t, "claim again", err)
+	if len(claimed) != 0 {
+		t.Errorf("a processed message was claimed again: %+v", claimed)
+	}
+	claimed, err = s.ClaimUnprocessed(ctx, nil, at(time.Hour))
+	if err != nil || len(claimed) != 0 {
+		t.Errorf("claim nothing: %+v, %v", claimed, err)
+	}
 	_, err = s.MessageByID(ctx, core.NewID())
 	isErr(t, "unknown message", err, core.ErrNotFound)
 }
@@ -185,5 +204,29 @@ func testDue(t *testing.T, f *fx) {
 	ok(t, "due long ago", err)
 	if len(due.Unprocessed)+len(due.Undelivered)+len(due.OpenRequests) != 0 {
 		t.Errorf("due before anything happened: %+v", due)
+	}
+}
+
+// testClaimRace: transactions that claim one message at once each hold
+// the claim until they end; exactly one of them gets it.
+func testClaimRace(t *testing.T, f *fx) {
+	const racers, rounds = 8, 20
+	cv := f.conversation(f.customer("web", "Dana"), nil)
+	for round := range rounds {
+		m := f.message(cv, core.AuthorCustomer, fmt.Sprintf("message %d", round), nil)
+		var won atomic.Int32
+		errs := race(racers, func(int) error {
+			return f.s.Atomic(f.ctx, func(tx core.Tx) error {
+				got, err := tx.ClaimUnprocessed(f.ctx, []string{m.ID}, at(time.Minute))
+				won.Add(int32(len(got)))
+				return err
+			})
+		})
+		for _, err := range errs {
+			ok(t, "claim", err)
+		}
+		if n := won.Load(); n != 1 {
+			t.Fatalf("round %d: %d transactions claimed the message, want 1", round, n)
+		}
 	}
 }
