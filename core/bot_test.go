@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -83,8 +84,9 @@ func TestRunBotHandoffPhrase(t *testing.T) {
 	last := e.last(m.ConversationID)
 	mustEqual(t, "notice author", last.Author, core.AuthorSystem)
 	mustEqual(t, "notice", last.Text, queuedNotice)
-	mustEqual(t, "notice delivery", last.Delivery, core.DeliveryQueued)
-	mustSlice(t, "deliveries", e.jobs.Delivers(), []string{last.ID})
+	mustEqual(t, "notice delivery (sent by the worker)", last.Delivery, core.DeliverySent)
+	mustEqual(t, "msg:deliver tasks", len(e.jobs.Delivers()), 0)
+	mustSlice(t, "sent", sentTexts(e.sender), []string{queuedNotice})
 	mustSlice(t, "routes", e.jobs.routedWith(r.ID), []string{"open"})
 	if e.msg(m.ID).ProcessedAt.IsZero() {
 		t.Fatal("message not marked processed")
@@ -100,8 +102,8 @@ func TestRunBotFallbackThenHandoff(t *testing.T) {
 	if !strings.Contains(reply.Text, "talk to a person") {
 		t.Fatalf("fallback reply = %q", reply.Text)
 	}
-	mustEqual(t, "reply delivery", reply.Delivery, core.DeliveryQueued)
-	mustSlice(t, "deliveries", e.jobs.Delivers(), []string{reply.ID})
+	mustEqual(t, "reply delivery (sent by the worker)", reply.Delivery, core.DeliverySent)
+	mustSlice(t, "sent", sentTexts(e.sender), []string{reply.Text})
 	mustEqual(t, "status", e.conv(m1.ConversationID).Status, core.ConvBot)
 	mustEqual(t, "misses", e.conv(m1.ConversationID).BotMisses, 1)
 	mustEqual(t, "requests", len(e.allRequests()), 0)
@@ -110,7 +112,7 @@ func TestRunBotFallbackThenHandoff(t *testing.T) {
 	n := len(e.messages(m1.ConversationID))
 	ok(t, e.svc.RunBot(e.ctx, m1.ID))
 	mustEqual(t, "messages after rerun", len(e.messages(m1.ConversationID)), n)
-	mustEqual(t, "deliveries after rerun", len(e.jobs.Delivers()), 1)
+	mustEqual(t, "sends after rerun", len(e.sender.Sent()), 1)
 	mustEqual(t, "misses after rerun", e.conv(m1.ConversationID).BotMisses, 1)
 
 	m2 := e.ingest("4917", "wamid.2", "Do you ship to Mars?")
@@ -226,5 +228,56 @@ func TestControlCharacters(t *testing.T) {
 	wantErr(t, err, core.ErrUnauthorized)
 	if got := core.ParseSearch("late\x00order"); len(got) != 2 || got[0].Text != "late" || got[1].Text != "order" {
 		t.Errorf("ParseSearch with NUL = %+v, want two words", got)
+	}
+}
+
+// sentTexts lists the texts snd sent, in order.
+func sentTexts(snd *fakeSender) []string {
+	var out []string
+	for _, o := range snd.Sent() {
+		out = append(out, o.Text)
+	}
+	return out
+}
+
+// The bot's turn sends its replies itself, after the commit; what fails
+// is left to msg:deliver tasks: the message and those after it in its
+// conversation, so that a retry cannot overtake.
+func TestBotTurnSendsItsReplies(t *testing.T) {
+	cases := []struct {
+		name     string
+		err      error
+		delivery core.Delivery
+		tasks    int // msg:deliver tasks queued
+		sends    int // attempts at the provider
+	}{
+		{"sent", nil, core.DeliverySent, 0, 3},
+		{"a provider hiccup is left to tasks", errors.New("connection reset"), core.DeliveryQueued, 3, 1},
+		{"a permanent refusal fails the message", &core.DeliveryError{Permanent: true, Code: "131047", Reason: "outside the 24 h window"}, core.DeliveryFailed, 0, 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t) // max_unanswered: 2
+			m1 := e.ingest("4917", "wamid.1", "What are your opening hours?")
+			m2 := e.ingest("4917", "wamid.2", "Do you ship to Mars?")
+			e.sender.set("", tc.err)
+			ok(t, e.svc.RunBots(e.ctx, []string{m1.ID, m2.ID}))
+			var out []core.Message
+			for _, m := range e.messages(m1.ConversationID) {
+				if m.Author != core.AuthorCustomer {
+					out = append(out, m)
+				}
+			}
+			// fallback, handing off, queued notice
+			mustEqual(t, "replies", len(out), 3)
+			mustEqual(t, "msg:deliver tasks", len(e.jobs.Delivers()), tc.tasks)
+			if tc.tasks > 0 {
+				mustSlice(t, "tasks, in order", e.jobs.Delivers(), []string{out[0].ID, out[1].ID, out[2].ID})
+			}
+			mustEqual(t, "sends", len(e.sender.Sent()), tc.sends)
+			for _, m := range out {
+				mustEqual(t, "delivery of "+m.Text, m.Delivery, tc.delivery)
+			}
+		})
 	}
 }

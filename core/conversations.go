@@ -323,11 +323,29 @@ func (s *Service) Deliver(ctx context.Context, messageID string) error {
 	if err != nil {
 		return fmt.Errorf("deliver: read conversation %s: %w", msg.ConversationID, err)
 	}
-	ch := s.channelOf(conv.ChannelID)
 	snd, ok := s.sender(conv.ChannelID)
 	if !ok {
 		return s.store.UpdateDelivery(ctx, msg.ID, DeliveryFailed, "", "no sender for channel "+conv.ChannelID)
 	}
+	return s.send(ctx, snd, conv, msg)
+}
+
+// errNoSender: the channel has no sender in this process.
+var errNoSender = errors.New("no sender for the channel")
+
+// sendNow sends msg, queued in conv, from the worker that stored it.
+func (s *Service) sendNow(ctx context.Context, conv Conversation, msg Message) error {
+	snd, ok := s.sender(conv.ChannelID)
+	if !ok {
+		return errNoSender // msg:deliver records it
+	}
+	return s.send(ctx, snd, conv, msg)
+}
+
+// send sends msg, queued in conv, with snd, and records the provider id or
+// the permanent failure; anything else is returned for a retry.
+func (s *Service) send(ctx context.Context, snd Sender, conv Conversation, msg Message) error {
+	ch := s.channelOf(conv.ChannelID)
 	pid, err := snd.Send(ctx, Outbound{MessageID: msg.ID, Channel: ch, Customer: conv.Customer, Text: msg.Text, Author: msg.Author})
 	var de *DeliveryError
 	if errors.As(err, &de) && de.Permanent {

@@ -240,7 +240,8 @@ func (s *Service) RunBot(ctx context.Context, messageID string) error {
 // statement and their conversations locked with another, so a group of k
 // messages costs a few statements plus what each answer writes, not k
 // transactions. Each message is claimed once (see ClaimUnprocessed), so a
-// message queued twice gets one turn.
+// message queued twice gets one turn. After the commit the worker sends
+// the answers itself (after.runSending).
 func (s *Service) RunBots(ctx context.Context, messageIDs []string) error {
 	var a after
 	err := s.store.Atomic(ctx, func(tx Tx) error {
@@ -285,7 +286,7 @@ func (s *Service) RunBots(ctx context.Context, messageIDs []string) error {
 	if err != nil {
 		return err
 	}
-	a.run(ctx, s)
+	a.runSending(ctx, s)
 	return nil
 }
 

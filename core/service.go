@@ -149,10 +149,19 @@ func HashToken(token string) string {
 // and events to publish (Service.publish), in order.
 type after []step
 
-// step is one thing to do after the commit: do, or publish ev.
+// step is one thing to do after the commit: do, publish ev, or deliver
+// out.
 type step struct {
-	do func(ctx context.Context) error
-	ev *Published
+	do  func(ctx context.Context) error
+	ev  *Published
+	out *queuedOut
+}
+
+// queuedOut is an outbound message stored as queued, with its
+// conversation: run enqueues its msg:deliver, runSending sends it.
+type queuedOut struct {
+	conv Conversation
+	msg  Message
 }
 
 func (a *after) add(do func(ctx context.Context) error) { *a = append(*a, step{do: do}) }
@@ -161,8 +170,9 @@ func (a *after) route(jobs Jobs, id, cause string) {
 	a.add(func(ctx context.Context) error { return jobs.Route(ctx, id, cause) })
 }
 
-func (a *after) deliver(jobs Jobs, id string) {
-	a.add(func(ctx context.Context) error { return jobs.Deliver(ctx, id) })
+// deliver queues the delivery of msg, stored as queued in conv.
+func (a *after) deliver(conv Conversation, msg Message) {
+	*a = append(*a, step{out: &queuedOut{conv: conv, msg: msg}})
 }
 
 func (a *after) bot(jobs Jobs, id string) {
@@ -183,13 +193,62 @@ func (a after) run(ctx context.Context, s *Service) {
 			s.publishAll(ctx, evs)
 			evs = nil
 		}
-		if err := st.do(ctx); err != nil {
+		do := st.do
+		if st.out != nil {
+			do = func(ctx context.Context) error { return s.jobs.Deliver(ctx, st.out.msg.ID) }
+		}
+		if err := do(ctx); err != nil {
 			s.log.WarnContext(ctx, "enqueue failed; the sweeper will retry", "err", err)
 		}
 	}
 	if len(evs) > 0 {
 		s.publishAll(ctx, evs)
 	}
+}
+
+// runSending is run for a worker: the outbound messages are sent here and
+// now, after the other steps, instead of each costing a msg:deliver task.
+// A conversation's messages go out in order, conversations at once. A
+// message that fails is left to a msg:deliver task (retried with
+// backoff), and so are the ones after it in its conversation; a message
+// on a channel without a sender is left to one too.
+func (a after) runSending(ctx context.Context, s *Service) {
+	var rest after
+	var convs []string
+	outs := map[string][]queuedOut{}
+	for _, st := range a {
+		if st.out == nil {
+			rest = append(rest, st)
+			continue
+		}
+		id := st.out.conv.ID
+		if _, seen := outs[id]; !seen {
+			convs = append(convs, id)
+		}
+		outs[id] = append(outs[id], *st.out)
+	}
+	rest.run(ctx, s)
+	var wg sync.WaitGroup
+	for _, id := range convs {
+		wg.Go(func() {
+			queue := outs[id]
+			for i, o := range queue {
+				if err := s.sendNow(ctx, o.conv, o.msg); err != nil {
+					if !errors.Is(err, errNoSender) {
+						s.log.WarnContext(ctx, "send failed; a msg:deliver task retries it",
+							"message_id", o.msg.ID, "channel", o.conv.ChannelID, "err", err)
+					}
+					var later after
+					for _, o := range queue[i:] {
+						later.deliver(o.conv, o.msg)
+					}
+					later.run(ctx, s)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // outbound stores a message we send to the customer (bot, agent or system)
@@ -200,7 +259,7 @@ func (s *Service) outbound(ctx context.Context, tx Tx, a *after, conv Conversati
 	if err := tx.InsertMessage(ctx, m); err != nil {
 		return Message{}, fmt.Errorf("store %s message in conversation %s: %w", author, conv.ID, err)
 	}
-	a.deliver(s.jobs, m.ID)
+	a.deliver(conv, m)
 	s.messageEvents(a, conv, EventMessageCreated, m)
 	return m, nil
 }
