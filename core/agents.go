@@ -80,16 +80,18 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 
 // AgentByToken authenticates an agent token.
 func (s *Service) AgentByToken(ctx context.Context, token string) (Agent, error) {
-	t, err := s.token(ctx, token, TokenAgent)
-	if err != nil {
-		return Agent{}, err
+	if token == "" {
+		return Agent{}, fmt.Errorf("missing token: %w", ErrUnauthorized)
 	}
-	a, err := s.store.AgentByID(ctx, t.SubjectID)
+	t, a, err := s.store.AgentByTokenHash(ctx, HashToken(token))
 	if isNotFound(err) {
-		return Agent{}, fmt.Errorf("agent of token is gone: %w", ErrUnauthorized)
+		return Agent{}, fmt.Errorf("no agent token, or its agent is gone: %w", ErrUnauthorized)
 	}
 	if err != nil {
-		return Agent{}, fmt.Errorf("read agent %s: %w", t.SubjectID, err)
+		return Agent{}, fmt.Errorf("read agent token: %w", err)
+	}
+	if !s.clock().Before(t.ExpiresAt) {
+		return Agent{}, fmt.Errorf("expired token: %w", ErrUnauthorized)
 	}
 	return a, nil
 }

@@ -37,6 +37,11 @@ type AgentStore interface {
 	UpdateAgent(ctx context.Context, a Agent) error // ErrDuplicate on e-mail
 	AgentByID(ctx context.Context, id string) (Agent, error)
 	AgentByEmail(ctx context.Context, email string) (Agent, error) // case-insensitive
+	// AgentByTokenHash reads an agent token and its agent in one read (every
+	// agent request authenticates with it); expired tokens too: the caller
+	// checks ExpiresAt. ErrNotFound when the hash names no agent token or
+	// the token's agent is gone.
+	AgentByTokenHash(ctx context.Context, hash string) (Token, Agent, error)
 	// LockAgent reads the agent and locks its row until the transaction ends.
 	LockAgent(ctx context.Context, id string) (Agent, error)
 	ListAgents(ctx context.Context) ([]Agent, error) // by name

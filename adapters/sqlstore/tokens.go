@@ -50,3 +50,28 @@ func (c *conn) DeleteToken(ctx context.Context, hash string) error {
 	}
 	return nil
 }
+
+// agentTokenRow is an agent row with its token's columns.
+type agentTokenRow struct {
+	agentRow
+	TokenHash      string `db:"token_hash"`
+	TokenExpiresAt micros `db:"token_expires_at"`
+	TokenCreatedAt micros `db:"token_created_at"`
+}
+
+// AgentByTokenHash reads an agent token with its agent in one statement.
+func (c *conn) AgentByTokenHash(ctx context.Context, hash string) (core.Token, core.Agent, error) {
+	var r agentTokenRow
+	err := sqlx.GetContext(ctx, c.r, &r, `SELECT t.hash AS token_hash, t.expires_at AS token_expires_at,
+		t.created_at AS token_created_at, `+agentCols+`
+		FROM tokens t JOIN agents a ON a.id = t.subject_id WHERE t.hash = $1 AND t.kind = 'agent'`, hash)
+	if err != nil {
+		return core.Token{}, core.Agent{}, wrap(err, "agent token")
+	}
+	a, err := r.agent()
+	if err != nil {
+		return core.Token{}, core.Agent{}, err
+	}
+	return core.Token{Hash: r.TokenHash, Kind: core.TokenAgent, SubjectID: a.ID,
+		ExpiresAt: r.TokenExpiresAt.time(), CreatedAt: r.TokenCreatedAt.time()}, a, nil
+}

@@ -123,6 +123,22 @@ func (t *tx) TokenByHash(_ context.Context, hash string) (core.Token, error) {
 	return tok, nil
 }
 
+// AgentByTokenHash implements core.AgentStore.
+func (t *tx) AgentByTokenHash(ctx context.Context, hash string) (core.Token, core.Agent, error) {
+	tok, err := t.TokenByHash(ctx, hash)
+	if err != nil {
+		return core.Token{}, core.Agent{}, err
+	}
+	if tok.Kind != core.TokenAgent {
+		return core.Token{}, core.Agent{}, notFound("agent token", "…")
+	}
+	a, err := t.AgentByID(ctx, tok.SubjectID)
+	if err != nil {
+		return core.Token{}, core.Agent{}, err
+	}
+	return tok, a, nil
+}
+
 // DeleteToken implements core.TokenStore.
 func (t *tx) DeleteToken(_ context.Context, hash string) error {
 	defer t.write()()

@@ -128,7 +128,21 @@ func testTokens(t *testing.T, f *fx) {
 	ok(t, "expired token by hash (expiry is the Service's business)", err)
 	equal(t, "expired token", got, expired)
 
+	gotTok, gotAgent, err := s.AgentByTokenHash(ctx, tok.Hash)
+	ok(t, "agent by token hash", err)
+	equal(t, "agent token", gotTok, tok)
+	equal(t, "agent of the token", gotAgent, a)
+	_, _, err = s.AgentByTokenHash(ctx, expired.Hash)
+	isErr(t, "a visitor token names no agent", err, core.ErrNotFound)
+	orphan := core.Token{Hash: core.HashToken("secret-3"), Kind: core.TokenAgent, SubjectID: core.NewID(),
+		CreatedAt: at(0), ExpiresAt: at(time.Hour)}
+	ok(t, "create token of an unknown agent", s.CreateToken(ctx, orphan))
+	_, _, err = s.AgentByTokenHash(ctx, orphan.Hash)
+	isErr(t, "token of an agent that is gone", err, core.ErrNotFound)
+
 	ok(t, "delete token", s.DeleteToken(ctx, tok.Hash))
+	_, _, err = s.AgentByTokenHash(ctx, tok.Hash)
+	isErr(t, "deleted agent token", err, core.ErrNotFound)
 	_, err = s.TokenByHash(ctx, tok.Hash)
 	isErr(t, "deleted token", err, core.ErrNotFound)
 	isErr(t, "delete again", s.DeleteToken(ctx, tok.Hash), core.ErrNotFound)
