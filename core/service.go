@@ -231,15 +231,15 @@ func (a after) runSending(ctx context.Context, s *Service) {
 	var wg sync.WaitGroup
 	for _, id := range convs {
 		wg.Go(func() {
-			queue := outs[id]
-			for i, o := range queue {
+			msgs := outs[id]
+			for i, o := range msgs {
 				if err := s.sendNow(ctx, o.conv, o.msg); err != nil {
 					if !errors.Is(err, errNoSender) {
 						s.log.WarnContext(ctx, "send failed; a msg:deliver task retries it",
 							"message_id", o.msg.ID, "channel", o.conv.ChannelID, "err", err)
 					}
 					var later after
-					for _, o := range queue[i:] {
+					for _, o := range msgs[i:] {
 						later.deliver(o.conv, o.msg)
 					}
 					later.run(ctx, s)
