@@ -641,6 +641,9 @@ textarea::placeholder { color: #868e96; }
     const text = input.value.trim();
     try {
       await ready;
+      // A navigation is reported 250 ms after it settles; the request must
+      // carry the page the visitor is on now, so report it first.
+      await reportPage();
       const r = await call("POST", "/v1/widget/handoff", text ? { text } : {});
       if (text && input.value.trim() === text) {
         input.value = "";
