@@ -81,7 +81,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 // AgentByToken authenticates an agent token.
 func (s *Service) AgentByToken(ctx context.Context, token string) (Agent, error) {
 	if token == "" {
-		return Agent{}, fmt.Errorf("missing token: %w", ErrUnauthorized)
+		return Agent{}, errNoToken
 	}
 	t, a, err := s.store.AgentByTokenHash(ctx, HashToken(token))
 	if isNotFound(err) {
@@ -91,7 +91,7 @@ func (s *Service) AgentByToken(ctx context.Context, token string) (Agent, error)
 		return Agent{}, fmt.Errorf("read agent token: %w", err)
 	}
 	if !s.clock().Before(t.ExpiresAt) {
-		return Agent{}, fmt.Errorf("expired token: %w", ErrUnauthorized)
+		return Agent{}, errExpiredToken
 	}
 	return a, nil
 }

@@ -166,10 +166,16 @@ func (s *Service) VisitorByToken(ctx context.Context, token string) (Visitor, er
 	return Visitor{Customer: c, Channel: s.channelOf(c.ChannelID)}, nil
 }
 
+// The refusals of a token that every kind shares.
+var (
+	errNoToken      = fmt.Errorf("missing token: %w", ErrUnauthorized)
+	errExpiredToken = fmt.Errorf("expired token: %w", ErrUnauthorized)
+)
+
 // token checks a bearer token of the given kind.
 func (s *Service) token(ctx context.Context, token string, kind TokenKind) (Token, error) {
 	if token == "" {
-		return Token{}, fmt.Errorf("missing token: %w", ErrUnauthorized)
+		return Token{}, errNoToken
 	}
 	t, err := s.store.TokenByHash(ctx, HashToken(token))
 	if isNotFound(err) {
@@ -182,7 +188,7 @@ func (s *Service) token(ctx context.Context, token string, kind TokenKind) (Toke
 		return Token{}, fmt.Errorf("%s token used where a %s token is required: %w", t.Kind, kind, ErrUnauthorized)
 	}
 	if !s.clock().Before(t.ExpiresAt) {
-		return Token{}, fmt.Errorf("expired token: %w", ErrUnauthorized)
+		return Token{}, errExpiredToken
 	}
 	return t, nil
 }

@@ -16,6 +16,10 @@ import (
 const msgCols = `m.id, m.conversation_id, m.channel_id, m.author, m.agent_id, m.text, m.created_at, m.delivery,
 	m.error, m.provider_id, m.processed_at`
 
+// msgReturning is msgCols for a RETURNING clause, which names the
+// updated table's columns without an alias.
+var msgReturning = strings.ReplaceAll(msgCols, "m.", "")
+
 type msgRow struct {
 	ID             string `db:"id"`
 	ConversationID string `db:"conversation_id"`
@@ -248,7 +252,7 @@ func (c *conn) ClaimUnprocessed(ctx context.Context, ids []string, at time.Time)
 	}
 	var a args
 	q := "UPDATE messages SET processed_at = " + a.add(tm(at)) + " WHERE id IN (" + a.in(ids) +
-		") AND author = 'customer' AND processed_at IS NULL RETURNING " + strings.ReplaceAll(msgCols, "m.", "")
+		") AND author = 'customer' AND processed_at IS NULL RETURNING " + msgReturning
 	var rs []msgRow
 	if err := sqlx.SelectContext(ctx, c.w, &rs, q, a...); err != nil {
 		return nil, wrap(err, "claim %d messages for the bot", len(ids))
