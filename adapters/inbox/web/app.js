@@ -51,6 +51,7 @@
     inserted: null,
     noticeTimer: 0,
     reqEls: new Map(),
+    convEls: new Map(),
     accepting: new Set(),
     swallow: '',
   };
@@ -343,6 +344,7 @@
     S.inserted = null;
     S.history = { params: null, cursor: '', searched: false };
     S.reqEls.clear();
+    S.convEls.clear();
     $('requests').replaceChildren();
     $('conversations').replaceChildren();
     $('messages').replaceChildren();
@@ -750,37 +752,55 @@
     scheduleStats();
   }
 
+  // renderConversations updates the list in place, as renderRequests does:
+  // a row is built once per conversation and only moved when its place
+  // changes, so an event that re-renders the list while the agent clicks a
+  // row (press on one node, release on its replacement) cannot eat the click.
   function renderConversations() {
     const list = $('conversations');
     const convs = Array.from(S.conversations.values()).sort((a, b) => Date.parse(b.last_message_at) - Date.parse(a.last_message_at));
-    const els = convs.map((c) => {
-      const el = clone('tpl-conversation');
-      el.dataset.id = c.id;
-      const type = (c.channel && c.channel.type) || '';
-      channelIcon(part(el, 'channel-icon'), type);
-      part(el, 'conversation-name').textContent = customerName(c.customer);
-      part(el, 'conversation-meta').textContent = type + ' · ' + shortWhen(c.last_message_at || c.created_at);
-      const n = S.unread.get(c.id) || 0;
-      const badge = part(el, 'unread');
-      badge.textContent = String(n);
-      badge.hidden = n === 0;
-      badge.setAttribute('aria-label', n + ' new');
-      const open = S.chat && S.chat.id === c.id;
-      el.classList.toggle('selected', Boolean(open));
-      const btn = part(el, 'conversation-open');
-      if (open) btn.setAttribute('aria-current', 'true');
-      el.addEventListener('click', () => openChat(c.id, {}));
-      return el;
-    });
+    const keep = new Set(convs.map((c) => c.id));
+    for (const [id, el] of S.convEls) {
+      if (!keep.has(id)) {
+        el.remove();
+        S.convEls.delete(id);
+      }
+    }
     const focused = document.activeElement && list.contains(document.activeElement)
       ? document.activeElement.closest('[data-testid=conversation]') : null;
-    const focusId = focused ? focused.dataset.id : '';
-    list.replaceChildren(...els);
-    if (focusId) {
-      const again = list.querySelector('[data-testid=conversation][data-id="' + CSS.escape(focusId) + '"] button');
+    convs.forEach((c, i) => {
+      let el = S.convEls.get(c.id);
+      if (!el) {
+        el = clone('tpl-conversation');
+        el.dataset.id = c.id;
+        el.addEventListener('click', () => openChat(c.id, {}));
+        S.convEls.set(c.id, el);
+      }
+      fillConversation(el, c);
+      if (list.children[i] !== el) list.insertBefore(el, list.children[i] || null);
+    });
+    if (focused && document.activeElement !== focused.querySelector('button')) {
+      const again = focused.isConnected && focused.querySelector('button');
       if (again) again.focus();
     }
     $('conversations-empty').hidden = convs.length > 0;
+  }
+
+  function fillConversation(el, c) {
+    const type = (c.channel && c.channel.type) || '';
+    channelIcon(part(el, 'channel-icon'), type);
+    part(el, 'conversation-name').textContent = customerName(c.customer);
+    part(el, 'conversation-meta').textContent = type + ' · ' + shortWhen(c.last_message_at || c.created_at);
+    const n = S.unread.get(c.id) || 0;
+    const badge = part(el, 'unread');
+    badge.textContent = String(n);
+    badge.hidden = n === 0;
+    badge.setAttribute('aria-label', n + ' new');
+    const open = S.chat && S.chat.id === c.id;
+    el.classList.toggle('selected', Boolean(open));
+    const btn = part(el, 'conversation-open');
+    if (open) btn.setAttribute('aria-current', 'true');
+    else btn.removeAttribute('aria-current');
   }
 
   // ---------------------------------------------------------------- chat
