@@ -1,7 +1,9 @@
 package core_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -277,6 +279,72 @@ func TestBotTurnSendsItsReplies(t *testing.T) {
 			mustEqual(t, "sends", len(e.sender.Sent()), tc.sends)
 			for _, m := range out {
 				mustEqual(t, "delivery of "+m.Text, m.Delivery, tc.delivery)
+			}
+		})
+	}
+}
+
+// recordSpy counts RecordSent calls and can fail them.
+type recordSpy struct {
+	core.Store
+	calls [][]core.SentMessage
+	fail  error
+}
+
+func (r *recordSpy) RecordSent(ctx context.Context, sent []core.SentMessage) error {
+	r.calls = append(r.calls, sent)
+	if r.fail != nil {
+		return r.fail
+	}
+	return r.Store.RecordSent(ctx, sent)
+}
+
+// TestBotTurnRecordsItsSendsTogether: the answers of a group of
+// conversations are recorded in one RecordSent; when that fails, they are
+// left to msg:deliver tasks and stay queued.
+func TestBotTurnRecordsItsSendsTogether(t *testing.T) {
+	for _, fail := range []error{nil, errors.New("database gone")} {
+		t.Run(fmt.Sprint("record error ", fail), func(t *testing.T) {
+			e := newEnv(t)
+			ids := []string{
+				e.ingest("4917", "wamid.1", "Where is my order?").ID,
+				e.ingest("4918", "wamid.2", "Where is my order?").ID,
+				e.ingest("4919", "wamid.3", "where is my order").ID,
+			}
+			spy := &recordSpy{Store: e.store, fail: fail}
+			svc := core.NewService(core.Deps{Store: spy, Jobs: e.jobs, Events: e.events, Now: e.clock.Now, BcryptCost: 4}, testSettings())
+			svc.RegisterSender("wa", e.sender)
+			ok(t, svc.RunBots(e.ctx, ids))
+			mustEqual(t, "sends", len(e.sender.Sent()), 3)
+			mustEqual(t, "RecordSent calls", len(spy.calls), 1)
+			mustEqual(t, "messages recorded", len(spy.calls[0]), 3)
+			var answers []string
+			for _, id := range ids {
+				m, err := e.store.MessageByID(e.ctx, id)
+				ok(t, err)
+				for _, a := range e.messages(m.ConversationID) {
+					if a.Author != core.AuthorBot {
+						continue
+					}
+					answers = append(answers, a.ID)
+					want := core.DeliverySent
+					if fail != nil {
+						want = core.DeliveryQueued
+					}
+					mustEqual(t, "delivery of the answer in "+m.ConversationID, a.Delivery, want)
+					if fail == nil && a.ProviderID == "" {
+						t.Errorf("answer %s recorded without its provider id", a.ID)
+					}
+				}
+			}
+			mustEqual(t, "answers", len(answers), 3)
+			if fail != nil {
+				got := e.jobs.Delivers()
+				slices.Sort(got)
+				slices.Sort(answers)
+				mustSlice(t, "msg:deliver tasks", got, answers)
+			} else {
+				mustEqual(t, "msg:deliver tasks", len(e.jobs.Delivers()), 0)
 			}
 		})
 	}

@@ -76,25 +76,33 @@ func deliveryFrom(to Delivery) ([]Delivery, error) {
 	return from, nil
 }
 
-// applyEarly applies and removes the early status kept for the provider id
-// Deliver just recorded on msg, and reports whether msg moved.
-func applyEarly(ctx context.Context, tx Tx, msg *Message) (bool, error) {
-	e, ok, err := tx.TakeEarlyDelivery(ctx, msg.ChannelID, msg.ProviderID)
-	if err != nil || !ok {
-		return false, err
-	}
-	from, err := deliveryFrom(e.Delivery)
+// applyEarly takes the early statuses kept for keys, the provider ids
+// recordSent just recorded on sent, and applies each to its message, which
+// it updates in sent.
+func (s *Service) applyEarly(ctx context.Context, keys []ChannelKey, sent []queuedOut) error {
+	early, err := s.store.TakeEarlyDeliveries(ctx, keys)
 	if err != nil {
-		return false, nil // not a status we keep; it is gone now
+		return err
 	}
-	moved, err := tx.AdvanceDelivery(ctx, msg.ChannelID, msg.ProviderID, from, e.Delivery, e.Error)
-	if err != nil {
-		return false, fmt.Errorf("apply early delivery status %s of %s/%s: %w", e.Delivery, msg.ChannelID, msg.ProviderID, err)
+	for _, e := range early {
+		from, err := deliveryFrom(e.Delivery)
+		if err != nil {
+			continue // not a status we keep; it is gone now
+		}
+		moved, err := s.store.AdvanceDelivery(ctx, e.ChannelID, e.ProviderID, from, e.Delivery, e.Error)
+		if err != nil {
+			return fmt.Errorf("apply early delivery status %s of %s/%s: %w", e.Delivery, e.ChannelID, e.ProviderID, err)
+		}
+		if !moved {
+			continue
+		}
+		for i := range sent {
+			if m := &sent[i].msg; m.ChannelID == e.ChannelID && m.ProviderID == e.ProviderID {
+				m.Delivery, m.Error = e.Delivery, e.Error
+			}
+		}
 	}
-	if moved {
-		msg.Delivery, msg.Error = e.Delivery, e.Error
-	}
-	return moved, nil
+	return nil
 }
 
 // EditInbound records the customer's edit of a message they sent. An edit

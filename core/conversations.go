@@ -333,48 +333,91 @@ func (s *Service) Deliver(ctx context.Context, messageID string) error {
 // errNoSender: the channel has no sender in this process.
 var errNoSender = errors.New("no sender for the channel")
 
-// sendNow sends msg, queued in conv, from the worker that stored it.
-func (s *Service) sendNow(ctx context.Context, conv Conversation, msg Message) error {
+// transmitNow sends msg, queued in conv, from the worker that stored it
+// (see transmit).
+func (s *Service) transmitNow(ctx context.Context, conv Conversation, msg Message) (Message, error) {
 	snd, ok := s.sender(conv.ChannelID)
 	if !ok {
-		return errNoSender // msg:deliver records it
+		return Message{}, errNoSender // msg:deliver records it
 	}
-	return s.send(ctx, snd, conv, msg)
+	return s.transmit(ctx, snd, conv, msg)
 }
 
 // send sends msg, queued in conv, with snd, and records the provider id or
 // the permanent failure; anything else is returned for a retry.
 func (s *Service) send(ctx context.Context, snd Sender, conv Conversation, msg Message) error {
+	sent, err := s.transmit(ctx, snd, conv, msg)
+	if errors.Is(err, errRefused) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.recordSent(ctx, []queuedOut{{conv: conv, msg: sent}})
+}
+
+// errRefused: the provider refused a message for good; transmit recorded it.
+var errRefused = errors.New("refused by the provider for good")
+
+// transmit hands msg, queued in conv, to snd and returns it as sent, with
+// the provider's id, for recordSent. A permanent refusal is recorded here
+// (the agent sees the failure and its reason) and reported as errRefused;
+// anything else is returned for a retry.
+func (s *Service) transmit(ctx context.Context, snd Sender, conv Conversation, msg Message) (Message, error) {
 	ch := s.channelOf(conv.ChannelID)
 	pid, err := snd.Send(ctx, Outbound{MessageID: msg.ID, Channel: ch, Customer: conv.Customer, Text: msg.Text, Author: msg.Author})
 	var de *DeliveryError
 	if errors.As(err, &de) && de.Permanent {
 		s.log.WarnContext(ctx, "delivery failed for good", "message_id", msg.ID, "channel", ch.ID, "err", err)
 		if err := s.store.UpdateDelivery(ctx, msg.ID, DeliveryFailed, "", de.Error()); err != nil {
-			return fmt.Errorf("deliver: record failure of %s: %w", msg.ID, err)
+			return Message{}, fmt.Errorf("deliver: record failure of %s: %w", msg.ID, err)
 		}
 		msg.Delivery, msg.Error = DeliveryFailed, de.Error()
-		s.deliveryEvent(ctx, conv, msg) // the agent sees the failure and its reason
-		return nil
+		s.deliveryEvent(ctx, conv, msg)
+		return Message{}, errRefused
 	}
 	if err != nil {
-		return fmt.Errorf("deliver message %s on %s: %w", msg.ID, ch.ID, err)
+		return Message{}, fmt.Errorf("deliver message %s on %s: %w", msg.ID, ch.ID, err)
 	}
-	if err := s.store.UpdateDelivery(ctx, msg.ID, DeliverySent, pid, ""); err != nil {
-		return fmt.Errorf("deliver: record send of %s: %w", msg.ID, err)
-	}
-	sent := msg
-	sent.Delivery, sent.ProviderID, sent.Error = DeliverySent, pid, ""
+	msg.Delivery, msg.Error = DeliverySent, ""
 	if pid != "" {
+		msg.ProviderID = pid
+	}
+	return msg, nil
+}
+
+// recordSent records messages transmit sent, in one statement, then
+// applies the status callbacks that came before the record, and publishes
+// the messages' new state in one batch.
+func (s *Service) recordSent(ctx context.Context, sent []queuedOut) error {
+	if len(sent) == 0 {
+		return nil
+	}
+	recs := make([]SentMessage, len(sent))
+	var keys []ChannelKey
+	for i, o := range sent {
+		recs[i] = SentMessage{ID: o.msg.ID, ProviderID: o.msg.ProviderID}
+		if o.msg.ProviderID != "" {
+			keys = append(keys, ChannelKey{ChannelID: o.msg.ChannelID, ID: o.msg.ProviderID})
+		}
+	}
+	if err := s.store.RecordSent(ctx, recs); err != nil {
+		return fmt.Errorf("deliver: record %d sends (first %s): %w", len(sent), sent[0].msg.ID, err)
+	}
+	if len(keys) > 0 {
 		// A status callback that came before this record waits in the early
 		// deliveries. The callback keeps its status and then looks for the
 		// message; we record the message and then look for the status: one
 		// of the two sees the other.
-		if _, err := applyEarly(ctx, s.store, &sent); err != nil {
-			s.log.WarnContext(ctx, "apply early delivery status after the send was recorded", "message_id", msg.ID, "err", err)
+		if err := s.applyEarly(ctx, keys, sent); err != nil {
+			s.log.WarnContext(ctx, "apply early delivery statuses after the sends were recorded", "first_message_id", sent[0].msg.ID, "err", err)
 		}
 	}
-	s.deliveryEvent(ctx, conv, sent)
+	var a after
+	for _, o := range sent {
+		s.messageEvents(&a, o.conv, EventMessageUpdated, o.msg)
+	}
+	a.run(ctx, s)
 	return nil
 }
 

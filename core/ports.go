@@ -170,6 +170,10 @@ type MessageStore interface {
 	// FirstCustomerMessage is the conversation's oldest customer message.
 	FirstCustomerMessage(ctx context.Context, conversationID string) (Message, error)
 	UpdateDelivery(ctx context.Context, id string, d Delivery, providerID, errText string) error
+	// RecordSent marks the messages sent, with no error, and stores each
+	// one's provider id (an empty one keeps what is stored), all at once.
+	// Unknown ids are skipped.
+	RecordSent(ctx context.Context, sent []SentMessage) error
 	// AdvanceDelivery applies a provider's status callback: our outbound
 	// message on the channel with that provider id moves to `to` (recording
 	// errText) only if its delivery is one of from. It reports whether a
@@ -180,9 +184,10 @@ type MessageStore interface {
 	// new (channel, provider id) is stored; a kept one moves to e.Delivery
 	// (with e.Error and e.At) only if its delivery is one of from.
 	KeepEarlyDelivery(ctx context.Context, e EarlyDelivery, from []Delivery) error
-	// TakeEarlyDelivery removes and returns the early status kept for
-	// (channel, provider id); false when there is none.
-	TakeEarlyDelivery(ctx context.Context, channelID, providerID string) (EarlyDelivery, bool, error)
+	// TakeEarlyDeliveries removes and returns the early statuses kept for
+	// the (channel, provider id) keys, in any order; keys with none are
+	// left out.
+	TakeEarlyDeliveries(ctx context.Context, keys []ChannelKey) ([]EarlyDelivery, error)
 	// PurgeEarlyDeliveries removes the early statuses last kept before
 	// `before` (nobody claimed them) and reports how many.
 	PurgeEarlyDeliveries(ctx context.Context, before time.Time) (int, error)
@@ -199,6 +204,9 @@ type MessageStore interface {
 	// requests, each last touched before olderThan.
 	Due(ctx context.Context, olderThan time.Time, limit int) (DueWork, error)
 }
+
+// SentMessage is an outbound message a provider took, with the id it gave.
+type SentMessage struct{ ID, ProviderID string }
 
 // EarlyDelivery is a provider's status callback for a provider message id
 // that none of our messages carries yet: the provider answered the send

@@ -208,10 +208,11 @@ func (a after) run(ctx context.Context, s *Service) {
 
 // runSending is run for a worker: the outbound messages are sent here and
 // now, after the other steps, instead of each costing a msg:deliver task.
-// A conversation's messages go out in order, conversations at once. A
-// message that fails is left to a msg:deliver task (retried with
-// backoff), and so are the ones after it in its conversation; a message
-// on a channel without a sender is left to one too.
+// A conversation's messages go out in order, conversations at once, and
+// the sends are recorded together at the end. A message that fails is left
+// to a msg:deliver task (retried with backoff), and so are the ones after
+// it in its conversation; a message on a channel without a sender is left
+// to one too.
 func (a after) runSending(ctx context.Context, s *Service) {
 	var rest after
 	var convs []string
@@ -228,12 +229,20 @@ func (a after) runSending(ctx context.Context, s *Service) {
 		outs[id] = append(outs[id], *st.out)
 	}
 	rest.run(ctx, s)
-	var wg sync.WaitGroup
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		sent []queuedOut
+	)
 	for _, id := range convs {
 		wg.Go(func() {
 			msgs := outs[id]
 			for i, o := range msgs {
-				if err := s.sendNow(ctx, o.conv, o.msg); err != nil {
+				m, err := s.transmitNow(ctx, o.conv, o.msg)
+				if errors.Is(err, errRefused) {
+					continue
+				}
+				if err != nil {
 					if !errors.Is(err, errNoSender) {
 						s.log.WarnContext(ctx, "send failed; a msg:deliver task retries it",
 							"message_id", o.msg.ID, "channel", o.conv.ChannelID, "err", err)
@@ -245,10 +254,23 @@ func (a after) runSending(ctx context.Context, s *Service) {
 					later.run(ctx, s)
 					return
 				}
+				mu.Lock()
+				sent = append(sent, queuedOut{conv: o.conv, msg: m})
+				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
+	if err := s.recordSent(ctx, sent); err != nil {
+		// They went out but still read queued: their tasks send them again
+		// (at least once, as any send whose record fails).
+		s.log.WarnContext(ctx, "recording sends failed; msg:deliver tasks retry them", "messages", len(sent), "err", err)
+		var later after
+		for _, o := range sent {
+			later.deliver(o.conv, o.msg)
+		}
+		later.run(ctx, s)
+	}
 }
 
 // outbound stores a message we send to the customer (bot, agent or system)

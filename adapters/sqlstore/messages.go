@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -145,6 +143,27 @@ func (c *conn) UpdateDelivery(ctx context.Context, id string, d core.Delivery, p
 	return nil
 }
 
+// RecordSent marks the messages sent in one statement; the provider id of
+// each is chosen by a CASE on the message id.
+func (c *conn) RecordSent(ctx context.Context, sent []core.SentMessage) error {
+	if len(sent) == 0 {
+		return nil
+	}
+	var a args
+	pick := make([]string, len(sent))
+	ids := make([]string, len(sent))
+	for i, sm := range sent {
+		ids[i] = a.add(sm.ID)
+		pick[i] = "WHEN " + ids[i] + " THEN " + a.add(ns(sm.ProviderID))
+	}
+	q := "UPDATE messages SET delivery = 'sent', error = '', provider_id = COALESCE(CASE id " + strings.Join(pick, " ") +
+		" END, provider_id) WHERE id IN (" + strings.Join(ids, ", ") + ")"
+	if _, err := exec(ctx, c.w, q, a...); err != nil {
+		return wrap(err, "record %d sends (first message %s)", len(sent), sent[0].ID)
+	}
+	return nil
+}
+
 // AdvanceDelivery moves our outbound message with the provider id to `to`
 // if its delivery is one of from; the condition is in the UPDATE, so
 // concurrent callbacks cannot move a state backwards.
@@ -201,24 +220,31 @@ func (c *conn) KeepEarlyDelivery(ctx context.Context, e core.EarlyDelivery, from
 	return nil
 }
 
-// TakeEarlyDelivery deletes and returns the early status of (channel,
-// provider id).
-func (c *conn) TakeEarlyDelivery(ctx context.Context, channelID, providerID string) (core.EarlyDelivery, bool, error) {
-	var r struct {
-		Delivery string `db:"delivery"`
-		Error    string `db:"error"`
-		KeptAt   micros `db:"kept_at"`
+// TakeEarlyDeliveries deletes and returns the early statuses of the
+// (channel, provider id) keys, in one statement.
+func (c *conn) TakeEarlyDeliveries(ctx context.Context, keys []core.ChannelKey) ([]core.EarlyDelivery, error) {
+	if len(keys) == 0 {
+		return nil, nil
 	}
-	err := sqlx.GetContext(ctx, c.w, &r, `DELETE FROM early_deliveries WHERE channel_id = $1 AND provider_id = $2
-		RETURNING delivery, error, kept_at`, channelID, providerID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return core.EarlyDelivery{}, false, nil
+	var rows []struct {
+		ChannelID  string `db:"channel_id"`
+		ProviderID string `db:"provider_id"`
+		Delivery   string `db:"delivery"`
+		Error      string `db:"error"`
+		KeptAt     micros `db:"kept_at"`
 	}
+	var a args
+	err := sqlx.SelectContext(ctx, c.w, &rows, `DELETE FROM early_deliveries WHERE (channel_id, provider_id) IN (`+a.pairs(keys)+`)
+		RETURNING channel_id, provider_id, delivery, error, kept_at`, a...)
 	if err != nil {
-		return core.EarlyDelivery{}, false, wrap(err, "take early delivery status of %s/%s", channelID, providerID)
+		return nil, wrap(err, "take early delivery statuses of %d provider ids (first %s/%s)", len(keys), keys[0].ChannelID, keys[0].ID)
 	}
-	return core.EarlyDelivery{ChannelID: channelID, ProviderID: providerID, Delivery: core.Delivery(r.Delivery),
-		Error: r.Error, At: r.KeptAt.time()}, true, nil
+	out := make([]core.EarlyDelivery, len(rows))
+	for i, r := range rows {
+		out[i] = core.EarlyDelivery{ChannelID: r.ChannelID, ProviderID: r.ProviderID, Delivery: core.Delivery(r.Delivery),
+			Error: r.Error, At: r.KeptAt.time()}
+	}
+	return out, nil
 }
 
 // PurgeEarlyDeliveries deletes the early statuses kept before `before`.

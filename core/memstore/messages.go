@@ -98,6 +98,24 @@ func (t *tx) UpdateDelivery(_ context.Context, id string, dl core.Delivery, prov
 	return nil
 }
 
+// RecordSent implements core.MessageStore.
+func (t *tx) RecordSent(_ context.Context, sent []core.SentMessage) error {
+	defer t.write()()
+	d := t.d()
+	for _, sm := range sent {
+		rec, ok := d.messages[sm.ID]
+		if !ok {
+			continue
+		}
+		if sm.ProviderID != "" {
+			rec.m.ProviderID = sm.ProviderID
+		}
+		rec.m.Delivery, rec.m.Error = core.DeliverySent, ""
+		put(t, d.messages, sm.ID, rec)
+	}
+	return nil
+}
+
 // AdvanceDelivery implements core.MessageStore.
 func (t *tx) AdvanceDelivery(_ context.Context, channelID, providerID string, from []core.Delivery, to core.Delivery, errText string) (bool, error) {
 	defer t.write()()
@@ -132,15 +150,19 @@ func (t *tx) KeepEarlyDelivery(_ context.Context, e core.EarlyDelivery, from []c
 	return nil
 }
 
-// TakeEarlyDelivery implements core.MessageStore.
-func (t *tx) TakeEarlyDelivery(_ context.Context, channelID, providerID string) (core.EarlyDelivery, bool, error) {
+// TakeEarlyDeliveries implements core.MessageStore.
+func (t *tx) TakeEarlyDeliveries(_ context.Context, keys []core.ChannelKey) ([]core.EarlyDelivery, error) {
 	defer t.write()()
-	d, k := t.d(), key{channelID, providerID}
-	e, ok := d.early[k]
-	if ok {
-		del(t, d.early, k)
+	d := t.d()
+	var out []core.EarlyDelivery
+	for _, ck := range keys {
+		k := key{ck.ChannelID, ck.ID}
+		if e, ok := d.early[k]; ok {
+			del(t, d.early, k)
+			out = append(out, e)
+		}
 	}
-	return e, ok, nil
+	return out, nil
 }
 
 // PurgeEarlyDeliveries implements core.MessageStore.

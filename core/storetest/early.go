@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -22,6 +24,18 @@ func below(to core.Delivery) []core.Delivery {
 		}
 	}
 	return nil
+}
+
+// takeEarly takes the early status of one provider id.
+func takeEarly(ctx context.Context, s core.MessageStore, channelID, providerID string) (core.EarlyDelivery, bool, error) {
+	got, err := s.TakeEarlyDeliveries(ctx, []core.ChannelKey{{ChannelID: channelID, ID: providerID}})
+	if err != nil || len(got) == 0 {
+		return core.EarlyDelivery{}, false, err
+	}
+	if len(got) > 1 {
+		return core.EarlyDelivery{}, false, fmt.Errorf("one key took %d statuses: %+v", len(got), got)
+	}
+	return got[0], true, nil
 }
 
 // testEarlyDeliveries covers the status callbacks kept for a provider id
@@ -58,7 +72,7 @@ func testEarlyDeliveries(t *testing.T, f *fx) {
 			At: at(time.Duration(i) * time.Second)}
 		ok(t, st.name, s.KeepEarlyDelivery(ctx, e, below(st.to)))
 		// Read by taking, then put back what was there.
-		got, found, err := s.TakeEarlyDelivery(ctx, "wa", st.provider)
+		got, found, err := takeEarly(ctx, s, "wa", st.provider)
 		ok(t, st.name+": take", err)
 		if found != (st.want != "") || got.Delivery != st.want || (found && got.Error != st.wantErr) {
 			t.Errorf("%s: took %+v (found %v), want %q %q", st.name, got, found, st.want, st.wantErr)
@@ -70,16 +84,41 @@ func testEarlyDeliveries(t *testing.T, f *fx) {
 			ok(t, st.name+": put back", s.KeepEarlyDelivery(ctx, got, nil))
 		}
 	}
-	if _, found, err := s.TakeEarlyDelivery(ctx, "web", "wamid.a"); err != nil || found {
+	if _, found, err := takeEarly(ctx, s, "web", "wamid.a"); err != nil || found {
 		t.Errorf("other channel: found %v, err %v", found, err)
 	}
-	got, found, err := s.TakeEarlyDelivery(ctx, "wa", "wamid.a")
+	got, found, err := takeEarly(ctx, s, "wa", "wamid.a")
 	ok(t, "take", err)
 	if !found || got.Delivery != core.DeliveryRead || !got.At.Equal(at(time.Second)) {
 		t.Errorf("take: %+v (found %v), want read kept at %v (the step that moved it)", got, found, at(time.Second))
 	}
-	if _, found, err := s.TakeEarlyDelivery(ctx, "wa", "wamid.a"); err != nil || found {
+	if _, found, err := takeEarly(ctx, s, "wa", "wamid.a"); err != nil || found {
 		t.Errorf("second take: found %v, err %v", found, err)
+	}
+
+	// Several at once: only the kept ones come back, each once.
+	for i, p := range []string{"wamid.m1", "wamid.m2"} {
+		ok(t, "keep "+p, s.KeepEarlyDelivery(ctx, core.EarlyDelivery{ChannelID: "wa", ProviderID: p,
+			Delivery: core.DeliveryDelivered, At: at(time.Duration(i) * time.Second)}, below(core.DeliveryDelivered)))
+	}
+	many, err := s.TakeEarlyDeliveries(ctx, []core.ChannelKey{{ChannelID: "wa", ID: "wamid.m2"},
+		{ChannelID: "web", ID: "wamid.m1"}, {ChannelID: "wa", ID: "wamid.none"}, {ChannelID: "wa", ID: "wamid.m1"}})
+	ok(t, "take several", err)
+	var took []string
+	for _, e := range many {
+		if e.Delivery != core.DeliveryDelivered || e.ChannelID != "wa" {
+			t.Errorf("take several: %+v", e)
+		}
+		took = append(took, e.ProviderID)
+	}
+	if slices.Sort(took); !slices.Equal(took, []string{"wamid.m1", "wamid.m2"}) {
+		t.Errorf("take several took %v, want wamid.m1 and wamid.m2", took)
+	}
+	if again, err := s.TakeEarlyDeliveries(ctx, []core.ChannelKey{{ChannelID: "wa", ID: "wamid.m1"}}); err != nil || len(again) != 0 {
+		t.Errorf("taken twice: %+v, %v", again, err)
+	}
+	if none, err := s.TakeEarlyDeliveries(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("no keys: %+v, %v", none, err)
 	}
 
 	boom := errors.New("boom")
@@ -88,13 +127,13 @@ func testEarlyDeliveries(t *testing.T, f *fx) {
 			Delivery: core.DeliveryRead, At: t0}, below(core.DeliveryRead)); err != nil {
 			return err
 		}
-		if _, found, err := tx.TakeEarlyDelivery(ctx, "wa", "wamid.b"); err != nil || !found {
+		if _, found, err := takeEarly(ctx, tx, "wa", "wamid.b"); err != nil || !found {
 			t.Errorf("take in a transaction: found %v, err %v", found, err)
 		}
 		return boom
 	})
 	isErr(t, "rolled back", err, boom)
-	if _, found, _ := s.TakeEarlyDelivery(ctx, "wa", "wamid.rolled"); found {
+	if _, found, _ := takeEarly(ctx, s, "wa", "wamid.rolled"); found {
 		t.Errorf("a rolled back keep stayed")
 	}
 
@@ -104,10 +143,10 @@ func testEarlyDeliveries(t *testing.T, f *fx) {
 	if n != 1 {
 		t.Errorf("purged %d, want 1", n)
 	}
-	if _, found, _ := s.TakeEarlyDelivery(ctx, "wa", "wamid.b"); found {
+	if _, found, _ := takeEarly(ctx, s, "wa", "wamid.b"); found {
 		t.Errorf("purge left the old status")
 	}
-	if _, found, _ := s.TakeEarlyDelivery(ctx, "wa", "wamid.in"); !found {
+	if _, found, _ := takeEarly(ctx, s, "wa", "wamid.in"); !found {
 		t.Errorf("purge removed a recent status")
 	}
 }
@@ -161,7 +200,7 @@ func testEarlyDeliveryService(t *testing.T, f *fx) {
 		if got.Delivery != tc.want || got.Error != tc.wantErr || got.ProviderID != "wamid."+m.ID {
 			t.Errorf("%s: delivery %q error %q provider %q, want %q %q", tc.name, got.Delivery, got.Error, got.ProviderID, tc.want, tc.wantErr)
 		}
-		if _, found, err := f.s.TakeEarlyDelivery(ctx, ch, "wamid."+m.ID); err != nil || found {
+		if _, found, err := takeEarly(ctx, f.s, ch, "wamid."+m.ID); err != nil || found {
 			t.Errorf("%s: the early status was not claimed (found %v, err %v)", tc.name, found, err)
 		}
 	}
@@ -171,7 +210,7 @@ func testEarlyDeliveryService(t *testing.T, f *fx) {
 	ok(t, "foreign status", svc.DeliveryStatus(ctx, "wa", "wamid.foreign", core.DeliveryRead, ""))
 	_, err := svc.Sweep(ctx)
 	ok(t, "sweep", err)
-	got, found, err := f.s.TakeEarlyDelivery(ctx, "wa", "wamid.foreign")
+	got, found, err := takeEarly(ctx, f.s, "wa", "wamid.foreign")
 	ok(t, "take foreign", err)
 	if !found {
 		t.Fatalf("a fresh early status was purged or never kept")
@@ -180,7 +219,7 @@ func testEarlyDeliveryService(t *testing.T, f *fx) {
 	clock = clock.Add(core.EarlyDeliveryTTL + time.Minute)
 	_, err = svc.Sweep(ctx)
 	ok(t, "sweep after the TTL", err)
-	if _, found, err := f.s.TakeEarlyDelivery(ctx, "wa", "wamid.foreign"); err != nil || found {
+	if _, found, err := takeEarly(ctx, f.s, "wa", "wamid.foreign"); err != nil || found {
 		t.Errorf("early status older than the TTL: found %v, err %v", found, err)
 	}
 }

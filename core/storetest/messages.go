@@ -109,6 +109,29 @@ func testMessages(t *testing.T, f *fx) {
 	}
 	isErr(t, "update delivery of unknown message", s.UpdateDelivery(ctx, core.NewID(), core.DeliverySent, "x", ""), core.ErrNotFound)
 
+	// RecordSent: several at once; an empty provider id keeps the stored
+	// one, an error is cleared, unknown ids and other messages are left.
+	b1 := f.message(cv, core.AuthorBot, "answer one", func(m *core.Message) { m.Delivery = core.DeliveryQueued })
+	b2 := f.message(cv, core.AuthorBot, "answer two", func(m *core.Message) { m.Delivery = core.DeliveryQueued })
+	ok(t, "record sent", s.RecordSent(ctx, []core.SentMessage{{ID: b1.ID, ProviderID: "prov-b1"}, {ID: reply.ID},
+		{ID: core.NewID(), ProviderID: "prov-x"}}))
+	ok(t, "record nothing", s.RecordSent(ctx, nil))
+	for _, want := range []struct {
+		id, provider, errText string
+		delivery              core.Delivery
+	}{
+		{b1.ID, "prov-b1", "", core.DeliverySent},
+		{reply.ID, "prov-77", "", core.DeliverySent},
+		{b2.ID, "", "", core.DeliveryQueued},
+	} {
+		got, err := s.MessageByID(ctx, want.id)
+		ok(t, "read after record sent", err)
+		if got.Delivery != want.delivery || got.ProviderID != want.provider || got.Error != want.errText {
+			t.Errorf("after record sent: %s is %q %q %q, want %q %q %q", want.id, got.Delivery, got.ProviderID, got.Error,
+				want.delivery, want.provider, want.errText)
+		}
+	}
+
 	claimed, err := s.ClaimUnprocessed(ctx, []string{reply.ID, m1.ID, core.NewID(), m1.ID}, at(time.Minute))
 	ok(t, "claim", err)
 	if len(claimed) != 1 || claimed[0].ID != m1.ID || !claimed[0].ProcessedAt.Equal(at(time.Minute)) {
