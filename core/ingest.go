@@ -245,40 +245,14 @@ func (s *Service) RunBot(ctx context.Context, messageID string) error {
 func (s *Service) RunBots(ctx context.Context, messageIDs []string) error {
 	var a after
 	err := s.store.Atomic(ctx, func(tx Tx) error {
-		msgs, err := tx.ClaimUnprocessed(ctx, messageIDs, s.clock())
-		if err != nil {
-			return fmt.Errorf("bot: claim messages %s: %w", strings.Join(messageIDs, ","), err)
-		}
-		if len(msgs) == 0 {
-			return nil
-		}
-		pos := make(map[string]int, len(messageIDs))
-		for i, id := range messageIDs {
-			if _, dup := pos[id]; !dup {
-				pos[id] = i
+		if gt, ok := tx.(GroupTx); ok {
+			held := &heldAnswers{Tx: tx, group: gt}
+			if err := s.botTurns(ctx, held, &a, messageIDs); err != nil {
+				return err
 			}
+			return held.flush(ctx)
 		}
-		slices.SortFunc(msgs, func(x, y Message) int { return cmp.Compare(pos[x.ID], pos[y.ID]) })
-		convIDs := make([]string, len(msgs))
-		for i, m := range msgs {
-			convIDs[i] = m.ConversationID
-		}
-		locked, err := tx.LockConversations(ctx, convIDs)
-		if err != nil {
-			return fmt.Errorf("bot: lock conversations: %w", err)
-		}
-		convs := make(map[string]*Conversation, len(locked))
-		for i := range locked {
-			convs[locked[i].ID] = &locked[i]
-		}
-		for _, msg := range msgs {
-			if conv, ok := convs[msg.ConversationID]; ok {
-				if err := s.botTurn(ctx, tx, &a, conv, msg); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return s.botTurns(ctx, tx, &a, messageIDs)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return nil // something the turn needed is gone: nothing to do
@@ -287,6 +261,76 @@ func (s *Service) RunBots(ctx context.Context, messageIDs []string) error {
 		return err
 	}
 	a.runSending(ctx, s)
+	return nil
+}
+
+// heldAnswers is the Tx of a group of bot turns: the messages the turns
+// send (answers, notices) are held and stored together at the end, with
+// one statement (GroupTx.InsertMessages) instead of one each. Nothing in a
+// bot turn reads them back before the commit.
+type heldAnswers struct {
+	Tx
+	group GroupTx
+	held  []Message
+}
+
+// InsertMessage holds an outbound message; a customer message goes in at
+// once.
+func (h *heldAnswers) InsertMessage(ctx context.Context, m Message) error {
+	if m.Author == AuthorCustomer {
+		return h.Tx.InsertMessage(ctx, m)
+	}
+	h.held = append(h.held, m)
+	return nil
+}
+
+// flush stores the held messages.
+func (h *heldAnswers) flush(ctx context.Context) error {
+	if len(h.held) == 0 {
+		return nil
+	}
+	if err := h.group.InsertMessages(ctx, h.held); err != nil {
+		return fmt.Errorf("bot: store %d answers (first %s): %w", len(h.held), h.held[0].ID, err)
+	}
+	return nil
+}
+
+// botTurns claims the messages, locks their conversations and takes the
+// bot's turns in tx.
+func (s *Service) botTurns(ctx context.Context, tx Tx, a *after, messageIDs []string) error {
+	msgs, err := tx.ClaimUnprocessed(ctx, messageIDs, s.clock())
+	if err != nil {
+		return fmt.Errorf("bot: claim messages %s: %w", strings.Join(messageIDs, ","), err)
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	pos := make(map[string]int, len(messageIDs))
+	for i, id := range messageIDs {
+		if _, dup := pos[id]; !dup {
+			pos[id] = i
+		}
+	}
+	slices.SortFunc(msgs, func(x, y Message) int { return cmp.Compare(pos[x.ID], pos[y.ID]) })
+	convIDs := make([]string, len(msgs))
+	for i, m := range msgs {
+		convIDs[i] = m.ConversationID
+	}
+	locked, err := tx.LockConversations(ctx, convIDs)
+	if err != nil {
+		return fmt.Errorf("bot: lock conversations: %w", err)
+	}
+	convs := make(map[string]*Conversation, len(locked))
+	for i := range locked {
+		convs[locked[i].ID] = &locked[i]
+	}
+	for _, msg := range msgs {
+		if conv, ok := convs[msg.ConversationID]; ok {
+			if err := s.botTurn(ctx, tx, a, conv, msg); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -34,9 +34,9 @@ type GroupTx interface {
 	SaveCustomers(ctx context.Context, cs []Customer) error
 	// CreateConversations stores new conversations.
 	CreateConversations(ctx context.Context, cs []Conversation) error
-	// InsertMessages stores customer messages and moves their
-	// conversations' last_message_at forward. ErrDuplicate, and the
-	// transaction must be rolled back, when a provider id was stored.
+	// InsertMessages stores messages and moves their conversations'
+	// last_message_at forward. ErrDuplicate, and the transaction must be
+	// rolled back, when a customer message's provider id was stored.
 	InsertMessages(ctx context.Context, ms []Message) error
 }
 

@@ -117,9 +117,14 @@ func (c *conn) CreateConversations(ctx context.Context, cs []core.Conversation) 
 	return wrap0(err, fmt.Sprintf("create %d conversations", len(cs)))
 }
 
-// InsertMessages stores customer messages; ErrDuplicate when a provider
-// id was stored already (the caller rolls the transaction back).
+// InsertMessages stores messages; ErrDuplicate when a customer message's
+// provider id was stored already (the caller rolls the transaction back).
+// On PostgreSQL the insert and the move of the conversations'
+// last_message_at are one statement.
 func (c *conn) InsertMessages(ctx context.Context, ms []core.Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
 	var a args
 	vals := make([]string, len(ms))
 	for i, m := range ms {
@@ -127,15 +132,31 @@ func (c *conn) InsertMessages(ctx context.Context, ms []core.Message) error {
 			a.add(ns(m.AgentID)), a.add(m.Text), a.add(tm(m.CreatedAt)), a.add(string(m.Delivery)), a.add(m.Error),
 			a.add(ns(m.ProviderID)), a.add(tm(m.ProcessedAt))}, ", ") + ")"
 	}
-	n, err := exec(ctx, c.w, `INSERT INTO messages
+	insert := `INSERT INTO messages
 		(id, conversation_id, channel_id, author, agent_id, text, created_at, delivery, error, provider_id, processed_at)
-		VALUES `+strings.Join(vals, ", ")+`
-		ON CONFLICT (channel_id, provider_id) WHERE author = 'customer' AND provider_id IS NOT NULL DO NOTHING`, a...)
-	if err != nil {
-		return wrap(err, "insert %d messages", len(ms))
+		VALUES ` + strings.Join(vals, ", ") + `
+		ON CONFLICT (channel_id, provider_id) WHERE author = 'customer' AND provider_id IS NOT NULL DO NOTHING`
+	var n int64
+	if c.d == dialectPostgres {
+		err := sqlx.GetContext(ctx, c.w, &n, `WITH m AS (`+insert+` RETURNING conversation_id, created_at),
+			moved AS (UPDATE conversations c SET last_message_at = x.t
+				FROM (SELECT conversation_id, max(created_at) AS t FROM m GROUP BY conversation_id) x
+				WHERE c.id = x.conversation_id AND (c.last_message_at IS NULL OR c.last_message_at < x.t))
+			SELECT count(*) FROM m`, a...)
+		if err != nil {
+			return wrap(err, "insert %d messages", len(ms))
+		}
+	} else {
+		var err error
+		if n, err = exec(ctx, c.w, insert, a...); err != nil {
+			return wrap(err, "insert %d messages", len(ms))
+		}
 	}
 	if n != int64(len(ms)) {
 		return fmt.Errorf("insert %d messages: %d provider ids were stored already: %w", len(ms), int64(len(ms))-n, core.ErrDuplicate)
+	}
+	if c.d == dialectPostgres {
+		return nil
 	}
 	// last_message_at moves forward, per distinct time (one in a group).
 	byTime := map[int64][]string{}

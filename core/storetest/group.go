@@ -113,6 +113,29 @@ func testGroupTx(t *testing.T, f *fx) {
 		t.Fatal(err)
 	}
 
+	// Outbound messages (a group of bot turns' answers) go in too, with
+	// several times per conversation: last_message_at moves to the latest,
+	// and never back.
+	out := []core.Message{
+		{ID: core.NewID(), ConversationID: openConv.ID, ChannelID: "web", Author: core.AuthorBot, Text: "answer", CreatedAt: later.Add(2 * time.Second), Delivery: core.DeliveryQueued},
+		{ID: core.NewID(), ConversationID: openConv.ID, ChannelID: "web", Author: core.AuthorSystem, Text: "notice", CreatedAt: later.Add(3 * time.Second), Delivery: core.DeliveryQueued},
+		{ID: core.NewID(), ConversationID: newConv.ID, ChannelID: "web", Author: core.AuthorBot, Text: "old", CreatedAt: later.Add(-time.Hour), Delivery: core.DeliveryQueued},
+	}
+	if err := groupTx(t, f, func(gt core.GroupTx) error { return gt.InsertMessages(f.ctx, out) }); err != nil {
+		t.Fatalf("insert outbound messages: %v", err)
+	}
+	for _, m := range out {
+		got, err := f.s.MessageByID(f.ctx, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "stored outbound message", got, m)
+	}
+	moved, _ = f.s.ConversationByID(f.ctx, openConv.ID)
+	equal(t, "last message time after two answers", moved.LastMessageAt, later.Add(3*time.Second))
+	gotConv, _ = f.s.ConversationByID(f.ctx, newConv.ID)
+	equal(t, "last message time after an older answer", gotConv.LastMessageAt, later)
+
 	// A stored provider id fails the whole insert, and the caller's
 	// rollback leaves nothing behind.
 	dupe := []core.Message{
