@@ -190,16 +190,19 @@ func (r *runner) takeOn(ctx context.Context, acc *agentAccount, h *handoff, reqI
 	}
 	start := time.Now()
 	_, err := r.api.call(ctx, http.MethodPost, "/v1/requests/"+reqID+"/accept", acc.token, nil, &out)
-	r.hAccept.Record(time.Since(start))
+	took := time.Since(start)
+	r.hAccept.Record(took)
 	var ae *apiError
 	switch {
 	case err == nil:
+		r.hAcceptWon.Record(took)
 		r.acceptWon.Add(1)
 		if !h.winner.CompareAndSwap(0, int64(acc.idx)+1) {
 			r.doubleAccepts.Add(1)
 		}
 	case errors.As(err, &ae) && (ae.Code == "already_accepted" || ae.Code == "invalid_transition"):
 		// Lost the race: taken by another agent (and perhaps resolved already).
+		r.hAcceptLost.Record(took)
 		r.acceptLost.Add(1)
 		return
 	case errors.As(err, &ae):

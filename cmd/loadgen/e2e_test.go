@@ -193,6 +193,14 @@ func TestLoadgenEndToEnd(t *testing.T) {
 			if h := rep.Handoffs; h.Acked == 0 || h.Accepted != h.Acked || h.DoubleAccepts != 0 || h.LostRaces != 2*h.Accepted {
 				t.Errorf("contested handoffs: %+v; output:\n%s", h, out.String())
 			}
+			// Every accept is timed once, and again by its outcome.
+			won, lost := rep.Latency[pathAcceptWon], rep.Latency[pathAcceptLost]
+			if int64(won.Count) != rep.Handoffs.Accepted || int64(lost.Count) != rep.Handoffs.LostRaces || rep.Latency[pathAccept].Count != won.Count+lost.Count {
+				t.Errorf("accept latencies: all %+v, won %+v, lost %+v; handoffs %+v", rep.Latency[pathAccept], won, lost, rep.Handoffs)
+			}
+			if !strings.Contains(out.String(), "lost (409)") {
+				t.Errorf("the table shows no lost accepts:\n%s", out.String())
+			}
 		})
 	}
 }

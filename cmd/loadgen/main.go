@@ -387,6 +387,8 @@ func load(ctx context.Context, o options) (*Report, error) {
 	rep.Latency[pathSession] = r.hSession.Summary()
 	rep.Latency[pathStream] = r.hStream.Summary()
 	rep.Latency[pathAccept] = r.hAccept.Summary()
+	rep.Latency[pathAcceptWon] = r.hAcceptWon.Summary()
+	rep.Latency[pathAcceptLost] = r.hAcceptLost.Summary()
 	rep.Latency[pathReply] = r.hReply.Summary()
 	rep.Latency[pathStreams] = r.hStreamUp.Summary()
 	rep.Handoffs = HandoffReport{Sent: r.handoffsSent.Load(), Acked: r.handoffsAcked.Load(),

@@ -145,8 +145,11 @@ const (
 	pathSession = "widget session"
 	pathStream  = "webhook → request on agent stream"
 	pathAccept  = "accept"
-	pathReply   = "agent reply → provider send"
-	pathStreams = "idle stream open"
+	// accepts by outcome: the winner's, and those told 409 (a race lost)
+	pathAcceptWon  = "accept won"
+	pathAcceptLost = "accept lost (409)"
+	pathReply      = "agent reply → provider send"
+	pathStreams    = "idle stream open"
 )
 
 func mb(b float64) float64 { return b / (1 << 20) }
@@ -171,6 +174,10 @@ func printTable(w io.Writer, rep *Report) {
 	for _, p := range []string{pathSession, pathStream, pathAccept, pathReply, pathStreams} {
 		if s := rep.Latency[p]; s.Count > 0 {
 			row(p, s)
+		}
+		if p == pathAccept && rep.Latency[pathAcceptLost].Count > 0 {
+			row("  won", rep.Latency[pathAcceptWon])
+			row("  lost (409)", rep.Latency[pathAcceptLost])
 		}
 	}
 	tw.Flush()

@@ -102,13 +102,14 @@ type runner struct {
 	seq    atomic.Int64
 	ledger ledger
 
-	hIngest   map[string]*Histogram // per kind
-	hAll      *Histogram
-	hSession  *Histogram
-	hStream   *Histogram
-	hAccept   *Histogram
-	hReply    *Histogram
-	hStreamUp *Histogram
+	hIngest                 map[string]*Histogram // per kind
+	hAll                    *Histogram
+	hSession                *Histogram
+	hStream                 *Histogram
+	hAccept                 *Histogram
+	hAcceptWon, hAcceptLost *Histogram // accepts answered 200, and 409 (lost)
+	hReply                  *Histogram
+	hStreamUp               *Histogram
 
 	sentBy, ackedBy map[string]*atomic.Int64
 
@@ -143,7 +144,7 @@ func newRunner(opt options, tgt target) (*runner, error) {
 		stream:  &api{base: tgt.BaseURL, hc: &http.Client{Transport: newTransport(conns)}},
 		hooks:   &http.Client{Transport: newTransport(conns), Timeout: opt.timeout},
 		hIngest: map[string]*Histogram{}, hAll: NewHistogram(), hSession: NewHistogram(), hStream: NewHistogram(),
-		hAccept: NewHistogram(), hReply: NewHistogram(), hStreamUp: NewHistogram(),
+		hAccept: NewHistogram(), hAcceptWon: NewHistogram(), hAcceptLost: NewHistogram(), hReply: NewHistogram(), hStreamUp: NewHistogram(),
 		sentBy: map[string]*atomic.Int64{}, ackedBy: map[string]*atomic.Int64{}, errors: map[string]int64{}}
 	for _, k := range kinds {
 		r.hIngest[k] = NewHistogram()
