@@ -72,25 +72,36 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, Ag
 
 // Logout revokes an agent token.
 func (s *Service) Logout(ctx context.Context, token string) error {
+	s.auth.forgetToken(HashToken(token))
 	if err := s.store.DeleteToken(ctx, HashToken(token)); err != nil && !isNotFound(err) {
 		return fmt.Errorf("logout: %w", err)
 	}
 	return nil
 }
 
-// AgentByToken authenticates an agent token.
+// AgentByToken authenticates an agent token. A token that passed is
+// remembered for AuthCacheTTL (auth_cache.go); its expiry is checked on
+// every call.
 func (s *Service) AgentByToken(ctx context.Context, token string) (Agent, error) {
 	if token == "" {
 		return Agent{}, errNoToken
 	}
-	t, a, err := s.store.AgentByTokenHash(ctx, HashToken(token))
-	if isNotFound(err) {
-		return Agent{}, fmt.Errorf("no agent token, or its agent is gone: %w", ErrUnauthorized)
+	hash, now := HashToken(token), s.clock()
+	a, expires, ok := s.auth.get(hash, now)
+	if !ok {
+		t, got, err := s.store.AgentByTokenHash(ctx, hash)
+		if isNotFound(err) {
+			return Agent{}, fmt.Errorf("no agent token, or its agent is gone: %w", ErrUnauthorized)
+		}
+		if err != nil {
+			return Agent{}, fmt.Errorf("read agent token: %w", err)
+		}
+		a, expires = got, t.ExpiresAt
+		if now.Before(expires) {
+			s.auth.put(hash, a, expires, now)
+		}
 	}
-	if err != nil {
-		return Agent{}, fmt.Errorf("read agent token: %w", err)
-	}
-	if !s.clock().Before(t.ExpiresAt) {
+	if !now.Before(expires) {
 		return Agent{}, errExpiredToken
 	}
 	return a, nil
@@ -126,6 +137,7 @@ func (s *Service) SetOnline(ctx context.Context, actor Agent, online bool) (Agen
 	if err != nil {
 		return Agent{}, err
 	}
+	s.auth.forgetAgent(out.ID)
 	var a after
 	s.publish(&a, AgentStream(out.ID), EventAgentUpdated, out) // the agent's other tabs
 	a.run(ctx, s)
@@ -268,6 +280,7 @@ func (s *Service) UpdateAgent(ctx context.Context, actor Agent, id string, p Age
 	if err != nil {
 		return Agent{}, err
 	}
+	s.auth.forgetAgent(id) // their next call reads the change
 	s.rerouteOpen(ctx, fmt.Sprintf("agent:%s:%d", id, s.clock().UnixNano()))
 	return out, nil
 }

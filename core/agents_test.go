@@ -228,3 +228,108 @@ func TestEnsureAdminConcurrently(t *testing.T) {
 	}
 	mustEqual(t, "admins created by 8 instances starting at once", n, 1)
 }
+
+// tokenReads counts the store's token reads.
+type tokenReads struct {
+	core.Store
+	mu sync.Mutex
+	n  int
+}
+
+func (r *tokenReads) AgentByTokenHash(ctx context.Context, hash string) (core.Token, core.Agent, error) {
+	r.mu.Lock()
+	r.n++
+	r.mu.Unlock()
+	return r.Store.AgentByTokenHash(ctx, hash)
+}
+
+func (r *tokenReads) reads() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
+}
+
+// TestAgentTokenCache: a token that passed is read again only after
+// AuthCacheTTL; its expiry, a logout and a change of its agent in this
+// process count at once; a revocation elsewhere counts within the TTL.
+func TestAgentTokenCache(t *testing.T) {
+	steps := []struct {
+		name      string
+		do        func(e *env, svc *core.Service, token string, alice core.Agent)
+		wantErr   error
+		wantReads int // store reads after the step's call, in all
+		wantAdmin bool
+	}{
+		{"first call reads", nil, nil, 1, false},
+		{"a call within the TTL does not", func(e *env, _ *core.Service, _ string, _ core.Agent) {
+			e.clock.Advance(core.AuthCacheTTL / 2)
+		}, nil, 1, false},
+		{"after the TTL it reads again", func(e *env, _ *core.Service, _ string, _ core.Agent) {
+			e.clock.Advance(core.AuthCacheTTL)
+		}, nil, 2, false},
+		{"a change of the agent here counts at once", func(e *env, svc *core.Service, _ string, alice core.Agent) {
+			admin := true
+			_, err := svc.UpdateAgent(e.ctx, e.admin, alice.ID, core.AgentPatch{Admin: &admin})
+			ok(e.t, err)
+		}, nil, 3, true},
+		{"a token revoked by another process passes until the TTL", func(e *env, _ *core.Service, token string, _ core.Agent) {
+			ok(e.t, e.store.DeleteToken(e.ctx, core.HashToken(token)))
+		}, nil, 3, true},
+		{"and is refused after it", func(e *env, _ *core.Service, _ string, _ core.Agent) {
+			e.clock.Advance(core.AuthCacheTTL)
+		}, core.ErrUnauthorized, 4, false},
+	}
+	e := newEnv(t)
+	reads := &tokenReads{Store: e.store}
+	svc := core.NewService(core.Deps{Store: reads, Jobs: e.jobs, Events: e.events, Now: e.clock.Now, BcryptCost: 4}, testSettings())
+	alice := e.online("Alice")
+	token, _, err := svc.Login(e.ctx, "alice@example.com", password)
+	ok(t, err)
+	for _, st := range steps {
+		if st.do != nil {
+			st.do(e, svc, token, alice)
+		}
+		got, err := svc.AgentByToken(e.ctx, token)
+		if st.wantErr != nil {
+			wantErr(t, err, st.wantErr)
+		} else {
+			ok(t, err)
+			mustEqual(t, st.name+": agent", got.ID, alice.ID)
+			mustEqual(t, st.name+": admin", got.Admin, st.wantAdmin)
+		}
+		mustEqual(t, st.name+": store reads", reads.reads(), st.wantReads)
+	}
+
+	t.Run("logout counts at once", func(t *testing.T) {
+		token, _, err := svc.Login(e.ctx, "alice@example.com", password)
+		ok(t, err)
+		_, err = svc.AgentByToken(e.ctx, token)
+		ok(t, err)
+		ok(t, svc.Logout(e.ctx, token))
+		_, err = svc.AgentByToken(e.ctx, token)
+		wantErr(t, err, core.ErrUnauthorized)
+	})
+	t.Run("expiry counts on a remembered token", func(t *testing.T) {
+		token, _, err := svc.Login(e.ctx, "alice@example.com", password)
+		ok(t, err)
+		e.clock.Advance(testSettings().AgentTokenTTL - core.AuthCacheTTL/2)
+		_, err = svc.AgentByToken(e.ctx, token) // read and remembered
+		ok(t, err)
+		before := reads.reads()
+		e.clock.Advance(core.AuthCacheTTL / 4 * 3) // expired, still remembered
+		_, err = svc.AgentByToken(e.ctx, token)
+		wantErr(t, err, core.ErrUnauthorized)
+		mustEqual(t, "reads for the expired token", reads.reads(), before)
+	})
+	t.Run("a status change here counts at once", func(t *testing.T) {
+		token, _, err := svc.Login(e.ctx, "alice@example.com", password)
+		ok(t, err)
+		a, err := svc.AgentByToken(e.ctx, token)
+		ok(t, err)
+		_, err = svc.SetOnline(e.ctx, a, !a.Online)
+		ok(t, err)
+		got, err := svc.AgentByToken(e.ctx, token)
+		ok(t, err)
+		mustEqual(t, "online after the change", got.Online, !a.Online)
+	})
+}

@@ -40,6 +40,8 @@ type Service struct {
 	lanes []ingestLane
 	// accepts line up concurrent accepts of one request (accept_gate.go).
 	accepts acceptGates
+	// auth remembers recent agent token checks (auth_cache.go).
+	auth authCache
 }
 
 // Deps are the Service's collaborators. Now and Logger are optional.
