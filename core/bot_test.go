@@ -89,7 +89,8 @@ func TestRunBotHandoffPhrase(t *testing.T) {
 	mustEqual(t, "notice delivery (sent by the worker)", last.Delivery, core.DeliverySent)
 	mustEqual(t, "msg:deliver tasks", len(e.jobs.Delivers()), 0)
 	mustSlice(t, "sent", sentTexts(e.sender), []string{queuedNotice})
-	mustSlice(t, "routes", e.jobs.routedWith(r.ID), []string{"open"})
+	mustEqual(t, "request:route tasks (the worker routed it)", len(e.jobs.routedWith(r.ID)), 0)
+	mustEqual(t, "routed by its rule", r.Routing.Rule, core.DefaultRuleName)
 	if e.msg(m.ID).ProcessedAt.IsZero() {
 		t.Fatal("message not marked processed")
 	}
@@ -128,7 +129,8 @@ func TestRunBotFallbackThenHandoff(t *testing.T) {
 	mustEqual(t, "handing-off replies", e.count(m1.ConversationID, core.AuthorBot, handingOff), 1)
 	mustEqual(t, "queued notices", e.count(m1.ConversationID, core.AuthorSystem, queuedNotice), 1)
 	mustEqual(t, "status", e.conv(m1.ConversationID).Status, core.ConvWaiting)
-	mustSlice(t, "routes", e.jobs.routedWith(reqs[0].ID), []string{"open"})
+	mustEqual(t, "request:route tasks (the worker routed it)", len(e.jobs.routedWith(reqs[0].ID)), 0)
+	mustEqual(t, "routed by its rule", reqs[0].Routing.Rule, core.DefaultRuleName)
 
 	// Later messages while waiting get no bot reply.
 	n = len(e.messages(m1.ConversationID))
@@ -348,4 +350,32 @@ func TestBotTurnRecordsItsSendsTogether(t *testing.T) {
 			}
 		})
 	}
+}
+
+// routeFails is a store whose request locks fail: routing cannot run.
+type routeFails struct{ core.Store }
+
+func (r routeFails) Atomic(ctx context.Context, fn func(core.Tx) error) error {
+	return r.Store.Atomic(ctx, func(tx core.Tx) error { return fn(lockRequestFails{tx}) })
+}
+
+type lockRequestFails struct{ core.Tx }
+
+func (lockRequestFails) LockRequest(context.Context, string) (core.Request, error) {
+	return core.Request{}, errors.New("database gone")
+}
+
+// TestBotHandoffRoutingFailsToATask: when the worker cannot route the new
+// request, a request:route task does, and the request waits unrouted.
+func TestBotHandoffRoutingFailsToATask(t *testing.T) {
+	e := newEnv(t)
+	m := e.ingest("4917", "wamid.1", "I want to talk to a person")
+	svc := core.NewService(core.Deps{Store: routeFails{e.store}, Jobs: e.jobs, Events: e.events, Now: e.clock.Now, BcryptCost: 4}, testSettings())
+	svc.RegisterSender("wa", e.sender)
+	ok(t, svc.RunBot(e.ctx, m.ID))
+	reqs := e.allRequests()
+	mustEqual(t, "requests", len(reqs), 1)
+	mustEqual(t, "status", reqs[0].Status, core.ReqWaiting)
+	mustEqual(t, "rule (not routed yet)", reqs[0].Routing.Rule, "")
+	mustSlice(t, "request:route tasks", e.jobs.routedWith(reqs[0].ID), []string{"open"})
 }

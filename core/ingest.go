@@ -224,7 +224,7 @@ func (s *Service) openRequest(ctx context.Context, tx Tx, a *after, conv Convers
 		return Request{}, fmt.Errorf("queue position of %s: %w", req.ID, err)
 	}
 	s.waitingStatus(a, conv, pos)
-	a.route(s.jobs, req.ID, "open")
+	a.route(req.ID, "open")
 	return req, nil
 }
 

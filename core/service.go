@@ -151,13 +151,18 @@ func HashToken(token string) string {
 // and events to publish (Service.publish), in order.
 type after []step
 
-// step is one thing to do after the commit: do, publish ev, or deliver
-// out.
+// step is one thing to do after the commit: do, publish ev, deliver out,
+// or route the request route names.
 type step struct {
-	do  func(ctx context.Context) error
-	ev  *Published
-	out *queuedOut
+	do    func(ctx context.Context) error
+	ev    *Published
+	out   *queuedOut
+	route *routeCall
 }
+
+// routeCall is a request to route: run enqueues its request:route,
+// runSending routes it.
+type routeCall struct{ id, cause string }
 
 // queuedOut is an outbound message stored as queued, with its
 // conversation: run enqueues its msg:deliver, runSending sends it.
@@ -168,8 +173,9 @@ type queuedOut struct {
 
 func (a *after) add(do func(ctx context.Context) error) { *a = append(*a, step{do: do}) }
 
-func (a *after) route(jobs Jobs, id, cause string) {
-	a.add(func(ctx context.Context) error { return jobs.Route(ctx, id, cause) })
+// route queues the routing of the request id, opened by cause.
+func (a *after) route(id, cause string) {
+	*a = append(*a, step{route: &routeCall{id: id, cause: cause}})
 }
 
 // deliver queues the delivery of msg, stored as queued in conv.
@@ -196,8 +202,11 @@ func (a after) run(ctx context.Context, s *Service) {
 			evs = nil
 		}
 		do := st.do
-		if st.out != nil {
+		switch {
+		case st.out != nil:
 			do = func(ctx context.Context) error { return s.jobs.Deliver(ctx, st.out.msg.ID) }
+		case st.route != nil:
+			do = func(ctx context.Context) error { return s.jobs.Route(ctx, st.route.id, st.route.cause) }
 		}
 		if err := do(ctx); err != nil {
 			s.log.WarnContext(ctx, "enqueue failed; the sweeper will retry", "err", err)
@@ -208,18 +217,25 @@ func (a after) run(ctx context.Context, s *Service) {
 	}
 }
 
-// runSending is run for a worker: the outbound messages are sent here and
-// now, after the other steps, instead of each costing a msg:deliver task.
-// A conversation's messages go out in order, conversations at once, and
-// the sends are recorded together at the end. A message that fails is left
-// to a msg:deliver task (retried with backoff), and so are the ones after
-// it in its conversation; a message on a channel without a sender is left
-// to one too.
+// runSending is run for a worker: new requests are routed and the
+// outbound messages sent here and now, after the other steps, instead of
+// each costing a request:route or msg:deliver task (a queue hop). A
+// routing that fails is left to a request:route task. A conversation's
+// messages go out in order, conversations at once, and the sends are
+// recorded together at the end. A message that fails is left to a
+// msg:deliver task (retried with backoff), and so are the ones after it in
+// its conversation; a message on a channel without a sender is left to
+// one too.
 func (a after) runSending(ctx context.Context, s *Service) {
 	var rest after
+	var routes []routeCall
 	var convs []string
 	outs := map[string][]queuedOut{}
 	for _, st := range a {
+		if st.route != nil {
+			routes = append(routes, *st.route)
+			continue
+		}
 		if st.out == nil {
 			rest = append(rest, st)
 			continue
@@ -231,6 +247,14 @@ func (a after) runSending(ctx context.Context, s *Service) {
 		outs[id] = append(outs[id], *st.out)
 	}
 	rest.run(ctx, s)
+	for _, r := range routes { // first: a person waits for these
+		if err := s.Route(ctx, r.id); err != nil {
+			s.log.WarnContext(ctx, "routing a new request failed; a request:route task retries it", "request_id", r.id, "err", err)
+			var later after
+			later.route(r.id, r.cause)
+			later.run(ctx, s)
+		}
+	}
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
