@@ -115,29 +115,28 @@ func (s *Service) ingestGrouped(ctx context.Context, c *ingestCall) {
 }
 
 // ingestGroup stores every call of the group, in one transaction when it
-// can; when that fails for any reason each call is stored alone, so one
-// bad message (or a duplicate that raced in) costs only itself.
+// can (a group of one too: the set-based statements are fewer than
+// ingestOne's); when that fails for any reason each call is stored alone,
+// so one bad message (or a duplicate that raced in) costs only itself.
 func (s *Service) ingestGroup(ctx context.Context, group []*ingestCall) {
 	defer func() {
 		for _, c := range group {
 			close(c.done)
 		}
 	}()
-	if len(group) > 1 {
-		err := s.store.Atomic(ctx, func(tx Tx) error {
-			gt, ok := tx.(GroupTx)
-			if !ok {
-				return errNoGroup
-			}
-			return s.storeGroup(ctx, tx, gt, group)
-		})
-		if err == nil {
-			s.settleGroup(ctx, group)
-			return
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		gt, ok := tx.(GroupTx)
+		if !ok {
+			return errNoGroup
 		}
-		if !errors.Is(err, errNoGroup) {
-			s.log.DebugContext(ctx, "grouped ingest failed; storing one by one", "messages", len(group), "err", err)
-		}
+		return s.storeGroup(ctx, tx, gt, group)
+	})
+	if err == nil {
+		s.settleGroup(ctx, group)
+		return
+	}
+	if !errors.Is(err, errNoGroup) {
+		s.log.DebugContext(ctx, "grouped ingest failed; storing one by one", "messages", len(group), "err", err)
 	}
 	for _, c := range group {
 		c.msg, c.a, c.err = s.ingestOne(ctx, c.in)
@@ -196,7 +195,9 @@ func (s *Service) storeGroup(ctx context.Context, tx Tx, gt GroupTx, group []*in
 		}
 	}
 	seen := map[ChannelKey]bool{}
-	if len(pkeys) > 0 {
+	// A group of one skips the look-up: a duplicate fails its insert, and
+	// ingestOne, after the rollback, answers ErrDuplicate.
+	if len(pkeys) > 0 && len(group) > 1 {
 		stored, err := gt.StoredProviderIDs(ctx, pkeys)
 		if err != nil {
 			return fmt.Errorf("ingest group: find stored provider ids: %w", err)
