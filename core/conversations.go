@@ -151,18 +151,10 @@ func (s *Service) Resolve(ctx context.Context, actor Agent, convID string) (Conv
 	var conv Conversation
 	var freed bool // the agent was full: the open requests are re-offered
 	err := s.store.Atomic(ctx, func(tx Tx) error {
-		// Lock order everywhere: agent, then request, then conversation.
+		var req Request
 		var err error
-		if conv, err = tx.ConversationByID(ctx, convID); err != nil {
-			return fmt.Errorf("resolve: read conversation %s: %w", convID, err)
-		}
-		if conv.RequestID != "" {
-			if _, err := tx.LockRequest(ctx, conv.RequestID); err != nil {
-				return fmt.Errorf("resolve: lock request %s: %w", conv.RequestID, err)
-			}
-		}
-		if conv, err = tx.LockConversation(ctx, convID); err != nil {
-			return fmt.Errorf("resolve: read conversation %s: %w", convID, err)
+		if conv, req, err = lockWithRequest(ctx, tx, convID); err != nil {
+			return fmt.Errorf("resolve: %w", err)
 		}
 		if !actor.Admin && conv.AgentID != actor.ID {
 			return fmt.Errorf("resolve conversation %s: %w", convID, ErrForbidden)
@@ -173,7 +165,7 @@ func (s *Service) Resolve(ctx context.Context, actor Agent, convID string) (Conv
 		if freed, err = s.fullAgent(ctx, tx, conv.AgentID); err != nil {
 			return fmt.Errorf("resolve conversation %s: %w", convID, err)
 		}
-		return s.resolveTx(ctx, tx, &a, &conv, "This conversation was resolved. Write again any time.")
+		return s.resolveTx(ctx, tx, &a, &conv, req, "This conversation was resolved. Write again any time.")
 	})
 	if err != nil {
 		return Conversation{}, err
@@ -208,17 +200,41 @@ func (s *Service) fullAgent(ctx context.Context, tx Tx, agentID string) (bool, e
 	return ag.Online && ag.ActiveChats >= ag.MaxChats, nil
 }
 
-// resolveTx resolves the conversation and its request and tells the customer.
-func (s *Service) resolveTx(ctx context.Context, tx Tx, a *after, conv *Conversation, note string) error {
+// lockWithRequest locks the conversation and its request, in the lock
+// order used everywhere (agent, then request, then conversation); the
+// request is the zero Request when the conversation has none.
+func lockWithRequest(ctx context.Context, tx Tx, convID string) (Conversation, Request, error) {
+	conv, err := tx.ConversationByID(ctx, convID)
+	if err != nil {
+		return Conversation{}, Request{}, fmt.Errorf("read conversation %s: %w", convID, err)
+	}
+	var req Request
+	if conv.RequestID != "" {
+		if req, err = tx.LockRequest(ctx, conv.RequestID); err != nil {
+			return Conversation{}, Request{}, fmt.Errorf("lock request %s: %w", conv.RequestID, err)
+		}
+	}
+	if conv, err = tx.LockConversation(ctx, convID); err != nil {
+		return Conversation{}, Request{}, fmt.Errorf("lock conversation %s: %w", convID, err)
+	}
+	return conv, req, nil
+}
+
+// resolveTx resolves the conversation and its request and tells the
+// customer. req is the conversation's request when the caller holds its
+// lock (lockWithRequest); another request is locked here.
+func (s *Service) resolveTx(ctx context.Context, tx Tx, a *after, conv *Conversation, req Request, note string) error {
 	now := s.clock()
 	conv.Status, conv.ResolvedAt = ConvResolved, now
 	if err := tx.UpdateConversation(ctx, *conv); err != nil {
 		return fmt.Errorf("resolve conversation %s: %w", conv.ID, err)
 	}
 	if conv.RequestID != "" {
-		req, err := tx.LockRequest(ctx, conv.RequestID)
-		if err != nil {
-			return fmt.Errorf("resolve: read request %s: %w", conv.RequestID, err)
+		if req.ID != conv.RequestID { // it moved on between the reads
+			var err error
+			if req, err = tx.LockRequest(ctx, conv.RequestID); err != nil {
+				return fmt.Errorf("resolve: read request %s: %w", conv.RequestID, err)
+			}
 		}
 		req.Status, req.ClosedAt, req.UpdatedAt = ReqResolved, now, now
 		if err := tx.UpdateRequest(ctx, req); err != nil {

@@ -116,23 +116,15 @@ func (s *Service) resolveIdle(ctx context.Context, convID string, cutoff time.Ti
 	var a after
 	done := false
 	err := s.store.Atomic(ctx, func(tx Tx) error {
-		conv, err := tx.ConversationByID(ctx, convID)
+		conv, req, err := lockWithRequest(ctx, tx, convID)
 		if err != nil {
-			return fmt.Errorf("idle: read conversation %s: %w", convID, err)
-		}
-		if conv.RequestID != "" {
-			if _, err := tx.LockRequest(ctx, conv.RequestID); err != nil {
-				return fmt.Errorf("idle: lock request %s: %w", conv.RequestID, err)
-			}
-		}
-		if conv, err = tx.LockConversation(ctx, convID); err != nil {
-			return fmt.Errorf("idle: read conversation %s: %w", convID, err)
+			return fmt.Errorf("idle: %w", err)
 		}
 		if conv.Status != ConvActive || !conv.LastMessageAt.Before(cutoff) {
 			return nil
 		}
 		done = true
-		return s.resolveTx(ctx, tx, &a, &conv, "This conversation was resolved automatically after "+
+		return s.resolveTx(ctx, tx, &a, &conv, req, "This conversation was resolved automatically after "+
 			HumanDuration(idle)+" without messages. Write again any time.")
 	})
 	if isNotFound(err) {
