@@ -219,11 +219,9 @@ func (s *Service) openRequest(ctx context.Context, tx Tx, a *after, conv Convers
 	if _, err := s.outbound(ctx, tx, a, conv, AuthorSystem, "", sysQueued); err != nil {
 		return Request{}, err
 	}
-	pos, err := tx.QueuePosition(ctx, req.ID)
-	if err != nil {
-		return Request{}, fmt.Errorf("queue position of %s: %w", req.ID, err)
+	if err := s.waitingStatus(ctx, tx, a, conv, req.ID); err != nil {
+		return Request{}, err
 	}
-	s.waitingStatus(a, conv, pos)
 	a.route(req.ID, "open")
 	return req, nil
 }

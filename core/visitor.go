@@ -334,12 +334,17 @@ func (s *Service) etaSeconds(ctx context.Context, pos int) (int, error) {
 	return int((eta + time.Second - 1) / time.Second), nil
 }
 
-// waitingStatus tells a widget visitor their place in the queue and the
-// expected wait. The ETA is computed after the commit, since it reads
-// outside the transaction.
-func (s *Service) waitingStatus(a *after, conv Conversation, pos int) {
+// waitingStatus tells a widget visitor their place in the queue of
+// request requestID, read in tx, and the expected wait; other channels
+// have no status to tell and cost no read. The ETA is computed after the
+// commit, since it reads outside the transaction.
+func (s *Service) waitingStatus(ctx context.Context, tx Tx, a *after, conv Conversation, requestID string) error {
 	if s.events == nil || s.channelOf(conv.ChannelID).Type != ChannelWidget {
-		return
+		return nil
+	}
+	pos, err := tx.QueuePosition(ctx, requestID)
+	if err != nil {
+		return fmt.Errorf("queue position of %s: %w", requestID, err)
 	}
 	a.add(func(ctx context.Context) error {
 		st := VisitorStatus{Status: ConvWaiting, QueuePosition: pos}
@@ -355,6 +360,7 @@ func (s *Service) waitingStatus(a *after, conv Conversation, pos int) {
 		b.run(ctx, s)
 		return nil
 	})
+	return nil
 }
 
 // queuePositions numbers the open requests, oldest first, from 1.
