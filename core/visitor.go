@@ -239,7 +239,9 @@ func (s *Service) VisitorHandoff(ctx context.Context, v Visitor, text string) (R
 	return s.viewRequest(ctx, req, Agent{})
 }
 
-// VisitorPage records the page the visitor is on.
+// VisitorPage records the page the visitor is on, on their open
+// conversation and its open request; the agents offered the request, or
+// the agent handling the conversation, are told.
 func (s *Service) VisitorPage(ctx context.Context, v Visitor, pageURL string) error {
 	if pageURL == "" {
 		return Invalid("page_url", "is required")
@@ -247,13 +249,23 @@ func (s *Service) VisitorPage(ctx context.Context, v Visitor, pageURL string) er
 	if err := checkPageURL("page_url", pageURL); err != nil {
 		return err
 	}
-	return s.store.Atomic(ctx, func(tx Tx) error {
-		conv, err := tx.LatestConversation(ctx, v.Customer.ID, v.Channel.ID)
+	var a after
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		latest, err := tx.LatestConversation(ctx, v.Customer.ID, v.Channel.ID)
 		if isNotFound(err) {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("find conversation of visitor %s: %w", v.Customer.ID, err)
+		}
+		if latest.Status == ConvResolved || latest.PageURL == pageURL {
+			return nil
+		}
+		// The rows are written from locked copies, so that a page change
+		// cannot undo an accept or a bot miss committed meanwhile.
+		conv, req, err := lockWithRequest(ctx, tx, latest.ID)
+		if err != nil {
+			return fmt.Errorf("page of visitor %s: %w", v.Customer.ID, err)
 		}
 		if conv.Status == ConvResolved || conv.PageURL == pageURL {
 			return nil
@@ -262,22 +274,30 @@ func (s *Service) VisitorPage(ctx context.Context, v Visitor, pageURL string) er
 		if err := tx.UpdateConversation(ctx, conv); err != nil {
 			return fmt.Errorf("update page of conversation %s: %w", conv.ID, err)
 		}
-		if conv.RequestID == "" {
-			return nil
+		if conv.AgentID != "" {
+			s.publish(&a, AgentStream(conv.AgentID), EventConversationUpdated, s.viewConversation(conv))
 		}
-		req, err := tx.RequestByID(ctx, conv.RequestID)
-		if err != nil {
-			return fmt.Errorf("read request %s: %w", conv.RequestID, err)
-		}
-		if !req.Status.Open() {
-			return nil
+		if conv.RequestID == "" || req.ID != conv.RequestID || !req.Status.Open() {
+			return nil // none, or it moved on between the reads: the next change updates it
 		}
 		req.PageURL, req.UpdatedAt = pageURL, s.clock()
 		if err := tx.UpdateRequest(ctx, req); err != nil {
 			return fmt.Errorf("update page of request %s: %w", req.ID, err)
 		}
+		if len(req.OfferedTo) > 0 { // the panels that show it
+			pos, err := tx.QueuePosition(ctx, req.ID)
+			if err != nil {
+				return fmt.Errorf("queue position of %s: %w", req.ID, err)
+			}
+			s.offerEvents(&a, req, req.OfferedTo, req.OfferedTo, pos)
+		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	a.run(ctx, s)
+	return nil
 }
 
 // VisitorMessages is the visitor's poll: messages after afterID in their

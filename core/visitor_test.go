@@ -246,3 +246,37 @@ func TestVisitorPage(t *testing.T) {
 	wantField(t, e.svc.VisitorPage(e.ctx, v, ""), "page_url")
 	wantField(t, e.svc.VisitorPage(e.ctx, v, "javascript:alert(1)"), "page_url")
 }
+
+// TestVisitorPageTellsAgents: the agents offered the request see the new
+// page in their panel, and so does the agent handling the conversation.
+func TestVisitorPageTellsAgents(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.online("Alice"), e.online("Bob")
+	v, ws := e.visitor("Ada")
+	r, err := e.svc.VisitorHandoff(e.ctx, v, "help")
+	ok(t, err)
+	ok(t, e.svc.Route(e.ctx, r.ID))
+	e.events.reset()
+
+	ok(t, e.svc.VisitorPage(e.ctx, v, "https://shop.example/docs"))
+	for _, ag := range []core.Agent{alice, bob} {
+		got, isReq := e.events.last(core.AgentStream(ag.ID), core.EventRequestUpdated).(core.Request)
+		if !isReq || got.ID != r.ID || got.PageURL != "https://shop.example/docs" || !got.OfferedToMe {
+			t.Errorf("%s's panel after the page change: %+v", ag.Name, got)
+		}
+	}
+	ok(t, e.svc.VisitorPage(e.ctx, v, "https://shop.example/docs"))
+	mustEqual(t, "events for the same page again", len(e.events.take(core.AgentStream(alice.ID))), 1)
+
+	_, _, err = e.svc.Accept(e.ctx, alice, r.ID)
+	ok(t, err)
+	e.events.reset()
+	ok(t, e.svc.VisitorPage(e.ctx, v, "https://shop.example/cart"))
+	got, isConv := e.events.last(core.AgentStream(alice.ID), core.EventConversationUpdated).(core.Conversation)
+	if !isConv || got.ID != ws.ConversationID || got.PageURL != "https://shop.example/cart" {
+		t.Errorf("the handling agent's conversation after the page change: %+v", got)
+	}
+	mustEqual(t, "request still accepted", e.req(r.ID).Status, core.ReqAccepted)
+	mustEqual(t, "request page kept once accepted", e.req(r.ID).PageURL, "https://shop.example/docs")
+	mustEqual(t, "events for Bob", len(e.events.take(core.AgentStream(bob.ID))), 0)
+}

@@ -336,3 +336,39 @@ func testCapacityRace(t *testing.T, f *fx) {
 		}
 	}
 }
+
+// testPageRace: a visitor's page change and an accept race, 30 times,
+// through two Services (two gateways). Neither undoes the other: the
+// request ends accepted, the conversation active with the agent and on
+// the new page.
+func testPageRace(t *testing.T, f *fx) {
+	const rounds = 30
+	agentSvc, _ := f.service(nil)
+	pageSvc, _ := f.service(nil)
+	agent := f.agent(func(a *core.Agent) { a.MaxChats = rounds + 1 })
+	web := core.Channel{ID: "web", Type: core.ChannelWidget}
+	for round := range rounds {
+		req := raceSetup(t, f, []core.Agent{agent})
+		cv, err := f.s.ConversationByID(f.ctx, req.ConversationID)
+		ok(t, "read conversation", err)
+		page := fmt.Sprintf("https://shop.example/page/%d", round)
+		errs := race(2, func(i int) error {
+			if i == 0 {
+				_, _, err := agentSvc.Accept(f.ctx, agent, req.ID)
+				return err
+			}
+			return pageSvc.VisitorPage(f.ctx, core.Visitor{Customer: cv.Customer, Channel: web}, page)
+		})
+		ok(t, "accept", errs[0])
+		ok(t, "page", errs[1])
+		gotReq, err := f.s.RequestByID(f.ctx, req.ID)
+		ok(t, "read request", err)
+		gotConv, err := f.s.ConversationByID(f.ctx, req.ConversationID)
+		ok(t, "read conversation", err)
+		if gotReq.Status != core.ReqAccepted || gotReq.AcceptedBy != agent.ID ||
+			gotConv.Status != core.ConvActive || gotConv.AgentID != agent.ID || gotConv.PageURL != page {
+			t.Fatalf("round %d: request %s by %q, conversation %s with %q on %q; want accepted, active with %s on %s",
+				round, gotReq.Status, gotReq.AcceptedBy, gotConv.Status, gotConv.AgentID, gotConv.PageURL, agent.ID, page)
+		}
+	}
+}

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Service", testService},
 		{"AcceptRace", testAcceptRace},
 		{"CapacityRace", testCapacityRace},
+		{"PageRace", testPageRace},
 		{"GroupTx", testGroupTx},
 		{"GroupedIngest", testGroupedIngest},
 	}
