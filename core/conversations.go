@@ -325,7 +325,7 @@ func (s *Service) viewConversation(c Conversation) Conversation {
 // its channel and records the provider id, or the permanent failure.
 // Anything else is returned so the queue retries it.
 func (s *Service) Deliver(ctx context.Context, messageID string) error {
-	msg, err := s.store.MessageByID(ctx, messageID)
+	msg, conv, err := s.store.MessageWithConversation(ctx, messageID)
 	if isNotFound(err) {
 		return nil
 	}
@@ -334,10 +334,6 @@ func (s *Service) Deliver(ctx context.Context, messageID string) error {
 	}
 	if msg.Delivery != DeliveryQueued {
 		return nil // sent already, or failed for good
-	}
-	conv, err := s.store.ConversationByID(ctx, msg.ConversationID)
-	if err != nil {
-		return fmt.Errorf("deliver: read conversation %s: %w", msg.ConversationID, err)
 	}
 	snd, ok := s.sender(conv.ChannelID)
 	if !ok {

@@ -164,6 +164,9 @@ type MessageStore interface {
 	// provider id) exists already.
 	InsertMessage(ctx context.Context, m Message) error
 	MessageByID(ctx context.Context, id string) (Message, error)
+	// MessageWithConversation reads a message and its conversation (with
+	// the customer) in one go: what a delivery needs.
+	MessageWithConversation(ctx context.Context, id string) (Message, Conversation, error)
 	// ListMessages returns the conversation's messages after afterID (all
 	// when empty), oldest first, at most limit (0: no limit).
 	ListMessages(ctx context.Context, conversationID, afterID string, limit int) ([]Message, error)

@@ -86,6 +86,34 @@ func (c *conn) InsertMessage(ctx context.Context, m core.Message) error {
 	})
 }
 
+// msgConvRow is a message nested as "m." beside its conversation.
+type msgConvRow struct {
+	convRow
+	M msgRow `db:"m"`
+}
+
+// msgColsNested is msgCols named "m.<column>", for msgConvRow.
+var msgColsNested = func() string {
+	cols := strings.Split(msgCols, ",")
+	for i, c := range cols {
+		c = strings.TrimSpace(c)
+		cols[i] = c + ` AS "m.` + strings.TrimPrefix(c, "m.") + `"`
+	}
+	return strings.Join(cols, ", ")
+}()
+
+// MessageWithConversation reads a message, its conversation and the
+// customer with one statement.
+func (c *conn) MessageWithConversation(ctx context.Context, id string) (core.Message, core.Conversation, error) {
+	var r msgConvRow
+	err := sqlx.GetContext(ctx, c.r, &r, "SELECT "+convCols+", "+msgColsNested+convFrom+
+		" JOIN messages m ON m.conversation_id = c.id WHERE m.id = $1", id)
+	if err != nil {
+		return core.Message{}, core.Conversation{}, wrap(err, "message %s with its conversation", id)
+	}
+	return r.M.message(), r.conversation(), nil
+}
+
 // MessageByID reads a message.
 func (c *conn) MessageByID(ctx context.Context, id string) (core.Message, error) {
 	var r msgRow

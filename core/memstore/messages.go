@@ -37,6 +37,20 @@ func (t *tx) InsertMessage(_ context.Context, m core.Message) error {
 	return nil
 }
 
+// MessageWithConversation implements core.MessageStore.
+func (t *tx) MessageWithConversation(_ context.Context, id string) (core.Message, core.Conversation, error) {
+	defer t.read()()
+	rec, ok := t.d().messages[id]
+	if !ok {
+		return core.Message{}, core.Conversation{}, notFound("message", id)
+	}
+	conv, err := t.conversation(rec.m.ConversationID)
+	if err != nil {
+		return core.Message{}, core.Conversation{}, err
+	}
+	return rec.m, conv, nil
+}
+
 // MessageByID implements core.MessageStore.
 func (t *tx) MessageByID(_ context.Context, id string) (core.Message, error) {
 	defer t.read()()

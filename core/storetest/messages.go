@@ -36,6 +36,15 @@ func testMessages(t *testing.T, f *fx) {
 
 	conv, err := s.ConversationByID(ctx, cv.ID)
 	ok(t, "read conversation", err)
+	withMsg, withConv, err := s.MessageWithConversation(ctx, reply.ID)
+	ok(t, "message with its conversation", err)
+	equal(t, "message read with its conversation", withMsg, reply)
+	equal(t, "conversation read with its message", withConv, conv)
+	if withConv.Customer.Name != "Dana" {
+		t.Errorf("conversation read with its message has customer %+v", withConv.Customer)
+	}
+	_, _, err = s.MessageWithConversation(ctx, core.NewID())
+	isErr(t, "unknown message with its conversation", err, core.ErrNotFound)
 	if !conv.LastMessageAt.Equal(reply.CreatedAt) {
 		t.Errorf("last_message_at %v, want %v", conv.LastMessageAt, reply.CreatedAt)
 	}
