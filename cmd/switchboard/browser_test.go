@@ -273,8 +273,14 @@ func browserFlow(t *testing.T, s *server, br *browser, readme bool) {
 	if got := str(s.must(200, "GET", "/v1/conversations/"+convID, admin, nil), "conversation", "agent_id"); got != agentID {
 		t.Errorf("conversation %s is assigned to %q, want %s", convID, got, agentID)
 	}
-	visitor.waitJS("the agent joined", host+`.getAttribute('data-sb-status') === 'active' && `+status+`.textContent.includes(`+jsq(agentName+" joined")+`)`,
+	visitor.waitJS("the agent joined", host+`.getAttribute('data-sb-status') === 'active' && `+status+`.textContent.includes(`+jsq("Chatting with "+agentName)+`)`,
 		describe(status))
+	// "joined" is said once, by the system message in the thread, not again
+	// by the status line.
+	joinedJS := `document.querySelector('#switchboard-widget').shadowRoot.textContent.split(` + jsq(agentName+" joined") + `).length - 1`
+	if n := pollJS[float64](visitor, "the joined message", joinedJS+` > 0 && `+joinedJS, widgetMessagesJS); n != 1 {
+		t.Errorf("the widget says %q %v times, want once", agentName+" joined", n)
+	}
 	if evalJS[bool](visitor, visible(sb("[data-sb=handoff]"))+` && !`+sb("[data-sb=handoff]")+`.disabled`) {
 		t.Error(`"Talk to a person" is still offered after the agent joined`)
 	}

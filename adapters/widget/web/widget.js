@@ -442,7 +442,8 @@ textarea::placeholder { color: #868e96; }
       text = S.queue > 0 ? `You are number ${S.queue} in the queue` : "Waiting for a person";
       if (S.eta > 0) text += " · " + minutes(S.eta);
     } else if (st === "active") {
-      text = S.agent ? S.agent + " joined the chat" : "You are chatting with a person";
+      // "… joined" is the thread's system message; the line says who is here
+      text = S.agent ? "Chatting with " + S.agent : "You are chatting with a person";
     } else if (st === "resolved") {
       text = "This chat has ended";
     }
