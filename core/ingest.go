@@ -236,10 +236,11 @@ func (s *Service) RunBot(ctx context.Context, messageID string) error {
 // RunBots takes the bot's turns on several customer messages in one
 // transaction, in the order given: the messages are claimed with one
 // statement and their conversations locked with another, so a group of k
-// messages costs a few statements plus what each answer writes, not k
-// transactions. Each message is claimed once (see ClaimUnprocessed), so a
-// message queued twice gets one turn. After the commit the worker sends
-// the answers itself (after.runSending).
+// messages costs a few statements, not k transactions; their answers are
+// stored together at the end (heldAnswers). Each message is claimed once
+// (see ClaimUnprocessed), so a message queued twice gets one turn. After
+// the commit the worker routes the requests a handoff opened and sends the
+// answers itself (after.runSending).
 func (s *Service) RunBots(ctx context.Context, messageIDs []string) error {
 	var a after
 	err := s.store.Atomic(ctx, func(tx Tx) error {
