@@ -240,7 +240,7 @@ func (s *Service) RunBot(ctx context.Context, messageID string) error {
 // stored together at the end (heldAnswers). Each message is claimed once
 // (see ClaimUnprocessed), so a message queued twice gets one turn. After
 // the commit the worker routes the requests a handoff opened and sends the
-// answers itself (after.runSending).
+// answers itself (after.runInWorker).
 func (s *Service) RunBots(ctx context.Context, messageIDs []string) error {
 	var a after
 	err := s.store.Atomic(ctx, func(tx Tx) error {
@@ -259,7 +259,7 @@ func (s *Service) RunBots(ctx context.Context, messageIDs []string) error {
 	if err != nil {
 		return err
 	}
-	a.runSending(ctx, s)
+	a.runInWorker(ctx, s)
 	return nil
 }
 

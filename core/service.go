@@ -161,11 +161,11 @@ type step struct {
 }
 
 // routeCall is a request to route: run enqueues its request:route,
-// runSending routes it.
+// runInWorker routes it.
 type routeCall struct{ id, cause string }
 
 // queuedOut is an outbound message stored as queued, with its
-// conversation: run enqueues its msg:deliver, runSending sends it.
+// conversation: run enqueues its msg:deliver, runInWorker sends it.
 type queuedOut struct {
 	conv Conversation
 	msg  Message
@@ -217,7 +217,7 @@ func (a after) run(ctx context.Context, s *Service) {
 	}
 }
 
-// runSending is run for a worker: new requests are routed and the
+// runInWorker is run for a worker: new requests are routed and the
 // outbound messages sent here and now, after the other steps, instead of
 // each costing a request:route or msg:deliver task (a queue hop). A
 // routing that fails is left to a request:route task. A conversation's
@@ -226,7 +226,7 @@ func (a after) run(ctx context.Context, s *Service) {
 // msg:deliver task (retried with backoff), and so are the ones after it in
 // its conversation; a message on a channel without a sender is left to
 // one too.
-func (a after) runSending(ctx context.Context, s *Service) {
+func (a after) runInWorker(ctx context.Context, s *Service) {
 	var rest after
 	var routes []routeCall
 	var convs []string
