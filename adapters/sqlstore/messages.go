@@ -178,14 +178,13 @@ func (c *conn) RecordSent(ctx context.Context, sent []core.SentMessage) error {
 		return nil
 	}
 	var a args
-	pick := make([]string, len(sent))
+	q := "UPDATE messages SET delivery = " + a.add(string(core.DeliverySent)) + ", error = '', provider_id = COALESCE(CASE id"
 	ids := make([]string, len(sent))
 	for i, sm := range sent {
 		ids[i] = a.add(sm.ID)
-		pick[i] = "WHEN " + ids[i] + " THEN " + a.add(ns(sm.ProviderID))
+		q += " WHEN " + ids[i] + " THEN " + a.add(ns(sm.ProviderID))
 	}
-	q := "UPDATE messages SET delivery = 'sent', error = '', provider_id = COALESCE(CASE id " + strings.Join(pick, " ") +
-		" END, provider_id) WHERE id IN (" + strings.Join(ids, ", ") + ")"
+	q += " END, provider_id) WHERE id IN (" + strings.Join(ids, ", ") + ")"
 	if _, err := exec(ctx, c.w, q, a...); err != nil {
 		return wrap(err, "record %d sends (first message %s)", len(sent), sent[0].ID)
 	}
