@@ -72,8 +72,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, Ag
 
 // Logout revokes an agent token.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	s.auth.forgetToken(HashToken(token))
-	if err := s.store.DeleteToken(ctx, HashToken(token)); err != nil && !isNotFound(err) {
+	hash := HashToken(token)
+	s.auth.forgetToken(hash)
+	if err := s.store.DeleteToken(ctx, hash); err != nil && !isNotFound(err) {
 		return fmt.Errorf("logout: %w", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -39,51 +40,24 @@ func (r msgRow) message() core.Message {
 		ProcessedAt: r.ProcessedAt.time()}
 }
 
-// insertMessageSQL inserts one message; a customer message whose
-// provider id is stored already inserts nothing.
-const insertMessageSQL = `INSERT INTO messages
-	(id, conversation_id, channel_id, author, agent_id, text, created_at, delivery, error, provider_id, processed_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-	ON CONFLICT (channel_id, provider_id) WHERE author = 'customer' AND provider_id IS NOT NULL DO NOTHING`
-
 // InsertMessage stores m and moves the conversation's last_message_at
-// forward. A customer message whose (channel, provider id) was seen before
-// is ErrDuplicate; the conflict is absorbed by ON CONFLICT DO NOTHING, so a
+// forward: InsertMessages with one message, in one statement on
+// PostgreSQL (no transaction of its own) and in a transaction on SQLite. A
+// customer message whose (channel, provider id) was seen before is
+// ErrDuplicate; the conflict is absorbed by ON CONFLICT DO NOTHING, so a
 // PostgreSQL transaction stays usable.
 func (c *conn) InsertMessage(ctx context.Context, m core.Message) error {
-	args := []any{m.ID, m.ConversationID, m.ChannelID, string(m.Author), ns(m.AgentID), m.Text, tm(m.CreatedAt),
-		string(m.Delivery), m.Error, ns(m.ProviderID), tm(m.ProcessedAt)}
+	one := func(c *conn) error { return c.InsertMessages(ctx, []core.Message{m}) }
+	var err error
 	if c.d == dialectPostgres {
-		// One statement, one round trip: the insert and the move of
-		// last_message_at (a data-modifying WITH runs either way).
-		var n int
-		err := sqlx.GetContext(ctx, c.w, &n, `WITH m AS (`+insertMessageSQL+` RETURNING conversation_id, created_at),
-			moved AS (UPDATE conversations c SET last_message_at = m.created_at FROM m
-				WHERE c.id = m.conversation_id AND (c.last_message_at IS NULL OR c.last_message_at < m.created_at))
-			SELECT count(*) FROM m`, args...)
-		if err != nil {
-			return wrap(err, "insert message %s", m.ID)
-		}
-		if n == 0 {
-			return fmt.Errorf("insert message %s: provider message %s/%s: %w", m.ID, m.ChannelID, m.ProviderID, core.ErrDuplicate)
-		}
-		return nil
+		err = one(c)
+	} else {
+		err = c.atomic(ctx, one)
 	}
-	return c.atomic(ctx, func(c *conn) error {
-		n, err := exec(ctx, c.w, insertMessageSQL, args...)
-		if err != nil {
-			return wrap(err, "insert message %s", m.ID)
-		}
-		if n == 0 {
-			return fmt.Errorf("insert message %s: provider message %s/%s: %w", m.ID, m.ChannelID, m.ProviderID, core.ErrDuplicate)
-		}
-		if _, err := c.w.ExecContext(ctx, `UPDATE conversations SET last_message_at = $2
-			WHERE id = $1 AND (last_message_at IS NULL OR last_message_at < $2)`,
-			m.ConversationID, tm(m.CreatedAt)); err != nil {
-			return wrap(err, "move last message time of conversation %s", m.ConversationID)
-		}
-		return nil
-	})
+	if errors.Is(err, core.ErrDuplicate) {
+		return fmt.Errorf("insert message %s: provider message %s/%s: %w", m.ID, m.ChannelID, m.ProviderID, core.ErrDuplicate)
+	}
+	return err
 }
 
 // msgConvRow is a message nested as "m." beside its conversation.
