@@ -3,7 +3,7 @@
 // Four task types follow the domain:action naming of the design:
 //
 //	conv:bot           the bot's turn after a customer message  (queue "default")
-//	msg:deliver        send an outbound message on its channel   (queue "default")
+//	msg:deliver        send an outbound message on its channel   (queue "critical")
 //	request:route      offer a connection request to agents      (queue "critical")
 //	maintenance:sweep  re-enqueue what the database says is due  (queue "low")
 //

@@ -276,10 +276,10 @@ var suite = []struct {
 		must(t, e.enq.Deliver(ctx, "m2"))
 		must(t, e.enq.Route(ctx, "r1", "open"))
 		s := e.sizes(t)
-		if s["default"].Pending != 2 || s["critical"].Pending != 1 || s["low"].Pending != 0 {
-			t.Fatalf("sizes = %+v, want 2 default and 1 critical", s)
+		if s["default"].Pending != 1 || s["critical"].Pending != 2 || s["low"].Pending != 0 {
+			t.Fatalf("sizes = %+v, want 1 default and 2 critical", s)
 		}
-		for id, q := range map[string]string{"bot:m1": "default", "deliver:m2": "default", "route:r1:open": "critical"} {
+		for id, q := range map[string]string{"bot:m1": "default", "deliver:m2": "critical", "route:r1:open": "critical"} {
 			info, err := e.insp.Asynq().GetTaskInfo(e.opts.Namespace+":"+q, id)
 			if err != nil {
 				t.Fatalf("task %s in %s: %v", id, q, err)
@@ -310,6 +310,28 @@ var suite = []struct {
 		if got["RunBot:m1"] != 1 || got["RunBot:m2"] != 1 {
 			t.Fatalf("calls = %v", got)
 		}
+	}},
+	{"a delivery goes ahead of a backlog of bot turns", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		const backlog = 40
+		for i := range backlog {
+			must(t, e.enq.RunBot(ctx, fmt.Sprintf("b%02d", i)))
+		}
+		must(t, e.enq.Deliver(ctx, "reply")) // queued last
+		e.start(t, func(o *queue.Options) { o.Concurrency = 1 })
+		// The critical queue is picked with weight 6 against 3: the reply
+		// stays behind 20 bot turns with a chance of (1/3)^20. On one
+		// queue it would run last.
+		for i := range backlog + 1 {
+			c := e.w.next(t)
+			if c.method == "Deliver" {
+				if i >= backlog/2 {
+					t.Fatalf("the reply ran after %d bot turns", i)
+				}
+				return
+			}
+		}
+		t.Fatal("the reply never ran")
 	}},
 	{"a group's bot turns are queued in tasks of at most 32, each taken in order", func(t *testing.T, e *env) {
 		ctx := context.Background()
@@ -383,7 +405,7 @@ var suite = []struct {
 			}
 		}
 		e.eventually(t, "delivered task removed", func(s map[string]queue.QueueSize) bool {
-			return s["default"].Total() == 0 && s["default"].Archived == 0
+			return s["critical"].Total() == 0 && s["critical"].Archived == 0
 		})
 	}},
 	{"a task out of retries is dropped, so it can be enqueued again", func(t *testing.T, e *env) {
@@ -396,7 +418,7 @@ var suite = []struct {
 		e.w.expect(t, "Deliver", "m1")      // the one retry, failing again
 		e.w.expect(t, "FailDelivery", "m1") // retries spent: the message is marked failed
 		e.eventually(t, "task dropped, not archived", func(s map[string]queue.QueueSize) bool {
-			return s["default"].Total() == 0 && s["default"].Archived == 0
+			return s["critical"].Total() == 0 && s["critical"].Archived == 0
 		})
 		must(t, e.enq.Deliver(context.Background(), "m1")) // what the sweeper does
 		e.w.expect(t, "Deliver", "m1")
@@ -407,7 +429,7 @@ var suite = []struct {
 		must(t, e.enq.Deliver(context.Background(), "gone"))
 		e.w.expect(t, "Deliver", "gone")
 		e.eventually(t, "task done", func(s map[string]queue.QueueSize) bool {
-			return s["default"].Total() == 0 && s["default"].Archived == 0
+			return s["critical"].Total() == 0 && s["critical"].Archived == 0
 		})
 	}},
 	{"an undecodable payload is archived without retry", func(t *testing.T, e *env) {
@@ -417,8 +439,7 @@ var suite = []struct {
 		empty := asynq.NewTask(queue.TypeRoute, []byte(`{"request_id":""}`), asynq.TaskID("route::x"))
 		must(t, e.enq.Enqueue(context.Background(), empty))
 		e.eventually(t, "bad tasks archived", func(s map[string]queue.QueueSize) bool {
-			return s["default"].Archived == 1 && s["critical"].Archived == 1 &&
-				s["default"].Total() == 0 && s["critical"].Total() == 0
+			return s["critical"].Archived == 2 && s["critical"].Total() == 0
 		})
 		e.w.none(t, 0)
 	}},
@@ -477,7 +498,7 @@ var suite = []struct {
 			t.Fatal("the running task's context was canceled")
 		}
 		e.w.expect(t, "Deliver", "m1")
-		if s := e.sizes(t); s["default"].Total() != 0 {
+		if s := e.sizes(t); s["critical"].Total() != 0 {
 			t.Fatalf("sizes after shutdown = %+v, want empty", s)
 		}
 		// Stopped: new work waits in the queue.

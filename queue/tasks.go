@@ -44,7 +44,13 @@ type spec struct {
 
 var specs = map[string]spec{
 	TypeBot:     {queue: QueueDefault, maxRetry: 10, timeout: 30 * time.Second, baseDelay: time.Second, maxDelay: time.Minute},
-	TypeDeliver: {queue: QueueDefault, maxRetry: 12, timeout: 30 * time.Second, baseDelay: time.Second, maxDelay: 5 * time.Minute},
+	// Deliveries go ahead of the bot's turns: most bot answers are sent by
+	// the worker that stored them, so msg:deliver carries what people wait
+	// on (agents' replies, acknowledgments, system messages) and retries.
+	// Under a backlog of bot turns an agent's reply no longer waits behind
+	// it. Every enqueue of a type uses its spec, so the sweeper queues the
+	// same task id on the same queue and a message is never queued twice.
+	TypeDeliver: {queue: QueueCritical, maxRetry: 12, timeout: 30 * time.Second, baseDelay: time.Second, maxDelay: 5 * time.Minute},
 	// Routing must happen again soon after a failure: a declined request
 	// is re-offered within routing.reroute_within (30 s by default).
 	TypeRoute: {queue: QueueCritical, maxRetry: 10, timeout: 15 * time.Second, baseDelay: time.Second, maxDelay: 10 * time.Second},
