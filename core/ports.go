@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -301,9 +302,24 @@ type Outbound struct {
 
 // Sender delivers outbound messages on one channel and returns the
 // provider's message id. A *DeliveryError with Permanent set fails the
-// message without retry; any other error is retried.
+// message without retry; any other error is retried, no sooner than the
+// provider asked if the error has a RetryAfter method (see RetryAfter).
 type Sender interface {
 	Send(ctx context.Context, m Outbound) (providerID string, err error)
+}
+
+// RetryAfter returns the wait a provider asked for before the next attempt
+// (Telegram's retry_after on a 429) when err, or an error it wraps, has a
+// RetryAfter() time.Duration method that returns more than zero.
+func RetryAfter(err error) (time.Duration, bool) {
+	ra, ok := errors.AsType[interface {
+		error
+		RetryAfter() time.Duration
+	}](err)
+	if !ok || ra.RetryAfter() <= 0 {
+		return 0, false
+	}
+	return ra.RetryAfter(), true
 }
 
 // DeliveryError is a provider's refusal of an outbound message.

@@ -117,7 +117,29 @@ func TestRetryDelay(t *testing.T) {
 	if d := retryDelay(1000, nil, asynq.NewTask("other:thing", nil)); d != time.Minute {
 		t.Errorf("unknown type delay = %s, want 1m", d)
 	}
+	// A provider's retry_after: the retry waits at least that long, at
+	// most an hour; a shorter one leaves the backoff as it is.
+	for _, c := range []struct {
+		n          int
+		wait, want time.Duration
+	}{
+		{0, 30 * time.Second, 30 * time.Second},
+		{3, 2 * time.Second, 8 * time.Second},
+		{9, 20 * time.Minute, 20 * time.Minute},
+		{0, 5 * time.Hour, time.Hour},
+	} {
+		err := fmt.Errorf("deliver message m1 on tg: %w", waitErr(c.wait))
+		if d := retryDelay(c.n, err, deliver); d != c.want {
+			t.Errorf("retry %d after a %s wait: delay %s, want %s", c.n, c.wait, d, c.want)
+		}
+	}
 }
+
+// waitErr is a send error that asks for a wait (core.RetryAfter).
+type waitErr time.Duration
+
+func (w waitErr) Error() string             { return "rate limited" }
+func (w waitErr) RetryAfter() time.Duration { return time.Duration(w) }
 
 // botsWorker records RunBot calls; errs gives the error of some ids.
 type botsWorker struct {

@@ -39,6 +39,7 @@ type fakeWorker struct {
 
 	mu          sync.Mutex
 	failDeliver map[string]int
+	throttle    map[string]time.Duration // Deliver's first attempt asks for this wait
 	notFound    map[string]bool
 	block       map[string]chan struct{}
 	started     chan string
@@ -49,6 +50,7 @@ func newFakeWorker() *fakeWorker {
 	return &fakeWorker{
 		calls:       make(chan call, 100),
 		failDeliver: map[string]int{},
+		throttle:    map[string]time.Duration{},
 		notFound:    map[string]bool{},
 		block:       map[string]chan struct{}{},
 		started:     make(chan string, 10),
@@ -79,6 +81,8 @@ func (f *fakeWorker) Deliver(ctx context.Context, id string) error {
 		f.failDeliver[id]--
 	}
 	gone := f.notFound[id]
+	throttle := f.throttle[id]
+	delete(f.throttle, id)
 	f.mu.Unlock()
 	if release != nil {
 		f.started <- id
@@ -95,9 +99,17 @@ func (f *fakeWorker) Deliver(ctx context.Context, id string) error {
 		return fmt.Errorf("deliver: read message %s: %w", id, core.ErrNotFound)
 	case fail:
 		return errors.New("provider unavailable")
+	case throttle > 0:
+		return fmt.Errorf("deliver message %s: %w", id, throttled(throttle))
 	}
 	return nil
 }
+
+// throttled is a provider's refusal that asks for a wait (core.RetryAfter).
+type throttled time.Duration
+
+func (w throttled) Error() string             { return "rate limited" }
+func (w throttled) RetryAfter() time.Duration { return time.Duration(w) }
 
 func (f *fakeWorker) FailDelivery(ctx context.Context, id, reason string) error {
 	f.record(ctx, "FailDelivery", id)
@@ -407,6 +419,22 @@ var suite = []struct {
 		e.eventually(t, "delivered task removed", func(s map[string]queue.QueueSize) bool {
 			return s["critical"].Total() == 0 && s["critical"].Archived == 0
 		})
+	}},
+	{"a rate-limited delivery is retried no sooner than the provider asked", func(t *testing.T, e *env) {
+		const asked = 3 * time.Second // the backoff alone would retry after 1 s
+		e.w.throttle["m1"] = asked
+		e.start(t)
+		must(t, e.enq.Deliver(context.Background(), "m1"))
+		e.w.expect(t, "Deliver", "m1")
+		refused := time.Now()
+		if c := e.w.expect(t, "Deliver", "m1"); c.retried != 1 {
+			t.Fatalf("second attempt: retried = %d", c.retried)
+		}
+		// Asynq schedules retries in whole seconds (a retry may come up to
+		// a second early); the backoff alone would have retried within 1 s.
+		if waited := time.Since(refused); waited < asked-time.Second {
+			t.Fatalf("retried after %s, want at least %s", waited, asked-time.Second)
+		}
 	}},
 	{"a task out of retries is dropped, so it can be enqueued again", func(t *testing.T, e *env) {
 		e.w.failDeliver["m1"] = 2

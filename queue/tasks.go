@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/switchboard-chat/switchboard/core"
 )
 
 // Task type names.
@@ -43,7 +45,7 @@ type spec struct {
 }
 
 var specs = map[string]spec{
-	TypeBot:     {queue: QueueDefault, maxRetry: 10, timeout: 30 * time.Second, baseDelay: time.Second, maxDelay: time.Minute},
+	TypeBot: {queue: QueueDefault, maxRetry: 10, timeout: 30 * time.Second, baseDelay: time.Second, maxDelay: time.Minute},
 	// Deliveries go ahead of the bot's turns: most bot answers are sent by
 	// the worker that stored them, so msg:deliver carries what people wait
 	// on (agents' replies, acknowledgments, system messages) and retries.
@@ -70,15 +72,27 @@ func specOf(typ string) spec {
 	return spec{queue: QueueDefault, maxRetry: 5, timeout: 30 * time.Second, baseDelay: time.Second, maxDelay: time.Minute}
 }
 
+// maxProviderWait bounds the wait a provider may ask for (core.RetryAfter)
+// before a retry. While the retry waits, the sweeper cannot queue the
+// message again (same task id), so a longer flood wait is tried after an
+// hour and, if still refused, waits again.
+const maxProviderWait = time.Hour
+
 // retryDelay is the backoff before retry n+1 (n failures so far, from 0):
-// base, 2·base, 4·base, … capped at the type's maximum.
-func retryDelay(n int, _ error, t *asynq.Task) time.Duration {
+// base, 2·base, 4·base, … capped at the type's maximum; but no sooner than
+// the provider asked for in err (a rate limit's retry_after), up to
+// maxProviderWait, since an earlier retry would only be refused again.
+func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	s := specOf(t.Type())
 	d := s.baseDelay
 	for i := 0; i < n && d < s.maxDelay; i++ {
 		d *= 2
 	}
-	return min(d, s.maxDelay)
+	d = min(d, s.maxDelay)
+	if wait, ok := core.RetryAfter(err); ok {
+		d = max(d, min(wait, maxProviderWait))
+	}
+	return d
 }
 
 // BotPayload is the payload of conv:bot: the bot's turn on MessageID and

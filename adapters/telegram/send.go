@@ -21,9 +21,8 @@ const DefaultMaxWait = 5 * time.Second
 // before the context's deadline, is waited out inside Send and the message
 // is sent again (up to three attempts), so a short flood wait costs one
 // delivery a few seconds instead of a queue retry. A longer one is
-// returned as a *RateLimitError, which the queue retries with its
-// backoff; the queue's delay does not know retry_after, so an early retry
-// may meet another 429 (and is retried again).
+// returned as a *RateLimitError, which the queue retries no sooner than
+// retry_after (core.RetryAfter).
 type Sender struct {
 	client  *Client
 	maxWait time.Duration
@@ -41,14 +40,18 @@ func NewSender(client *Client, maxWait time.Duration) *Sender {
 	return &Sender{client: client, maxWait: maxWait, sleep: sleepCtx}
 }
 
-// RateLimitError is a 429 that Send did not wait out.
+// RateLimitError is a 429 that Send did not wait out; Wait is its
+// retry_after.
 type RateLimitError struct {
-	RetryAfter time.Duration
+	Wait time.Duration
 }
 
 func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("telegram rate limit: retry after %s", e.RetryAfter)
+	return fmt.Sprintf("telegram rate limit: retry after %s", e.Wait)
 }
+
+// RetryAfter is the wait Telegram asked for (core.RetryAfter).
+func (e *RateLimitError) RetryAfter() time.Duration { return e.Wait }
 
 const maxAttempts = 3
 
@@ -83,7 +86,7 @@ func (s *Sender) Send(ctx context.Context, m core.Outbound) (string, error) {
 				wait = time.Second
 			}
 			if attempt >= maxAttempts || wait > s.maxWait || !fits(ctx, wait) {
-				return "", fmt.Errorf("telegram sendMessage to %d: %w", chatID, &RateLimitError{RetryAfter: wait})
+				return "", fmt.Errorf("telegram sendMessage to %d: %w", chatID, &RateLimitError{Wait: wait})
 			}
 			if err := s.sleep(ctx, wait); err != nil {
 				return "", fmt.Errorf("telegram sendMessage to %d: waiting out a 429: %w", chatID, err)

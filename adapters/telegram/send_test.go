@@ -127,8 +127,11 @@ func TestSendErrors(t *testing.T) {
 				t.Errorf("error %q does not say %q", err, c.reason)
 			}
 			rl, isRL := errors.AsType[*RateLimitError](err)
-			if (c.rateLimit != 0) != isRL || (isRL && rl.RetryAfter != c.rateLimit) {
+			if (c.rateLimit != 0) != isRL || (isRL && rl.Wait != c.rateLimit) {
 				t.Errorf("rate limit error %v, want retry after %v", err, c.rateLimit)
+			}
+			if wait, ok := core.RetryAfter(fmt.Errorf("deliver: %w", err)); wait != c.rateLimit || ok != (c.rateLimit != 0) {
+				t.Errorf("core.RetryAfter(%v) = %s, %v; want %s", err, wait, ok, c.rateLimit)
 			}
 			if strings.Contains(err.Error(), fake.Token) {
 				t.Errorf("token in error %q", err)
