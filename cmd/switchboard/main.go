@@ -23,6 +23,7 @@ import (
 	"syscall"
 
 	"github.com/switchboard-chat/switchboard/config"
+	"github.com/switchboard-chat/switchboard/queue"
 )
 
 func main() {
@@ -73,6 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
+	queue.LogRedisTo(log)
 	cmd, rest := "serve", fs.Args()
 	if len(rest) > 0 {
 		cmd, rest = rest[0], rest[1:]
