@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -293,12 +294,12 @@ type recordSpy struct {
 	fail  error
 }
 
-func (r *recordSpy) RecordSent(ctx context.Context, sent []core.SentMessage) error {
+func (r *recordSpy) RecordSent(ctx context.Context, at time.Time, sent []core.SentMessage) error {
 	r.calls = append(r.calls, sent)
 	if r.fail != nil {
 		return r.fail
 	}
-	return r.Store.RecordSent(ctx, sent)
+	return r.Store.RecordSent(ctx, at, sent)
 }
 
 // TestBotTurnRecordsItsSendsTogether: the answers of a group of

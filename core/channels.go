@@ -44,17 +44,48 @@ func (s *Service) DeliveryStatus(ctx context.Context, channelID, providerID stri
 	if err != nil {
 		return fmt.Errorf("delivery status %s of %s/%s: %w", to, channelID, providerID, err)
 	}
-	if moved || to == DeliverySent { // Deliver records "sent" itself
+	if len(moved) > 0 || to == DeliverySent { // Deliver records "sent" itself
+		s.movedEvents(ctx, moved)
 		return nil
 	}
 	e := EarlyDelivery{ChannelID: channelID, ProviderID: providerID, Delivery: to, Error: errText, At: s.clock()}
 	if err := s.store.KeepEarlyDelivery(ctx, e, from); err != nil {
 		return fmt.Errorf("keep early delivery status %s of %s/%s: %w", to, channelID, providerID, err)
 	}
-	if _, err := s.store.AdvanceDelivery(ctx, channelID, providerID, from, to, errText); err != nil {
+	if moved, err = s.store.AdvanceDelivery(ctx, channelID, providerID, from, to, errText); err != nil {
 		return fmt.Errorf("delivery status %s of %s/%s: %w", to, channelID, providerID, err)
 	}
+	s.movedEvents(ctx, moved)
 	return nil
+}
+
+// ReadUpTo applies a read watermark, a read receipt that names no message
+// (Messenger's): the customer has read everything we sent them on the
+// channel up to `at`. The messages are found in the database, so it works
+// in whichever process takes the webhook.
+func (s *Service) ReadUpTo(ctx context.Context, channelID, userID string, at time.Time) error {
+	if userID == "" || at.IsZero() {
+		return Invalid("watermark", "needs a user and a time")
+	}
+	moved, err := s.store.ReadUpTo(ctx, channelID, userID, at)
+	if err != nil {
+		return fmt.Errorf("read watermark of %s/%s at %s: %w", channelID, userID, at.Format(time.RFC3339), err)
+	}
+	s.movedEvents(ctx, moved)
+	return nil
+}
+
+// movedEvents tells the handling agents about messages whose delivery a
+// provider's status moved (message.updated), in one batch. Statuses come
+// from providers' channels only, so there is no widget visitor to tell.
+func (s *Service) movedEvents(ctx context.Context, moved []MovedMessage) {
+	var a after
+	for _, mv := range moved {
+		if mv.AgentID != "" {
+			s.publish(&a, AgentStream(mv.AgentID), EventMessageUpdated, mv.Message)
+		}
+	}
+	a.run(ctx, s)
 }
 
 // deliveryFrom lists the delivery states a callback may move a message
@@ -93,7 +124,7 @@ func (s *Service) applyEarly(ctx context.Context, keys []ChannelKey, sent []queu
 		if err != nil {
 			return fmt.Errorf("apply early delivery status %s of %s/%s: %w", e.Delivery, e.ChannelID, e.ProviderID, err)
 		}
-		if !moved {
+		if len(moved) == 0 {
 			continue
 		}
 		for i := range sent {

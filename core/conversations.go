@@ -413,7 +413,7 @@ func (s *Service) recordSent(ctx context.Context, sent []queuedOut) error {
 			keys = append(keys, ChannelKey{ChannelID: o.msg.ChannelID, ID: o.msg.ProviderID})
 		}
 	}
-	if err := s.store.RecordSent(ctx, recs); err != nil {
+	if err := s.store.RecordSent(ctx, s.clock(), recs); err != nil {
 		return fmt.Errorf("deliver: record %d sends (first %s): %w", len(sent), sent[0].msg.ID, err)
 	}
 	if len(keys) > 0 {

@@ -320,6 +320,9 @@ type Message struct {
 	ProviderID string
 	// ProcessedAt is when the bot worker handled a customer message.
 	ProcessedAt time.Time
+	// SentAt is when the send of an outbound message was recorded (zero
+	// until then): a read watermark covers the messages sent up to it.
+	SentAt time.Time
 }
 
 // MarshalJSON renders the contract's Message object.

@@ -174,15 +174,21 @@ type MessageStore interface {
 	// FirstCustomerMessage is the conversation's oldest customer message.
 	FirstCustomerMessage(ctx context.Context, conversationID string) (Message, error)
 	UpdateDelivery(ctx context.Context, id string, d Delivery, providerID, errText string) error
-	// RecordSent marks the messages sent, with no error, and stores each
-	// one's provider id (an empty one keeps what is stored), all at once.
-	// Unknown ids are skipped.
-	RecordSent(ctx context.Context, sent []SentMessage) error
+	// RecordSent marks the messages sent at `at`, with no error, and
+	// stores each one's provider id (an empty one keeps what is stored),
+	// all at once. Unknown ids are skipped.
+	RecordSent(ctx context.Context, at time.Time, sent []SentMessage) error
 	// AdvanceDelivery applies a provider's status callback: our outbound
 	// message on the channel with that provider id moves to `to` (recording
-	// errText) only if its delivery is one of from. It reports whether a
-	// message moved; an unknown provider id is (false, nil).
-	AdvanceDelivery(ctx context.Context, channelID, providerID string, from []Delivery, to Delivery, errText string) (bool, error)
+	// errText) only if its delivery is one of from. It returns the messages
+	// that moved, as they are now; an unknown provider id moves none.
+	AdvanceDelivery(ctx context.Context, channelID, providerID string, from []Delivery, to Delivery, errText string) ([]MovedMessage, error)
+	// ReadUpTo applies a read watermark (a read receipt that names no
+	// message): our outbound messages to the channel user, in any of their
+	// conversations on the channel, that are sent or delivered and whose
+	// send was recorded at or before `at` (created then, for a message sent
+	// without a recorded time) move to read. It returns those that moved.
+	ReadUpTo(ctx context.Context, channelID, channelUserID string, at time.Time) ([]MovedMessage, error)
 	// KeepEarlyDelivery keeps a status callback that matched none of our
 	// messages, for Deliver to apply once it records the provider id: a
 	// new (channel, provider id) is stored; a kept one moves to e.Delivery
@@ -211,6 +217,14 @@ type MessageStore interface {
 
 // SentMessage is an outbound message a provider took, with the id it gave.
 type SentMessage struct{ ID, ProviderID string }
+
+// MovedMessage is an outbound message whose delivery a provider's status
+// moved, with the agent handling its conversation at that moment ("" for
+// none): the one to tell.
+type MovedMessage struct {
+	Message Message
+	AgentID string
+}
 
 // EarlyDelivery is a provider's status callback for a provider message id
 // that none of our messages carries yet: the provider answered the send

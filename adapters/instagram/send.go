@@ -11,7 +11,7 @@ import (
 const MaxText = 1000
 
 // NewSender returns the Sender of an Instagram account: POST
-// {graph_url}/me/messages with its access token. sent may be nil.
-func NewSender(graphURL, accessToken string, hc *http.Client, sent *meta.SentLog) core.Sender {
-	return &meta.MessagingSender{Client: meta.NewClient(graphURL, accessToken, hc), MaxText: MaxText, Sent: sent}
+// {graph_url}/me/messages with its access token.
+func NewSender(graphURL, accessToken string, hc *http.Client) core.Sender {
+	return &meta.MessagingSender{Client: meta.NewClient(graphURL, accessToken, hc), MaxText: MaxText}
 }

@@ -16,8 +16,7 @@ type Config struct {
 	VerifyToken string
 	GraphURL    string
 	AccessToken string
-	HTTP        *http.Client  // may be nil
-	Sent        *meta.SentLog // may be nil
+	HTTP        *http.Client // may be nil
 	Log         *slog.Logger
 }
 
@@ -31,8 +30,5 @@ func NewWebhook(svc meta.Ingester, cfg Config) *meta.Webhook {
 		Profile: func(ctx context.Context, igsid string) (string, error) {
 			return client.Profile(ctx, igsid, []string{"name", "username"}, true)
 		}}
-	if cfg.Sent != nil {
-		wc.ReadUpTo = cfg.Sent.UpTo
-	}
 	return meta.NewWebhook(svc, wc)
 }

@@ -11,7 +11,7 @@ import (
 const MaxText = 2000
 
 // NewSender returns the Sender of a page: POST {graph_url}/me/messages with
-// the page token. sent (may be nil) records sends for read watermarks.
-func NewSender(graphURL, pageToken string, hc *http.Client, sent *meta.SentLog) core.Sender {
-	return &meta.MessagingSender{Client: meta.NewClient(graphURL, pageToken, hc), MaxText: MaxText, Sent: sent}
+// the page token.
+func NewSender(graphURL, pageToken string, hc *http.Client) core.Sender {
+	return &meta.MessagingSender{Client: meta.NewClient(graphURL, pageToken, hc), MaxText: MaxText}
 }

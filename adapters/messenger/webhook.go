@@ -15,8 +15,7 @@ type Config struct {
 	VerifyToken string
 	GraphURL    string
 	PageToken   string
-	HTTP        *http.Client  // may be nil
-	Sent        *meta.SentLog // the Sender's log, for read watermarks; may be nil
+	HTTP        *http.Client // may be nil
 	Log         *slog.Logger
 }
 
@@ -30,8 +29,5 @@ func NewWebhook(svc meta.Ingester, cfg Config) *meta.Webhook {
 		Profile: func(ctx context.Context, psid string) (string, error) {
 			return client.Profile(ctx, psid, []string{"first_name", "last_name"}, false)
 		}}
-	if cfg.Sent != nil {
-		wc.ReadUpTo = cfg.Sent.UpTo
-	}
 	return meta.NewWebhook(svc, wc)
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/switchboard-chat/switchboard/core"
@@ -26,9 +25,7 @@ type MessagingSender struct {
 	// MaxText is the longest text one message takes (Messenger 2000
 	// characters, Instagram 1000); longer texts go out in parts.
 	MaxText int
-	// Sent, when set, records what was sent for read watermarks.
-	Sent *SentLog
-	Now  func() time.Time
+	Now     func() time.Time
 }
 
 type sendAPIRequest struct {
@@ -85,9 +82,6 @@ func (s *MessagingSender) Send(ctx context.Context, m core.Outbound) (string, er
 			return "", &core.DeliveryError{Permanent: true, Code: "no_message_id", Reason: "the Send API accepted the message but returned no id"}
 		}
 		mid = resp.MessageID
-		if s.Sent != nil {
-			s.Sent.Record(to, mid, start)
-		}
 	}
 	return mid, nil
 }
@@ -141,68 +135,4 @@ func (c *Client) Profile(ctx context.Context, userID string, fields []string, fi
 		name = string(r[:core.MaxNameLen])
 	}
 	return name, nil
-}
-
-// SentLog remembers, per customer, the mids we sent and when, so that a
-// read watermark (Messenger's read event names no message) can mark them
-// read. It lives in memory in the process that sends: with gateway and
-// worker in one process (serve) watermarks work; in a split deployment the
-// gateway knows no sends and watermarks change nothing (deliveries and
-// Instagram reads name their messages and always work).
-type SentLog struct {
-	mu     sync.Mutex
-	byUser map[string][]sentRecord
-}
-
-type sentRecord struct {
-	mid string
-	at  time.Time
-}
-
-// Bounds of a SentLog.
-const (
-	sentPerUser = 50
-	sentUsers   = 10000
-)
-
-// NewSentLog returns an empty log.
-func NewSentLog() *SentLog { return &SentLog{byUser: map[string][]sentRecord{}} }
-
-// Record notes that mid was sent to userID at at.
-func (l *SentLog) Record(userID, mid string, at time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	recs := l.byUser[userID]
-	if recs == nil && len(l.byUser) >= sentUsers {
-		for k := range l.byUser { // make room: drop some customer
-			delete(l.byUser, k)
-			break
-		}
-	}
-	recs = append(recs, sentRecord{mid, at})
-	if len(recs) > sentPerUser {
-		recs = recs[len(recs)-sentPerUser:]
-	}
-	l.byUser[userID] = recs
-}
-
-// UpTo returns (and forgets) the mids sent to userID at or before at.
-func (l *SentLog) UpTo(userID string, at time.Time) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-	var keep []sentRecord
-	for _, r := range l.byUser[userID] {
-		if !r.at.After(at) {
-			out = append(out, r.mid)
-		} else {
-			keep = append(keep, r)
-		}
-	}
-	if len(keep) == 0 {
-		delete(l.byUser, userID)
-	} else {
-		l.byUser[userID] = keep
-	}
-	return out
 }

@@ -85,8 +85,7 @@ func TestMessagingSender(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			api := &sendAPI{status: c.status, answer: c.answer}
-			sent := meta.NewSentLog()
-			s := &meta.MessagingSender{Client: meta.NewClient(api.serve(t), tok, nil), MaxText: 10, Sent: sent, Now: func() time.Time { return now }}
+			s := &meta.MessagingSender{Client: meta.NewClient(api.serve(t), tok, nil), MaxText: 10, Now: func() time.Time { return now }}
 			id, err := s.Send(context.Background(), core.Outbound{Customer: core.Customer{ChannelUserID: "PSID", LastSeenAt: c.lastSeen}, Text: c.text, Author: c.author})
 			if len(api.reqs) != c.wantCalls {
 				t.Fatalf("%d API calls, want %d", len(api.reqs), c.wantCalls)
@@ -120,31 +119,7 @@ func TestMessagingSender(t *testing.T) {
 			if err != nil && strings.Contains(err.Error(), tok) {
 				t.Fatal("token in error text")
 			}
-			if c.errCode == "" && len(sent.UpTo("PSID", now)) != c.wantCalls {
-				t.Errorf("sent log does not hold the %d sends", c.wantCalls)
-			}
 		})
-	}
-}
-
-func TestSentLog(t *testing.T) {
-	l := meta.NewSentLog()
-	t0 := time.Unix(1000, 0)
-	for i, mid := range []string{"a", "b", "c"} {
-		l.Record("u", mid, t0.Add(time.Duration(i)*time.Minute))
-	}
-	l.Record("v", "x", t0)
-	if got := strings.Join(l.UpTo("u", t0.Add(time.Minute)), ","); got != "a,b" {
-		t.Fatalf("UpTo = %s, want a,b", got)
-	}
-	if got := strings.Join(l.UpTo("u", t0.Add(time.Hour)), ","); got != "c" {
-		t.Fatalf("then UpTo = %s, want c (a and b forgotten)", got)
-	}
-	for i := range 60 {
-		l.Record("w", string(rune('A'+i)), t0)
-	}
-	if n := len(l.UpTo("w", t0)); n != 50 {
-		t.Fatalf("kept %d sends of one customer, want the last 50", n)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 type Ingester interface {
 	Ingest(ctx context.Context, in core.Inbound) (core.Message, error)
 	DeliveryStatus(ctx context.Context, channelID, providerID string, to core.Delivery, errText string) error
+	ReadUpTo(ctx context.Context, channelID, userID string, at time.Time) error
 	EditInbound(ctx context.Context, channelID, providerID, text string) error
 	RevokeInbound(ctx context.Context, channelID, providerID string) error
 	KnownCustomer(ctx context.Context, channelID, userID string) (core.Customer, bool, error)
@@ -37,9 +38,6 @@ type WebhookConfig struct {
 	// that carries none (Messenger and Instagram User Profile API). It is
 	// called only when the stored customer has no name yet.
 	Profile func(ctx context.Context, userID string) (string, error)
-	// ReadUpTo, when set, answers KindReadUpTo: the provider ids of our
-	// messages to userID sent at or before at.
-	ReadUpTo func(userID string, at time.Time) []string
 	// ProfileTimeout bounds one profile look-up (default 5 s).
 	ProfileTimeout time.Duration
 	Log            *slog.Logger
@@ -142,14 +140,7 @@ func (w *Webhook) Apply(ctx context.Context, events []Event) error {
 		case KindStatus:
 			err = w.svc.DeliveryStatus(ctx, ch, ev.ProviderID, ev.Status, ev.Error)
 		case KindReadUpTo:
-			if w.cfg.ReadUpTo == nil {
-				continue
-			}
-			for _, pid := range w.cfg.ReadUpTo(ev.UserID, ev.At) {
-				if err = w.svc.DeliveryStatus(ctx, ch, pid, core.DeliveryRead, ""); err != nil {
-					break
-				}
-			}
+			err = w.svc.ReadUpTo(ctx, ch, ev.UserID, ev.At)
 		case KindEdit:
 			err = w.svc.EditInbound(ctx, ch, ev.ProviderID, ev.Text)
 		case KindRevoke:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/core"
@@ -34,6 +35,7 @@ func (s *namesStore) KnownCustomer(_ context.Context, _, userID string) (core.Cu
 func (*namesStore) DeliveryStatus(context.Context, string, string, core.Delivery, string) error {
 	return nil
 }
+func (*namesStore) ReadUpTo(context.Context, string, string, time.Time) error { return nil }
 func (*namesStore) EditInbound(context.Context, string, string, string) error { return nil }
 func (*namesStore) RevokeInbound(context.Context, string, string) error       { return nil }
 

@@ -130,10 +130,10 @@ func (c *conn) InsertMessages(ctx context.Context, ms []core.Message) error {
 	for i, m := range ms {
 		vals[i] = "(" + strings.Join([]string{a.add(m.ID), a.add(m.ConversationID), a.add(m.ChannelID), a.add(string(m.Author)),
 			a.add(ns(m.AgentID)), a.add(m.Text), a.add(tm(m.CreatedAt)), a.add(string(m.Delivery)), a.add(m.Error),
-			a.add(ns(m.ProviderID)), a.add(tm(m.ProcessedAt))}, ", ") + ")"
+			a.add(ns(m.ProviderID)), a.add(tm(m.ProcessedAt)), a.add(tm(m.SentAt))}, ", ") + ")"
 	}
 	insert := `INSERT INTO messages
-		(id, conversation_id, channel_id, author, agent_id, text, created_at, delivery, error, provider_id, processed_at)
+		(id, conversation_id, channel_id, author, agent_id, text, created_at, delivery, error, provider_id, processed_at, sent_at)
 		VALUES ` + strings.Join(vals, ", ") + `
 		ON CONFLICT (channel_id, provider_id) WHERE author = 'customer' AND provider_id IS NOT NULL DO NOTHING`
 	var n int64

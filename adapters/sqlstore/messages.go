@@ -13,7 +13,7 @@ import (
 )
 
 const msgCols = `m.id, m.conversation_id, m.channel_id, m.author, m.agent_id, m.text, m.created_at, m.delivery,
-	m.error, m.provider_id, m.processed_at`
+	m.error, m.provider_id, m.processed_at, m.sent_at`
 
 // msgReturning is msgCols for a RETURNING clause, which names the
 // updated table's columns without an alias.
@@ -31,13 +31,14 @@ type msgRow struct {
 	Error          string `db:"error"`
 	ProviderID     ustr   `db:"provider_id"`
 	ProcessedAt    micros `db:"processed_at"`
+	SentAt         micros `db:"sent_at"`
 }
 
 func (r msgRow) message() core.Message {
 	return core.Message{ID: r.ID, ConversationID: r.ConversationID, ChannelID: r.ChannelID,
 		Author: core.Author(r.Author), AgentID: string(r.AgentID), Text: r.Text, CreatedAt: r.CreatedAt.time(),
 		Delivery: core.Delivery(r.Delivery), Error: r.Error, ProviderID: string(r.ProviderID),
-		ProcessedAt: r.ProcessedAt.time()}
+		ProcessedAt: r.ProcessedAt.time(), SentAt: r.SentAt.time()}
 }
 
 // InsertMessage stores m and moves the conversation's last_message_at
@@ -147,12 +148,13 @@ func (c *conn) UpdateDelivery(ctx context.Context, id string, d core.Delivery, p
 
 // RecordSent marks the messages sent in one statement; the provider id of
 // each is chosen by a CASE on the message id.
-func (c *conn) RecordSent(ctx context.Context, sent []core.SentMessage) error {
+func (c *conn) RecordSent(ctx context.Context, at time.Time, sent []core.SentMessage) error {
 	if len(sent) == 0 {
 		return nil
 	}
 	var a args
-	q := "UPDATE messages SET delivery = " + a.add(string(core.DeliverySent)) + ", error = '', provider_id = COALESCE(CASE id"
+	q := "UPDATE messages SET delivery = " + a.add(string(core.DeliverySent)) + ", error = '', sent_at = " + a.add(tm(at)) +
+		", provider_id = COALESCE(CASE id"
 	ids := make([]string, len(sent))
 	for i, sm := range sent {
 		ids[i] = a.add(sm.ID)
@@ -165,28 +167,76 @@ func (c *conn) RecordSent(ctx context.Context, sent []core.SentMessage) error {
 	return nil
 }
 
+// movedReturning returns an updated message and the agent of its
+// conversation (a subquery: SQLite's RETURNING names only the updated
+// table).
+var movedReturning = " RETURNING " + msgReturning +
+	", (SELECT c.agent_id FROM conversations c WHERE c.id = messages.conversation_id) AS conv_agent_id"
+
+// movedRow is a message a status moved, with its conversation's agent.
+type movedRow struct {
+	msgRow
+	ConvAgentID ustr `db:"conv_agent_id"`
+}
+
+// moved runs an UPDATE … movedReturning and returns its rows.
+func (c *conn) moved(ctx context.Context, q string, a args) ([]core.MovedMessage, error) {
+	var rows []movedRow
+	if err := sqlx.SelectContext(ctx, c.w, &rows, q+movedReturning, a...); err != nil {
+		return nil, err
+	}
+	out := make([]core.MovedMessage, len(rows))
+	for i, r := range rows {
+		out[i] = core.MovedMessage{Message: r.message(), AgentID: string(r.ConvAgentID)}
+	}
+	return out, nil
+}
+
 // AdvanceDelivery moves our outbound message with the provider id to `to`
 // if its delivery is one of from; the condition is in the UPDATE, so
 // concurrent callbacks cannot move a state backwards.
-func (c *conn) AdvanceDelivery(ctx context.Context, channelID, providerID string, from []core.Delivery, to core.Delivery, errText string) (bool, error) {
+func (c *conn) AdvanceDelivery(ctx context.Context, channelID, providerID string, from []core.Delivery, to core.Delivery, errText string) ([]core.MovedMessage, error) {
 	if len(from) == 0 {
-		return false, nil
+		return nil, nil
 	}
 	var a args
 	q := "UPDATE messages SET delivery = " + a.add(string(to)) + ", error = " + a.add(errText) +
 		" WHERE channel_id = " + a.add(channelID) + " AND provider_id = " + a.add(providerID) +
-		" AND author <> 'customer' AND delivery IN ("
-	for i, d := range from {
-		if i > 0 {
-			q += ", "
-		}
-		q += a.add(string(d))
-	}
-	n, err := exec(ctx, c.w, q+")", a...)
+		" AND author <> 'customer' AND delivery IN (" + a.in(deliveries(from)) + ")"
+	moved, err := c.moved(ctx, q, a)
 	if err != nil {
-		return false, wrap(err, "advance delivery of %s/%s", channelID, providerID)
+		return nil, wrap(err, "advance delivery of %s/%s", channelID, providerID)
 	}
-	return n > 0, nil
+	return moved, nil
+}
+
+// ReadUpTo marks read the sent or delivered outbound messages of the
+// channel user's conversations on the channel that were sent (else
+// created) at or before at: the customers key, then each conversation's
+// messages by index.
+func (c *conn) ReadUpTo(ctx context.Context, channelID, channelUserID string, at time.Time) ([]core.MovedMessage, error) {
+	var a args
+	ch := a.add(channelID)
+	q := "UPDATE messages SET delivery = " + a.add(string(core.DeliveryRead)) + ", error = ''" +
+		" WHERE channel_id = " + ch + " AND author <> 'customer' AND delivery IN (" +
+		a.in(deliveries([]core.Delivery{core.DeliverySent, core.DeliveryDelivered})) + ")" +
+		" AND COALESCE(sent_at, created_at) <= " + a.add(tm(at)) +
+		" AND conversation_id IN (SELECT c.id FROM conversations c JOIN customers cu ON cu.id = c.customer_id" +
+		" WHERE cu.channel_id = " + ch + " AND cu.channel_user_id = " + a.add(channelUserID) + " AND c.channel_id = " + ch + ")"
+	moved, err := c.moved(ctx, q, a)
+	if err != nil {
+		return nil, wrap(err, "read watermark of %s/%s", channelID, channelUserID)
+	}
+	return moved, nil
+}
+
+// deliveries are delivery states as strings, for args.in.
+func deliveries(ds []core.Delivery) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = string(d)
+	}
+	return out
 }
 
 // KeepEarlyDelivery stores a status callback for a provider id none of our

@@ -34,18 +34,17 @@ func wireWhatsApp(a *app, ch config.Channel) (channelParts, error) {
 	}, nil
 }
 
-// wireMessenger: the Sender and the webhook share a log of sent mids so a
-// read watermark marks them read (when both run in this process).
+// wireMessenger: a read watermark marks read what the database says was
+// sent up to it, whichever process sent it.
 func wireMessenger(a *app, ch config.Channel) (channelParts, error) {
 	if ch.AppSecret.Value() == "" || ch.VerifyToken.Value() == "" || ch.PageToken.Value() == "" {
 		return channelParts{}, errors.New("page_token, app_secret and verify_token must not be empty")
 	}
-	sent := meta.NewSentLog()
 	return channelParts{
-		Sender: messenger.NewSender(graphURL(ch), ch.PageToken.Value(), graphHTTP, sent),
+		Sender: messenger.NewSender(graphURL(ch), ch.PageToken.Value(), graphHTTP),
 		Webhook: messenger.NewWebhook(a.svc, messenger.Config{ChannelID: ch.ID, AppSecret: ch.AppSecret.Value(),
 			VerifyToken: ch.VerifyToken.Value(), GraphURL: graphURL(ch), PageToken: ch.PageToken.Value(),
-			HTTP: graphHTTP, Sent: sent, Log: a.log}),
+			HTTP: graphHTTP, Log: a.log}),
 	}, nil
 }
 
@@ -54,12 +53,11 @@ func wireInstagram(a *app, ch config.Channel) (channelParts, error) {
 	if ch.AppSecret.Value() == "" || ch.VerifyToken.Value() == "" || ch.AccessToken.Value() == "" {
 		return channelParts{}, errors.New("access_token, app_secret and verify_token must not be empty")
 	}
-	sent := meta.NewSentLog()
 	return channelParts{
-		Sender: instagram.NewSender(graphURL(ch), ch.AccessToken.Value(), graphHTTP, sent),
+		Sender: instagram.NewSender(graphURL(ch), ch.AccessToken.Value(), graphHTTP),
 		Webhook: instagram.NewWebhook(a.svc, instagram.Config{ChannelID: ch.ID, AppSecret: ch.AppSecret.Value(),
 			VerifyToken: ch.VerifyToken.Value(), GraphURL: graphURL(ch), AccessToken: ch.AccessToken.Value(),
-			HTTP: graphHTTP, Sent: sent, Log: a.log}),
+			HTTP: graphHTTP, Log: a.log}),
 	}, nil
 }
 

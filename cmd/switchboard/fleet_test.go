@@ -61,7 +61,8 @@ redis: {url: %q, namespace: %q}
 channels:
   - {id: web, type: widget}
   - {id: wa, type: whatsapp, phone_number_id: "1122334455", access_token: %q, app_secret: %q, verify_token: "v", graph_url: %q}
-`, port, f.dir, f.b.dbURL, f.b.redisURL, f.b.ns, fleetToken, fleetSecret, f.graphURL)
+  - {id: fb, type: messenger, page_id: "PAGE", page_token: %q, app_secret: %q, verify_token: "v", graph_url: %q}
+`, port, f.dir, f.b.dbURL, f.b.redisURL, f.b.ns, fleetToken, fleetSecret, f.graphURL, fleetToken, fleetSecret, f.graphURL)
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		f.t.Fatal(err)
 	}
@@ -135,13 +136,34 @@ func sendWhatsApp(t *testing.T, base string, n int) {
 	}
 }
 
-// repliesTo counts the Graph API sends per recipient.
+// postMessenger posts one signed Messenger event of user to base.
+func postMessenger(t *testing.T, base, user, event string) {
+	t.Helper()
+	now := time.Now().UnixMilli() // the Send API's 24 h window counts from the customer's last message
+	body := fmt.Sprintf(`{"object":"page","entry":[{"id":"PAGE","time":%d,"messaging":[{"sender":{"id":%q},"recipient":{"id":"PAGE"},"timestamp":%d,%s}]}]}`,
+		now, user, now, event)
+	req, _ := http.NewRequest("POST", base+"/webhooks/fb", bytes.NewReader([]byte(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(meta.SignatureHeader, meta.Sign([]byte(fleetSecret), []byte(body)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("messenger webhook: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("messenger webhook: status %d", resp.StatusCode)
+	}
+}
+
+// repliesTo counts the WhatsApp sends per recipient.
 func (g *fakeGraph) repliesTo() map[string]int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	out := map[string]int{}
 	for _, s := range g.sends {
-		out[fmt.Sprint(s.Body["to"])]++
+		if to, ok := s.Body["to"]; ok {
+			out[fmt.Sprint(to)]++
+		}
 	}
 	return out
 }
@@ -187,6 +209,27 @@ func TestFleet(t *testing.T) {
 		t.Fatalf("request.created on gateway A: %v", ev.data)
 	} else {
 		t.Logf("request made on gateway B reached the agent on gateway A in %s", took)
+	}
+
+	// A Messenger read watermark names no message: the gateway that takes
+	// it finds what a worker sent in the database, not in its own memory.
+	postMessenger(t, gwA, "PSID-fleet", `"message":{"mid":"m.fleet1","text":"hello"}`)
+	botReply := func() map[string]any {
+		convs := list(a.must(200, "GET", "/v1/conversations?status=all&channel=fb", admin, nil), "conversations")
+		if len(convs) != 1 {
+			return nil
+		}
+		for _, m := range list(a.must(200, "GET", "/v1/conversations/"+str(convs[0], "id"), admin, nil), "messages") {
+			if str(m, "author") == "bot" {
+				return m
+			}
+		}
+		return nil
+	}
+	eventually(t, "the bot's Messenger reply sent by a worker", func() bool { return str(botReply(), "delivery") == "sent" })
+	postMessenger(t, gwB, "PSID-fleet", fmt.Sprintf(`"read":{"watermark":%d}`, time.Now().Add(time.Second).UnixMilli()))
+	if d := str(botReply(), "delivery"); d != "read" {
+		t.Fatalf("after a read watermark on gateway B the worker's send is %q, want read", d)
 	}
 
 	// Every worker down: webhooks are still taken; nothing is worked off.

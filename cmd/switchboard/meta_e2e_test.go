@@ -35,6 +35,11 @@ func newFakeGraph(t *testing.T, token string) (*fakeGraph, *httptest.Server) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
 		var body map[string]any
+		if r.Method == http.MethodGet { // a profile look-up: no name given
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"id":%q}`, strings.TrimPrefix(r.URL.Path, "/"))
+			return
+		}
 		if err := json.Unmarshal(raw, &body); err != nil {
 			t.Errorf("fake graph: body is not JSON: %q", raw)
 		}
@@ -43,7 +48,10 @@ func newFakeGraph(t *testing.T, token string) (*fakeGraph, *httptest.Server) {
 		f.sends = append(f.sends, graphSend{r.Method, r.URL.Path, r.Header.Get("Authorization"), body, id})
 		f.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"messaging_product":"whatsapp","contacts":[{"input":%q,"wa_id":%q}],"messages":[{"id":%q}]}`, body["to"], body["to"], id)
+		// The answers of WhatsApp's /messages and of the Send API in one.
+		to := fmt.Sprint(body["to"])
+		json.NewEncoder(w).Encode(map[string]any{"messaging_product": "whatsapp",
+			"contacts": []any{map[string]any{"input": to, "wa_id": to}}, "messages": []any{map[string]any{"id": id}}, "message_id": id})
 	}))
 	t.Cleanup(srv.Close)
 	return f, srv

@@ -113,7 +113,7 @@ func (t *tx) UpdateDelivery(_ context.Context, id string, dl core.Delivery, prov
 }
 
 // RecordSent implements core.MessageStore.
-func (t *tx) RecordSent(_ context.Context, sent []core.SentMessage) error {
+func (t *tx) RecordSent(_ context.Context, at time.Time, sent []core.SentMessage) error {
 	defer t.write()()
 	d := t.d()
 	for _, sm := range sent {
@@ -124,17 +124,17 @@ func (t *tx) RecordSent(_ context.Context, sent []core.SentMessage) error {
 		if sm.ProviderID != "" {
 			rec.m.ProviderID = sm.ProviderID
 		}
-		rec.m.Delivery, rec.m.Error = core.DeliverySent, ""
+		rec.m.Delivery, rec.m.Error, rec.m.SentAt = core.DeliverySent, "", at
 		put(t, d.messages, sm.ID, rec)
 	}
 	return nil
 }
 
 // AdvanceDelivery implements core.MessageStore.
-func (t *tx) AdvanceDelivery(_ context.Context, channelID, providerID string, from []core.Delivery, to core.Delivery, errText string) (bool, error) {
+func (t *tx) AdvanceDelivery(_ context.Context, channelID, providerID string, from []core.Delivery, to core.Delivery, errText string) ([]core.MovedMessage, error) {
 	defer t.write()()
 	d := t.d()
-	moved := false
+	var moved []core.MovedMessage
 	for id, rec := range d.messages {
 		m := rec.m
 		if m.ChannelID != channelID || m.ProviderID != providerID || m.Author == core.AuthorCustomer || !slices.Contains(from, m.Delivery) {
@@ -142,7 +142,37 @@ func (t *tx) AdvanceDelivery(_ context.Context, channelID, providerID string, fr
 		}
 		rec.m.Delivery, rec.m.Error = to, errText
 		put(t, d.messages, id, rec)
-		moved = true
+		moved = append(moved, core.MovedMessage{Message: rec.m, AgentID: d.convs[m.ConversationID].AgentID})
+	}
+	return moved, nil
+}
+
+// ReadUpTo implements core.MessageStore.
+func (t *tx) ReadUpTo(_ context.Context, channelID, channelUserID string, at time.Time) ([]core.MovedMessage, error) {
+	defer t.write()()
+	d := t.d()
+	custID, ok := d.customerKey[key{channelID, channelUserID}]
+	if !ok {
+		return nil, nil
+	}
+	var moved []core.MovedMessage
+	for _, convID := range d.custConvs[custID] {
+		conv := d.convs[convID]
+		for _, id := range d.convMsgs[convID] {
+			rec := d.messages[id]
+			m := rec.m
+			sentAt := m.SentAt
+			if sentAt.IsZero() {
+				sentAt = m.CreatedAt
+			}
+			if m.ChannelID != channelID || m.Author == core.AuthorCustomer ||
+				(m.Delivery != core.DeliverySent && m.Delivery != core.DeliveryDelivered) || sentAt.After(at) {
+				continue
+			}
+			rec.m.Delivery, rec.m.Error = core.DeliveryRead, ""
+			put(t, d.messages, id, rec)
+			moved = append(moved, core.MovedMessage{Message: rec.m, AgentID: conv.AgentID})
+		}
 	}
 	return moved, nil
 }

@@ -122,22 +122,23 @@ func testMessages(t *testing.T, f *fx) {
 	// one, an error is cleared, unknown ids and other messages are left.
 	b1 := f.message(cv, core.AuthorBot, "answer one", func(m *core.Message) { m.Delivery = core.DeliveryQueued })
 	b2 := f.message(cv, core.AuthorBot, "answer two", func(m *core.Message) { m.Delivery = core.DeliveryQueued })
-	ok(t, "record sent", s.RecordSent(ctx, []core.SentMessage{{ID: b1.ID, ProviderID: "prov-b1"}, {ID: reply.ID},
+	ok(t, "record sent", s.RecordSent(ctx, at(time.Second), []core.SentMessage{{ID: b1.ID, ProviderID: "prov-b1"}, {ID: reply.ID},
 		{ID: core.NewID(), ProviderID: "prov-x"}}))
-	ok(t, "record nothing", s.RecordSent(ctx, nil))
+	ok(t, "record nothing", s.RecordSent(ctx, at(time.Second), nil))
 	for _, want := range []struct {
 		id, provider, errText string
 		delivery              core.Delivery
+		sentAt                time.Time
 	}{
-		{b1.ID, "prov-b1", "", core.DeliverySent},
-		{reply.ID, "prov-77", "", core.DeliverySent},
-		{b2.ID, "", "", core.DeliveryQueued},
+		{b1.ID, "prov-b1", "", core.DeliverySent, at(time.Second)},
+		{reply.ID, "prov-77", "", core.DeliverySent, at(time.Second)},
+		{b2.ID, "", "", core.DeliveryQueued, time.Time{}},
 	} {
 		got, err := s.MessageByID(ctx, want.id)
 		ok(t, "read after record sent", err)
-		if got.Delivery != want.delivery || got.ProviderID != want.provider || got.Error != want.errText {
-			t.Errorf("after record sent: %s is %q %q %q, want %q %q %q", want.id, got.Delivery, got.ProviderID, got.Error,
-				want.delivery, want.provider, want.errText)
+		if got.Delivery != want.delivery || got.ProviderID != want.provider || got.Error != want.errText || !got.SentAt.Equal(want.sentAt) {
+			t.Errorf("after record sent: %s is %q %q %q sent at %v, want %q %q %q at %v", want.id, got.Delivery, got.ProviderID, got.Error,
+				got.SentAt, want.delivery, want.provider, want.errText, want.sentAt)
 		}
 	}
 

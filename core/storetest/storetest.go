@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"BotTurnRace", testBotTurnRace},
 		{"BotBatch", testBotBatch},
 		{"Callbacks", testCallbacks},
+		{"ReadUpTo", testReadUpTo},
 		{"EarlyDeliveries", testEarlyDeliveries},
 		{"EarlyDeliveryService", testEarlyDeliveryService},
 		{"MissedRequests", testMissedRequests},

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard-chat/switchboard/adapters/httpapi"
 	"github.com/switchboard-chat/switchboard/adapters/meta"
@@ -291,8 +292,14 @@ func (h *Harness) Customer(userID string) (core.Customer, bool) {
 }
 
 // Outbound stores one of our messages to userID's open conversation as
-// sent with providerID, as Deliver would have.
+// sent with providerID, as Deliver would have, with no send time.
 func (h *Harness) Outbound(userID, providerID string) core.Message {
+	h.T.Helper()
+	return h.OutboundAt(userID, providerID, time.Time{})
+}
+
+// OutboundAt is Outbound with the time its send was recorded.
+func (h *Harness) OutboundAt(userID, providerID string, sentAt time.Time) core.Message {
 	h.T.Helper()
 	ctx := context.Background()
 	c, err := h.Store.CustomerByChannelUser(ctx, h.Channel.ID, userID)
@@ -304,7 +311,7 @@ func (h *Harness) Outbound(userID, providerID string) core.Message {
 		h.T.Fatal(err)
 	}
 	m := core.Message{ID: core.NewID(), ConversationID: conv.ID, ChannelID: h.Channel.ID, Author: core.AuthorAgent,
-		Text: "our reply", CreatedAt: conv.CreatedAt, Delivery: core.DeliverySent, ProviderID: providerID}
+		Text: "our reply", CreatedAt: conv.CreatedAt, Delivery: core.DeliverySent, ProviderID: providerID, SentAt: sentAt}
 	if err := h.Store.InsertMessage(ctx, m); err != nil {
 		h.T.Fatal(err)
 	}
