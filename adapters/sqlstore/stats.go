@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -42,17 +43,17 @@ func (c *conn) StatsData(ctx context.Context, now time.Time) (core.StatsData, er
 		}
 	}
 	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	// Resolved in total: an index-only count (parallel on PostgreSQL) of
-	// conversations_resolved_idx, with no expression per row. Today and by
-	// ISO week from the recent part of the same index only: weeks start on
-	// Monday, the first bucket is the Monday 11 weeks before this week's,
-	// so today is inside the range.
-	if err := sqlx.GetContext(ctx, c.r, &d.ResolvedTotal,
-		"SELECT count(*) FROM conversations WHERE status = 'resolved'"); err != nil {
-		return d, wrap(err, "stats: resolved conversations")
-	}
+	// Today and by ISO week from the recent part of conversations_resolved_idx
+	// only: weeks start on Monday, the first bucket is the Monday 11 weeks
+	// before this week's, so today is inside the range. Resolved in total is
+	// what those buckets count plus everything resolved before their start,
+	// which is remembered (resolvedBefore).
 	monday := midnight.AddDate(0, 0, -((int(midnight.Weekday()) + 6) % 7))
 	start := monday.AddDate(0, 0, -7*(statsWeeks-1))
+	var err error
+	if d.ResolvedTotal, err = c.resolvedBefore(ctx, start); err != nil {
+		return d, err
+	}
 	var buckets []struct {
 		W   int `db:"w"`
 		N   int `db:"n"`
@@ -66,6 +67,7 @@ func (c *conn) StatsData(ctx context.Context, now time.Time) (core.StatsData, er
 	}
 	counts := make([]int, statsWeeks)
 	for _, b := range buckets {
+		d.ResolvedTotal += b.N
 		d.ResolvedDay += b.Day
 		if b.W >= 0 && b.W < statsWeeks {
 			counts[b.W] += b.N
@@ -105,3 +107,39 @@ func (c *conn) StatsData(ctx context.Context, now time.Time) (core.StatsData, er
 }
 
 func seconds(us int64) float64 { return float64(us) / 1e6 }
+
+// statsMemo remembers how many conversations were resolved before the
+// start of the stats' twelve weeks. A resolved conversation stays
+// resolved, and a resolve time is never set in the past, so that count
+// never changes for a given start; it is the costly part of StatsData at
+// scale (a count over nearly every conversation ever), and now runs once
+// per start — once a week — per process.
+type statsMemo struct {
+	mu    sync.Mutex
+	start time.Time
+	n     int
+}
+
+// resolvedBefore counts the conversations resolved before start.
+func (c *conn) resolvedBefore(ctx context.Context, start time.Time) (int, error) {
+	m := c.memo
+	if m != nil {
+		m.mu.Lock()
+		n, hit := m.n, m.start.Equal(start)
+		m.mu.Unlock()
+		if hit {
+			return n, nil
+		}
+	}
+	var n int
+	if err := sqlx.GetContext(ctx, c.r, &n,
+		"SELECT count(*) FROM conversations WHERE status = 'resolved' AND resolved_at < $1", tm(start)); err != nil {
+		return 0, wrap(err, "stats: conversations resolved before %s", start.Format(time.DateOnly))
+	}
+	if m != nil {
+		m.mu.Lock()
+		m.start, m.n = start, n
+		m.mu.Unlock()
+	}
+	return n, nil
+}

@@ -140,7 +140,7 @@ func openPostgres(rawURL string, opts Options) (*Store, error) {
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
-	return &Store{conn: conn{d: dialectPostgres, r: db, w: db, db: db}, wdb: db, rdb: db}, nil
+	return &Store{conn: conn{d: dialectPostgres, r: db, w: db, db: db, memo: &statsMemo{}}, wdb: db, rdb: db}, nil
 }
 
 func openSQLite(path string, opts Options) (*Store, error) {
@@ -182,7 +182,7 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	}
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	return &Store{conn: conn{d: dialectSQLite, r: rdb, w: wdb, db: wdb}, wdb: wdb, rdb: rdb}, nil
+	return &Store{conn: conn{d: dialectSQLite, r: rdb, w: wdb, db: wdb, memo: &statsMemo{}}, wdb: wdb, rdb: rdb}, nil
 }
 
 // Close closes the connection pools.
@@ -256,6 +256,8 @@ type conn struct {
 	r  sqlx.ExtContext
 	w  sqlx.ExtContext
 	db *sqlx.DB
+	// memo is the Store's, shared by its transactions.
+	memo *statsMemo
 }
 
 var _ core.Tx = (*conn)(nil)
@@ -279,7 +281,7 @@ func (c *conn) atomic(ctx context.Context, fn func(c *conn) error) (err error) {
 			_ = tx.Rollback() // also when fn panics
 		}
 	}()
-	if err := fn(&conn{d: c.d, r: tx, w: tx}); err != nil {
+	if err := fn(&conn{d: c.d, r: tx, w: tx, memo: c.memo}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -76,11 +76,20 @@ func testStats(t *testing.T, f *fx) {
 		t.Errorf("this week is %s", want[11].Week)
 	}
 
+	// A conversation resolved since is counted by the next call, in total
+	// and today.
+	conv(core.ConvResolved, a.ID, now.Add(-time.Minute))
+	d, err = f.s.StatsData(f.ctx, now)
+	ok(t, "stats again", err)
+	if d.ResolvedTotal != 7 || d.ResolvedDay != 4 || d.ResolvedByWeek[11].Resolved != 5 {
+		t.Errorf("after one more resolve: total %d today %d this week %d; want 7 4 5", d.ResolvedTotal, d.ResolvedDay, d.ResolvedByWeek[11].Resolved)
+	}
+
 	// Sunday evening belongs to the week that started on Monday.
 	sunday := time.Date(2026, 3, 15, 23, 0, 0, 0, time.UTC)
 	d, err = f.s.StatsData(f.ctx, sunday)
 	ok(t, "stats on sunday", err)
-	if n := len(d.ResolvedByWeek); n != 12 || d.ResolvedByWeek[11].Week != "2026-W11" || d.ResolvedByWeek[11].Resolved != 4 {
+	if n := len(d.ResolvedByWeek); n != 12 || d.ResolvedByWeek[11].Week != "2026-W11" || d.ResolvedByWeek[11].Resolved != 5 || d.ResolvedTotal != 7 {
 		t.Errorf("on sunday: %+v", d.ResolvedByWeek)
 	}
 	if d.ResolvedDay != 0 {
