@@ -25,7 +25,8 @@ type MessagingSender struct {
 	// MaxText is the longest text one message takes (Messenger 2000
 	// characters, Instagram 1000); longer texts go out in parts.
 	MaxText int
-	Now     func() time.Time
+	// Now is the clock of the messaging windows (time.Now when nil).
+	Now func() time.Time
 }
 
 type sendAPIRequest struct {
