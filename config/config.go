@@ -50,7 +50,16 @@ type Server struct {
 	// DebugAddr, when set, is a private listener for /debug/pprof/ and
 	// /metrics in every role, workers included. Never expose it publicly.
 	DebugAddr string `yaml:"debug_addr"`
+	// AccessLog is which requests get a log line: AccessLogAll (every
+	// request) or AccessLogErrors (answered 400 or more).
+	AccessLog string `yaml:"access_log"`
 }
+
+// Values of Server.AccessLog.
+const (
+	AccessLogAll    = "all"
+	AccessLogErrors = "errors"
+)
 
 // Database selects the store. An empty URL means SQLite in DataDir.
 type Database struct {
@@ -281,6 +290,7 @@ func Default() *Config {
 			PublicURL:  "http://localhost:8080",
 			BodyLimit:  1 << 20,
 			VisitorTTL: 30 * 24 * time.Hour,
+			AccessLog:  AccessLogAll,
 		},
 		DataDir: "./data",
 		Channels: []Channel{{

@@ -100,6 +100,9 @@ func (v *validator) server() {
 		v.add("server.body_limit", "must be a positive size such as 1MiB")
 	}
 	v.positive("server.visitor_ttl", s.VisitorTTL)
+	if s.AccessLog != AccessLogAll && s.AccessLog != AccessLogErrors {
+		v.add("server.access_log", "must be %q or %q (got %q)", AccessLogAll, AccessLogErrors, s.AccessLog)
+	}
 }
 
 func validPort(p string) bool {

@@ -61,6 +61,8 @@ func TestValidationRules(t *testing.T) {
 			"test.yaml:1:16: server.addr: is required (such as :8080)"}},
 		{"body_limit", "server: {body_limit: 0}\n", []string{
 			"test.yaml:1:22: server.body_limit: must be a positive size such as 1MiB"}},
+		{"access_log", "server: {access_log: verbose}\n", []string{
+			`test.yaml:1:22: server.access_log: must be "all" or "errors" (got "verbose")`}},
 		{"database url", "database: {url: 'mysql://u:hunter2@db/x'}\n", []string{
 			"test.yaml:1:17: database.url: must be a postgres:// or postgresql:// URL, or empty for SQLite in data_dir"}},
 		{"database pool", "database: {max_open_conns: -1, conn_max_lifetime: -1s, statement_timeout: -5s}\n", []string{

@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -260,3 +262,39 @@ type webhookFunc func(echo.Context) error
 
 func (webhookFunc) Handshake(echo.Context) error   { return echo.ErrMethodNotAllowed }
 func (f webhookFunc) Receive(c echo.Context) error { return f(c) }
+
+// TestAccessLog: by default every request has its log line; with
+// AccessErrorsOnly only those answered 400 or more, 5xx at ERROR.
+func TestAccessLog(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		errorsOnly bool
+		want       map[string]string // path → level of its line ("" for none)
+	}{
+		{"all", false, map[string]string{"/ok": "INFO", "/missing": "INFO", "/broken": "ERROR"}},
+		{"errors only", true, map[string]string{"/ok": "", "/missing": "INFO", "/broken": "ERROR"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			s := New(Options{Logger: slog.New(slog.NewJSONHandler(&out, nil)), AccessErrorsOnly: c.errorsOnly},
+				routesFunc(func(e *echo.Echo) {
+					e.GET("/ok", func(c echo.Context) error { return c.NoContent(204) })
+					e.GET("/broken", func(echo.Context) error { return errors.New("store down") })
+				}))
+			for path, want := range c.want {
+				out.Reset()
+				s.Echo.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+				level := ""
+				for line := range strings.SplitSeq(strings.TrimSpace(out.String()), "\n") {
+					var rec map[string]any
+					if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "http request" {
+						level, _ = rec["level"].(string)
+					}
+				}
+				if level != want {
+					t.Errorf("%s: request line at %q, want %q (log: %s)", path, level, want, out.String())
+				}
+			}
+		})
+	}
+}

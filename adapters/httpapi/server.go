@@ -40,6 +40,10 @@ type Options struct {
 	// IdleTimeout a kept-alive connection between requests (default 120 s):
 	// slow clients are cut off instead of holding connections.
 	ReadHeaderTimeout, ReadTimeout, IdleTimeout time.Duration
+	// AccessErrorsOnly logs only the requests answered with a status of 400
+	// or more; by default every request has its line (one per webhook
+	// message, which a busy gateway may not want to keep).
+	AccessErrorsOnly bool
 }
 
 // Default server timeouts (Options).
@@ -91,7 +95,7 @@ func New(o Options, routes ...Routes) *Server {
 		e.Use(o.Metrics.middleware())
 		e.GET("/metrics", o.Metrics.handler())
 	}
-	e.Use(requestLog(o.Logger))
+	e.Use(requestLog(o.Logger, o.AccessErrorsOnly))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			o.Logger.ErrorContext(c.Request().Context(), "panic in handler", "path", c.Path(), "err", err, "stack", string(stack))
@@ -185,13 +189,17 @@ func corsMiddleware(origins []string) echo.MiddlewareFunc {
 	})
 }
 
-// requestLog logs one line per request; never headers, bodies or queries
-// (they may carry tokens or customer text).
-func requestLog(log *slog.Logger) echo.MiddlewareFunc {
+// requestLog logs one line per request (with errorsOnly, per request
+// answered 400 or more); never headers, bodies or queries (they may carry
+// tokens or customer text).
+func requestLog(log *slog.Logger, errorsOnly bool) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogMethod: true, LogRoutePath: true, LogLatency: true, LogRequestID: true, LogError: true,
 		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			if errorsOnly && v.Status < 400 {
+				return nil
+			}
 			level := slog.LevelInfo
 			if v.Status >= 500 {
 				level = slog.LevelError

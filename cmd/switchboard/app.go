@@ -279,7 +279,8 @@ func (a *app) gateway() *httpapi.Server {
 			"database": a.store.Ping,
 			"redis":    a.conn.Ping,
 		},
-		Metrics: a.metrics,
+		Metrics:          a.metrics,
+		AccessErrorsOnly: a.cfg.Server.AccessLog == config.AccessLogErrors,
 	}, widget.New(a.svc, a.streams), a.inbox(), a.webhooks,
 		inbox.NewQueueUI(a.svc, asynqmon.New(asynqmon.Options{RootPath: inbox.QueueUIPath, RedisConnOpt: a.conn.ConnOpt()})))
 }
