@@ -253,12 +253,14 @@ func TestBotTurnSendsItsReplies(t *testing.T) {
 		name     string
 		err      error
 		delivery core.Delivery
-		tasks    int // msg:deliver tasks queued
-		sends    int // attempts at the provider
+		tasks    int           // msg:deliver tasks queued
+		wait     time.Duration // before each task may start
+		sends    int           // attempts at the provider
 	}{
-		{"sent", nil, core.DeliverySent, 0, 3},
-		{"a provider hiccup is left to tasks", errors.New("connection reset"), core.DeliveryQueued, 3, 1},
-		{"a permanent refusal fails the message", &core.DeliveryError{Permanent: true, Code: "131047", Reason: "outside the 24 h window"}, core.DeliveryFailed, 0, 3},
+		{"sent", nil, core.DeliverySent, 0, 0, 3},
+		{"a provider hiccup is left to tasks", errors.New("connection reset"), core.DeliveryQueued, 3, 0, 1},
+		{"a rate limit is left to tasks that wait as asked", fmt.Errorf("send: %w", rateLimited(30*time.Second)), core.DeliveryQueued, 3, 30 * time.Second, 1},
+		{"a permanent refusal fails the message", &core.DeliveryError{Permanent: true, Code: "131047", Reason: "outside the 24 h window"}, core.DeliveryFailed, 0, 0, 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -278,6 +280,7 @@ func TestBotTurnSendsItsReplies(t *testing.T) {
 			mustEqual(t, "msg:deliver tasks", len(e.jobs.Delivers()), tc.tasks)
 			if tc.tasks > 0 {
 				mustSlice(t, "tasks, in order", e.jobs.Delivers(), []string{out[0].ID, out[1].ID, out[2].ID})
+				mustSlice(t, "waits of the tasks", e.jobs.Waits(), []time.Duration{tc.wait, tc.wait, tc.wait})
 			}
 			mustEqual(t, "sends", len(e.sender.Sent()), tc.sends)
 			for _, m := range out {
@@ -286,6 +289,12 @@ func TestBotTurnSendsItsReplies(t *testing.T) {
 		})
 	}
 }
+
+// rateLimited is a provider's refusal that asks for a wait (core.RetryAfter).
+type rateLimited time.Duration
+
+func (r rateLimited) Error() string             { return "rate limited" }
+func (r rateLimited) RetryAfter() time.Duration { return time.Duration(r) }
 
 // recordSpy counts RecordSent calls and can fail them.
 type recordSpy struct {

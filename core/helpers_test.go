@@ -52,6 +52,7 @@ type fakeJobs struct {
 	bots     []string
 	routes   []routeCall
 	delivers []string
+	waits    []time.Duration // of each delivery (0: at once)
 	timers   []timerCall
 	urgent   []string // bot turns queued ahead (also in bots)
 }
@@ -105,11 +106,22 @@ func (j *fakeJobs) Route(_ context.Context, id, cause string) error {
 	return nil
 }
 
-func (j *fakeJobs) Deliver(_ context.Context, id string) error {
+func (j *fakeJobs) Deliver(ctx context.Context, id string) error {
+	return j.DeliverIn(ctx, id, 0)
+}
+
+func (j *fakeJobs) DeliverIn(_ context.Context, id string, wait time.Duration) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.delivers = append(j.delivers, id)
+	j.waits = append(j.waits, wait)
 	return nil
+}
+
+func (j *fakeJobs) Waits() []time.Duration {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.waits)
 }
 
 func (j *fakeJobs) Bots() []string {

@@ -283,6 +283,14 @@ type UrgentJobs interface {
 	RunBotFirst(ctx context.Context, messageID string) error
 }
 
+// LaterJobs is an optional Jobs capability: a delivery that starts no
+// sooner than wait from now, because the provider asked the worker's own
+// send to wait (a rate limit, see RetryAfter). Like Deliver, the same
+// message is queued once.
+type LaterJobs interface {
+	DeliverIn(ctx context.Context, messageID string, wait time.Duration) error
+}
+
 // GroupJobs is an optional Jobs capability: the bot's turns on several
 // inbound messages, stored together by group commit, queued as one task
 // that takes them in the order given. It is idempotent per message, like

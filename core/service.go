@@ -151,12 +151,13 @@ func HashToken(token string) string {
 // and events to publish (Service.publish), in order.
 type after []step
 
-// step is one thing to do after the commit: do, publish ev, deliver out,
-// or route the request route names.
+// step is one thing to do after the commit: do, publish ev, deliver out
+// (no sooner than wait, when set), or route the request route names.
 type step struct {
 	do    func(ctx context.Context) error
 	ev    *Published
 	out   *queuedOut
+	wait  time.Duration
 	route *routeCall
 }
 
@@ -180,7 +181,13 @@ func (a *after) route(id, cause string) {
 
 // deliver queues the delivery of msg, stored as queued in conv.
 func (a *after) deliver(conv Conversation, msg Message) {
-	*a = append(*a, step{out: &queuedOut{conv: conv, msg: msg}})
+	a.deliverIn(conv, msg, 0)
+}
+
+// deliverIn queues the delivery of msg to start no sooner than wait from
+// now (with a Jobs that is LaterJobs; at once with another).
+func (a *after) deliverIn(conv Conversation, msg Message, wait time.Duration) {
+	*a = append(*a, step{out: &queuedOut{conv: conv, msg: msg}, wait: wait})
 }
 
 func (a *after) bot(jobs Jobs, id string) {
@@ -204,7 +211,12 @@ func (a after) run(ctx context.Context, s *Service) {
 		do := st.do
 		switch {
 		case st.out != nil:
-			do = func(ctx context.Context) error { return s.jobs.Deliver(ctx, st.out.msg.ID) }
+			do = func(ctx context.Context) error {
+				if lj, ok := s.jobs.(LaterJobs); ok && st.wait > 0 {
+					return lj.DeliverIn(ctx, st.out.msg.ID, st.wait)
+				}
+				return s.jobs.Deliver(ctx, st.out.msg.ID)
+			}
 		case st.route != nil:
 			do = func(ctx context.Context) error { return s.jobs.Route(ctx, st.route.id, st.route.cause) }
 		}
@@ -273,9 +285,10 @@ func (a after) runInWorker(ctx context.Context, s *Service) {
 						s.log.WarnContext(ctx, "send failed; a msg:deliver task retries it",
 							"message_id", o.msg.ID, "channel", o.conv.ChannelID, "err", err)
 					}
+					wait, _ := RetryAfter(err) // a rate limit: the task waits as asked
 					var later after
 					for _, o := range msgs[i:] {
-						later.deliver(o.conv, o.msg)
+						later.deliverIn(o.conv, o.msg, wait)
 					}
 					later.run(ctx, s)
 					return

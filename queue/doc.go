@@ -28,7 +28,9 @@
 // same work twice while the first task is still queued, scheduled, running
 // or waiting for a retry queues it once. Finished tasks are not retained, so
 // the same id can be enqueued again afterwards. [Enqueuer.Enqueue] takes
-// extra options, e.g. asynq.ProcessIn for timers.
+// extra options, e.g. asynq.ProcessIn for timers and for
+// [Enqueuer.DeliverIn] (a send the provider asked to wait). A retry waits
+// at least as long as a failed send's provider asked (core.RetryAfter).
 //
 // [Server] processes the queues with weighted priorities (critical 6,
 // default 3, low 1) and enqueues maintenance:sweep at start and once per

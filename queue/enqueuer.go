@@ -14,6 +14,7 @@ import (
 
 var (
 	_ core.Jobs       = (*Enqueuer)(nil)
+	_ core.LaterJobs  = (*Enqueuer)(nil)
 	_ core.Timers     = (*Enqueuer)(nil)
 	_ core.UrgentJobs = (*Enqueuer)(nil)
 	_ core.GroupJobs  = (*Enqueuer)(nil)
@@ -105,6 +106,16 @@ func (e *Enqueuer) Deliver(ctx context.Context, messageID string) error {
 		return err
 	}
 	return e.Enqueue(ctx, t)
+}
+
+// DeliverIn enqueues msg:deliver for an outbound message to run no sooner
+// than wait from now (Asynq keeps the time in whole seconds).
+func (e *Enqueuer) DeliverIn(ctx context.Context, messageID string, wait time.Duration) error {
+	t, err := NewDeliverTask(messageID)
+	if err != nil {
+		return err
+	}
+	return e.Enqueue(ctx, t, asynq.ProcessIn(wait))
 }
 
 // Enqueue puts a task made by one of the NewXTask constructors in its

@@ -436,6 +436,24 @@ var suite = []struct {
 			t.Fatalf("retried after %s, want at least %s", waited, asked-time.Second)
 		}
 	}},
+	{"a delivery queued with a wait starts no sooner, once", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		const wait = 2 * time.Second
+		queued := time.Now()
+		must(t, e.enq.DeliverIn(ctx, "m1", wait))
+		must(t, e.enq.Deliver(ctx, "m1")) // the sweeper meanwhile: the same task id
+		info, err := e.insp.Asynq().GetTaskInfo(e.opts.Namespace+":critical", "deliver:m1")
+		if err != nil || info.State != asynq.TaskStateScheduled {
+			t.Fatalf("task deliver:m1: %+v, %v; want it scheduled", info, err)
+		}
+		e.start(t)
+		e.w.expect(t, "Deliver", "m1")
+		// Asynq keeps the time in whole seconds: up to a second early.
+		if waited := time.Since(queued); waited < wait-time.Second {
+			t.Fatalf("ran after %s, want at least %s", waited, wait-time.Second)
+		}
+		e.w.none(t, 300*time.Millisecond)
+	}},
 	{"a task out of retries is dropped, so it can be enqueued again", func(t *testing.T, e *env) {
 		e.w.failDeliver["m1"] = 2
 		e.start(t)
