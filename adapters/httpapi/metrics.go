@@ -48,6 +48,15 @@ func NewMetrics() *Metrics {
 	return m
 }
 
+// ObserveStreams adds switchboard_event_streams_open, the event streams s
+// serves now.
+func (m *Metrics) ObserveStreams(s *EventStreams) {
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "switchboard_event_streams_open",
+		Help: "Agent and visitor event streams this gateway is serving.",
+	}, func() float64 { return float64(s.Open()) }))
+}
+
 const acceptRoute = "/v1/requests/:id/accept"
 
 // middleware records Echo's HTTP metrics and times accepts.

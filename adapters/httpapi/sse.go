@@ -1,9 +1,15 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,14 +25,36 @@ const Heartbeat = 15 * time.Second
 // retryMillis is the reconnection delay the stream suggests to clients.
 const retryMillis = 2000
 
+// streamWriteTimeout bounds one write to a stream's client: a client that
+// stops reading is dropped instead of holding the stream.
+const streamWriteTimeout = 10 * time.Second
+
+// streamBuffer is the write buffer of a taken-over stream connection;
+// larger events go out in one write.
+const streamBuffer = 1024
+
 // EventStreams serves Server-Sent Events from a bus. Streams end when the
 // client goes, or when the server shuts down (Close), with a retry hint so
 // clients reconnect to another gateway with their Last-Event-ID.
+//
+// On HTTP/1.x the stream takes the connection over from net/http once its
+// headers are decided (Hijack) and is pumped by one goroutine of its own;
+// the handler returns. An idle stream then holds that goroutine, its
+// subscription and a 1 KiB buffer, instead of net/http's connection
+// goroutine, its background reader and their buffers: about a third of
+// the memory. A client that goes away is noticed at the next write (a
+// heartbeat at the latest). Where the connection cannot be taken over
+// (HTTP/2), the handler streams as before.
 type EventStreams struct {
 	Bus       eventbus.Bus
 	Heartbeat time.Duration
 	ctx       context.Context
 	cancel    context.CancelFunc
+	open      atomic.Int64
+
+	mu     sync.Mutex // closed and the start of a pump
+	closed bool
+	pumps  sync.WaitGroup
 }
 
 // NewEventStreams serves the streams of bus.
@@ -35,8 +63,26 @@ func NewEventStreams(bus eventbus.Bus) *EventStreams {
 	return &EventStreams{Bus: bus, Heartbeat: Heartbeat, ctx: ctx, cancel: cancel}
 }
 
-// Close ends every open stream (graceful shutdown).
-func (s *EventStreams) Close() { s.cancel() }
+// closeWait bounds how long Close waits for the streams to say goodbye.
+const closeWait = 5 * time.Second
+
+// Close ends every open stream (graceful shutdown): each gets its retry
+// hint and is closed; Close returns when they are, or after closeWait.
+func (s *EventStreams) Close() {
+	s.mu.Lock()
+	s.closed = true // no pump starts from now on
+	s.mu.Unlock()
+	s.cancel()
+	done := make(chan struct{})
+	go func() { s.pumps.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(closeWait):
+	}
+}
+
+// Open is how many streams this process is serving now.
+func (s *EventStreams) Open() int { return int(s.open.Load()) }
 
 // LastEventID is the client's resume point: the Last-Event-ID header that
 // EventSource sends on reconnect, or a last_event_id query parameter.
@@ -58,55 +104,117 @@ func (s *EventStreams) Serve(c echo.Context, stream string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(c.Request().Context())
-	defer cancel()
-	stop := context.AfterFunc(s.ctx, cancel)
-	defer stop()
+	// The stream outlives the handler when it takes the connection over,
+	// so it follows the server's context, not the request's.
+	ctx, cancel := context.WithCancel(s.ctx)
 	sub, err := s.Bus.Subscribe(ctx, stream, last)
 	if err != nil {
+		cancel()
 		return fmt.Errorf("follow %s: %w: %w", stream, core.ErrUnavailable, err)
 	}
-	w := c.Response()
-	h := w.Header()
+	res := c.Response()
+	h := res.Header()
 	h.Set(echo.HeaderContentType, "text/event-stream")
 	h.Set(echo.HeaderCacheControl, "no-cache")
-	h.Set(echo.HeaderConnection, "keep-alive")
 	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	if _, err := fmt.Fprintf(w, "retry: %d\n: connected\n\n", retryMillis); err != nil {
+	conn, rw, err := http.NewResponseController(res).Hijack()
+	if err != nil {
+		// Not HTTP/1.x: stream from the handler, until the client goes.
+		defer cancel()
+		stop := context.AfterFunc(c.Request().Context(), cancel)
+		defer stop()
+		h.Set(echo.HeaderConnection, "keep-alive")
+		res.WriteHeader(http.StatusOK)
+		rc := http.NewResponseController(res.Writer)
+		s.pump(sub, res, rc.Flush)
 		return nil
+	}
+	res.Status, res.Committed = http.StatusOK, true // for the request log and metrics
+	h.Set(echo.HeaderConnection, "close")           // the body ends when the stream does
+	if err := writeHead(conn, rw.Writer, h); err != nil {
+		cancel()
+		conn.Close()
+		return nil
+	}
+	w := bufio.NewWriterSize(conn, streamBuffer) // rw's buffers go with net/http's connection
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		cancel()
+		conn.Close()
+		return nil
+	}
+	s.pumps.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.pumps.Done()
+		defer conn.Close()
+		defer cancel()
+		s.pump(sub, &deadlineWriter{conn: conn, w: w}, w.Flush)
+	}()
+	return nil
+}
+
+// writeHead writes the status line and h to a taken-over connection.
+func writeHead(conn net.Conn, w *bufio.Writer, h http.Header) error {
+	conn.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	w.WriteString("HTTP/1.1 200 OK\r\n")
+	h.Write(w)
+	w.WriteString("\r\n")
+	return w.Flush()
+}
+
+// deadlineWriter gives every write to the connection its deadline.
+type deadlineWriter struct {
+	conn net.Conn
+	w    *bufio.Writer
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	d.conn.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	return d.w.Write(p)
+}
+
+// pump writes the stream until the subscription ends (shutdown, or the
+// follower fell behind: the client reconnects and replays) or a write
+// fails (the client went away).
+func (s *EventStreams) pump(sub *eventbus.Subscription, w io.Writer, flush func() error) {
+	s.open.Add(1)
+	defer s.open.Add(-1)
+	if _, err := fmt.Fprintf(w, "retry: %d\n: connected\n\n", retryMillis); err != nil {
+		return
 	}
 	for _, e := range sub.Replay {
 		if writeEvent(w, e) != nil {
-			return nil
+			return
 		}
 	}
-	w.Flush()
+	if flush() != nil {
+		return
+	}
 	tick := time.NewTicker(s.Heartbeat)
 	defer tick.Stop()
 	for {
+		var err error
 		select {
 		case e, ok := <-sub.C:
 			if !ok {
-				// Shutdown, or we fell behind: the client reconnects and replays.
 				fmt.Fprintf(w, "retry: %d\n: closing, reconnect\n\n", retryMillis)
-				w.Flush()
-				return nil
+				flush()
+				return
 			}
-			if writeEvent(w, e) != nil {
-				return nil
-			}
-			w.Flush()
+			err = errors.Join(writeEvent(w, e), flush())
 		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
-				return nil
-			}
-			w.Flush()
+			_, err = fmt.Fprint(w, ": keep-alive\n\n")
+			err = errors.Join(err, flush())
+		}
+		if err != nil {
+			return
 		}
 	}
 }
 
-func writeEvent(w http.ResponseWriter, e eventbus.Event) error {
+func writeEvent(w io.Writer, e eventbus.Event) error {
 	_, err := fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", e.ID, e.Type, e.Data)
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,13 +23,16 @@ type sseClient struct {
 	lines chan string
 }
 
-func openStream(t *testing.T, url, lastID string) *sseClient {
+func openStream(t *testing.T, url, lastID string, header ...string) *sseClient {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -123,4 +127,113 @@ func TestEventStreams(t *testing.T) {
 	// Shutdown closes open streams with a retry hint.
 	streams.Close()
 	c2.until(": closing, reconnect")
+}
+
+// TestEventStreamTakesOverTheConnection: on HTTP/1.1 the stream takes the
+// connection over and the handler returns at once (its request line is
+// logged while the stream stays open); a client that goes away is dropped
+// at the next heartbeat.
+func TestEventStreamTakesOverTheConnection(t *testing.T) {
+	bus := eventbus.NewMemory(eventbus.Options{})
+	streams := NewEventStreams(bus)
+	streams.Heartbeat = 20 * time.Millisecond
+	var logs syncLog
+	s := New(Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil)), CORSOrigins: []string{"*"}},
+		routesFunc(func(e *echo.Echo) {
+			e.GET("/v1/widget/events", func(c echo.Context) error { return streams.Serve(c, "visitor:v") })
+		}))
+	srv := httptest.NewServer(s.Echo)
+	defer srv.Close()
+
+	c := openStream(t, srv.URL+"/v1/widget/events", "", "Origin", "https://shop.example")
+	c.until(": connected")
+	for k, want := range map[string]string{"Content-Type": "text/event-stream",
+		"X-Content-Type-Options": "nosniff", "Access-Control-Allow-Origin": "*"} {
+		if got := c.resp.Header.Get(k); got != want {
+			t.Errorf("%s = %q, want %q (the middleware's headers go out with the stream's)", k, got, want)
+		}
+	}
+	if !c.resp.Close {
+		t.Error("the stream does not say Connection: close")
+	}
+	if c.resp.Header.Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id on the stream")
+	}
+	waitFor(t, "the request logged while the stream is open", func() bool {
+		return strings.Contains(logs.String(), `"route":"/v1/widget/events"`)
+	})
+	if n := streams.Open(); n != 1 {
+		t.Fatalf("Open() = %d with one stream, want 1", n)
+	}
+	bus.Publish(context.Background(), "visitor:v", "message.created", map[string]string{"id": "m1"})
+	if d := c.until("data: "); d != `data: {"id":"m1"}` {
+		t.Fatalf("data line %q", d)
+	}
+
+	c.resp.Body.Close() // the client goes away
+	waitFor(t, "the stream dropped after its client went", func() bool { return streams.Open() == 0 })
+}
+
+// TestEventStreamWithoutHijack: where the connection cannot be taken over
+// (HTTP/2, a recorder), the handler streams until the client goes.
+func TestEventStreamWithoutHijack(t *testing.T) {
+	bus := eventbus.NewMemory(eventbus.Options{})
+	streams := NewEventStreams(bus)
+	streams.Heartbeat = 10 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequestWithContext(ctx, "GET", "/events", nil)
+	rec := httptest.NewRecorder()
+	c := echo.New().NewContext(req, rec)
+	done := make(chan error, 1)
+	go func() { done <- streams.Serve(c, "agent:a") }()
+	waitFor(t, "the stream open", func() bool { return streams.Open() == 1 })
+	bus.Publish(context.Background(), "agent:a", "request.created", map[string]string{"id": "r1"})
+	time.Sleep(50 * time.Millisecond) // a few heartbeats
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return after the client went")
+	}
+	body := rec.Body.String()
+	for _, want := range []string{": connected", "event: request.created", `data: {"id":"r1"}`, ": keep-alive"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+	if rec.Header().Get("Connection") != "keep-alive" || streams.Open() != 0 {
+		t.Errorf("Connection %q, Open() %d", rec.Header().Get("Connection"), streams.Open())
+	}
+}
+
+// syncLog is a log sink written from the server's goroutines.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -82,8 +82,10 @@ func open(ctx context.Context, g globals, log *slog.Logger) (*app, error) {
 	svc := core.NewService(core.Deps{Store: store, Jobs: jobs, Events: bus, Logger: log, BcryptCost: cost}, cfg.Settings())
 	metrics := httpapi.NewMetrics()
 	metrics.Registry.MustRegister(newStateCollector(svc, queue.NewInspector(conn, queue.Options{Namespace: cfg.Redis.Namespace})))
+	streams := httpapi.NewEventStreams(bus)
+	metrics.ObserveStreams(streams)
 	a := &app{g: g, log: log, cfg: cfg, store: store, conn: conn, svc: svc, metrics: metrics,
-		webhooks: httpapi.NewWebhooks(metrics), bus: bus, streams: httpapi.NewEventStreams(bus)}
+		webhooks: httpapi.NewWebhooks(metrics), bus: bus, streams: streams}
 	if a.runs, err = a.wireChannels(cfg); err != nil {
 		a.close()
 		return nil, err
