@@ -109,13 +109,14 @@ func (e *Enqueuer) Deliver(ctx context.Context, messageID string) error {
 }
 
 // DeliverIn enqueues msg:deliver for an outbound message to run no sooner
-// than wait from now (Asynq keeps the time in whole seconds).
+// than wait from now, at most maxProviderWait (Asynq keeps the time in
+// whole seconds).
 func (e *Enqueuer) DeliverIn(ctx context.Context, messageID string, wait time.Duration) error {
 	t, err := NewDeliverTask(messageID)
 	if err != nil {
 		return err
 	}
-	return e.Enqueue(ctx, t, asynq.ProcessIn(wait))
+	return e.Enqueue(ctx, t, asynq.ProcessIn(min(wait, maxProviderWait)))
 }
 
 // Enqueue puts a task made by one of the NewXTask constructors in its

@@ -453,6 +453,12 @@ var suite = []struct {
 			t.Fatalf("ran after %s, want at least %s", waited, wait-time.Second)
 		}
 		e.w.none(t, 300*time.Millisecond)
+		// A wait of a day is cut to an hour, as for retries.
+		must(t, e.enq.DeliverIn(ctx, "m2", 24*time.Hour))
+		info, err = e.insp.Asynq().GetTaskInfo(e.opts.Namespace+":critical", "deliver:m2")
+		if err != nil || info.NextProcessAt.After(time.Now().Add(time.Hour+time.Minute)) {
+			t.Fatalf("task deliver:m2 runs at %v (%v), want within the hour", info.NextProcessAt, err)
+		}
 	}},
 	{"a task out of retries is dropped, so it can be enqueued again", func(t *testing.T, e *env) {
 		e.w.failDeliver["m1"] = 2
