@@ -324,6 +324,9 @@ func browserFlow(t *testing.T, s *server, br *browser, readme bool) {
 	// from the list, and the marks show the server's delivery state.
 	agent.navigate(s.base + "/inbox")
 	agent.waitJS("the agent still signed in after a reload", tid("me-name")+`.textContent.includes(`+jsq(agentName)+`)`, describe(`document.body`))
+	// Dana's request, still waiting, is drawn above the list once the panel
+	// has loaded: a click aimed at the list before that lands on her card.
+	agent.waitJS("Dana's request after the reload", requestJS("change the delivery address"), describe(tid("requests")))
 	agent.click("the conversation in the list", fmt.Sprintf(`document.querySelector('[data-testid=conversations] [data-testid=conversation][data-id=%s]')`, jsq(convID)))
 	agent.waitJS("the conversation with its delivery marks", visible(chat)+` && `+chat+`.dataset.id === `+jsq(convID)+` && `+agentMsgs+`.length === 2 && `+
 		agentMsgs+`.every(m => m.delivery === "sent")`, `"chat " + (`+chat+`?.dataset.id || "none") + " visible " + (`+visible(chat)+`) + ": " + `+
