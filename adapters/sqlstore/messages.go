@@ -259,11 +259,7 @@ func (c *conn) KeepEarlyDelivery(ctx context.Context, e core.EarlyDelivery, from
 	if len(from) == 0 {
 		q += " WHERE FALSE"
 	} else {
-		ds := make([]string, len(from))
-		for i, d := range from {
-			ds[i] = string(d)
-		}
-		q += " WHERE early_deliveries.delivery IN (" + a.in(ds) + ")"
+		q += " WHERE early_deliveries.delivery IN (" + a.in(deliveries(from)) + ")"
 	}
 	if _, err := c.w.ExecContext(ctx, q, a...); err != nil {
 		return wrap(err, "keep early delivery status of %s/%s", e.ChannelID, e.ProviderID)
