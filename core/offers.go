@@ -290,17 +290,3 @@ func freeAgents(agents []Agent) int {
 	}
 	return n
 }
-
-func (a *after) escalate(t Timers, id string, step int, at time.Time) {
-	if t == nil {
-		return
-	}
-	a.add(func(ctx context.Context) error { return t.Escalate(ctx, id, step, at) })
-}
-
-func (a *after) rerouteCheck(t Timers, id string, at time.Time) {
-	if t == nil {
-		return
-	}
-	a.add(func(ctx context.Context) error { return t.RerouteCheck(ctx, id, at) })
-}
