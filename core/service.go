@@ -147,18 +147,5 @@ func HashToken(token string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// outbound stores a message we send to the customer (bot, agent or system)
-// as queued and schedules its delivery.
-func (s *Service) outbound(ctx context.Context, tx Tx, a *after, conv Conversation, author Author, agentID, text string) (Message, error) {
-	m := Message{ID: NewID(), ConversationID: conv.ID, ChannelID: conv.ChannelID, Author: author,
-		AgentID: agentID, Text: text, CreatedAt: s.clock(), Delivery: DeliveryQueued}
-	if err := tx.InsertMessage(ctx, m); err != nil {
-		return Message{}, fmt.Errorf("store %s message in conversation %s: %w", author, conv.ID, err)
-	}
-	a.deliver(conv, m)
-	s.messageEvents(a, conv, EventMessageCreated, m)
-	return m, nil
-}
-
 // isNotFound reports ErrNotFound.
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
