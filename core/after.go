@@ -45,13 +45,9 @@ func (a *after) deliver(conv Conversation, msg Message) {
 }
 
 // deliverIn queues the delivery of msg to start no sooner than wait from
-// now (with a Jobs that is LaterJobs; at once with another).
+// now.
 func (a *after) deliverIn(conv Conversation, msg Message, wait time.Duration) {
 	*a = append(*a, step{out: &queuedOut{conv: conv, msg: msg}, wait: wait})
-}
-
-func (a *after) bot(jobs Jobs, id string) {
-	a.add(func(ctx context.Context) error { return jobs.RunBot(ctx, id) })
 }
 
 // run does the steps in order; events in a row go out as one batch. A
@@ -72,13 +68,13 @@ func (a after) run(ctx context.Context, s *Service) {
 		switch {
 		case st.out != nil:
 			do = func(ctx context.Context) error {
-				if lj, ok := s.jobs.(LaterJobs); ok && st.wait > 0 {
-					return lj.DeliverIn(ctx, st.out.msg.ID, st.wait)
+				if st.wait > 0 {
+					return s.jobs.QueueDeliveryIn(ctx, st.out.msg.ID, st.wait)
 				}
-				return s.jobs.Deliver(ctx, st.out.msg.ID)
+				return s.jobs.QueueDelivery(ctx, st.out.msg.ID)
 			}
 		case st.route != nil:
-			do = func(ctx context.Context) error { return s.jobs.Route(ctx, st.route.id, st.route.cause) }
+			do = func(ctx context.Context) error { return s.jobs.QueueRoute(ctx, st.route.id, st.route.cause) }
 		}
 		if err := do(ctx); err != nil {
 			s.log.WarnContext(ctx, "enqueue failed; the sweeper will retry", "err", err)
@@ -172,16 +168,12 @@ func (a after) runInWorker(ctx context.Context, s *Service) {
 	}
 }
 
-func (a *after) escalate(t Timers, id string, step int, at time.Time) {
-	if t == nil {
-		return
-	}
-	a.add(func(ctx context.Context) error { return t.Escalate(ctx, id, step, at) })
+// escalate schedules the request's escalation timer (request:escalate).
+func (a *after) escalate(jobs Jobs, id string, step int, at time.Time) {
+	a.add(func(ctx context.Context) error { return jobs.ScheduleEscalation(ctx, id, step, at) })
 }
 
-func (a *after) rerouteCheck(t Timers, id string, at time.Time) {
-	if t == nil {
-		return
-	}
-	a.add(func(ctx context.Context) error { return t.RerouteCheck(ctx, id, at) })
+// rerouteCheck schedules the request's reroute check (request:reroute).
+func (a *after) rerouteCheck(jobs Jobs, id string, at time.Time) {
+	a.add(func(ctx context.Context) error { return jobs.ScheduleRerouteCheck(ctx, id, at) })
 }

@@ -54,12 +54,12 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 }
 
 // queueBot enqueues the bot's turn on one stored message; a message that
-// asks for a person goes ahead of ordinary bot work when Jobs can. A
+// asks for a person goes ahead of ordinary bot work (QueueBotFirst). A
 // failed enqueue is logged: the sweeper finds the unprocessed message.
 func (s *Service) queueBot(ctx context.Context, msg Message) {
-	enqueue := s.jobs.RunBot
-	if u, ok := s.jobs.(UrgentJobs); ok && s.asksForPerson(msg.Text) {
-		enqueue = u.RunBotFirst
+	enqueue := s.jobs.QueueBot
+	if s.asksForPerson(msg.Text) {
+		enqueue = s.jobs.QueueBotFirst
 	}
 	if err := enqueue(ctx, msg.ID); err != nil {
 		s.log.WarnContext(ctx, "enqueue conv:bot failed; the sweeper will retry", "message_id", msg.ID, "err", err)

@@ -148,14 +148,10 @@ var errNoGroup = errors.New("store cannot ingest in groups")
 // settleGroup does, for a stored group, what each caller would do after
 // its own commit, with one enqueue instead of one per message: publish
 // the calls' events in arrival order, then queue the bot's turns on them
-// as one task (GroupJobs). Messages that ask for a person, and groups
-// where Jobs cannot, are left to their callers (the urgent queue and
-// RunBot). When the enqueue fails the callers try again one by one.
+// as one task (Jobs.QueueBots). Messages that ask for a person, and a
+// group of one, are left to their callers (QueueBotFirst and QueueBot).
+// When the enqueue fails the callers try again one by one.
 func (s *Service) settleGroup(ctx context.Context, group []*ingestCall) {
-	gj, ok := s.jobs.(GroupJobs)
-	if !ok {
-		return
-	}
 	var calls []*ingestCall
 	var ids []string
 	for _, c := range group {
@@ -173,7 +169,7 @@ func (s *Service) settleGroup(ctx context.Context, group []*ingestCall) {
 		c.a = nil
 	}
 	events.run(ctx, s)
-	if err := gj.RunBots(ctx, ids); err != nil {
+	if err := s.jobs.QueueBots(ctx, ids); err != nil {
 		s.log.WarnContext(ctx, "enqueue conv:bot for a group failed; enqueueing one by one", "messages", len(ids), "err", err)
 		return
 	}

@@ -264,53 +264,45 @@ type WeekCount struct {
 	Resolved int    `json:"resolved"`
 }
 
-// Jobs enqueues background work (the queue adapter). Every method is
-// idempotent per its arguments: the same call twice queues one task.
+// Jobs queues the background work (queue.Enqueuer). Each method puts a
+// task in the queue; the Service's method of the same use case runs it
+// (QueueBot → RunBot, QueueRoute → Route, QueueDelivery → Deliver,
+// ScheduleEscalation → Escalate, ScheduleRerouteCheck → RerouteCheck).
+// Every method is idempotent per its arguments: the same call twice
+// queues one task.
 type Jobs interface {
-	// RunBot lets the bot handle an inbound customer message (conv:bot).
-	RunBot(ctx context.Context, messageID string) error
-	// Route offers a request to agents (request:route); cause makes the task
-	// id unique per reason to route (open, decline:N, sweep, …).
-	Route(ctx context.Context, requestID, cause string) error
-	// Deliver sends an outbound message on its channel (msg:deliver).
-	Deliver(ctx context.Context, messageID string) error
-}
-
-// UrgentJobs is an optional Jobs capability: the bot's turn on a message
-// that asks for a person goes ahead of ordinary bot work, so that the
-// request reaches the agents' panel promptly however long the bot's queue.
-type UrgentJobs interface {
-	RunBotFirst(ctx context.Context, messageID string) error
-}
-
-// LaterJobs is an optional Jobs capability: a delivery that starts no
-// sooner than wait from now, because the provider asked the worker's own
-// send to wait (a rate limit, see RetryAfter). Like Deliver, the same
-// message is queued once.
-type LaterJobs interface {
-	DeliverIn(ctx context.Context, messageID string, wait time.Duration) error
-}
-
-// GroupJobs is an optional Jobs capability: the bot's turns on several
-// inbound messages, stored together by group commit, queued as one task
-// that takes them in the order given. It is idempotent per message, like
-// RunBot, and a message may also be queued alone (by the sweeper): its
-// second turn finds it processed and does nothing.
-type GroupJobs interface {
-	RunBots(ctx context.Context, messageIDs []string) error
-}
-
-// Timers schedules the routing timers (the queue adapter; optional: a
-// Jobs that also implements Timers is used when Deps.Timers is nil). The
-// same arguments schedule one task; the sweeper re-schedules from the
-// stored deadlines whatever a restart lost.
-type Timers interface {
-	// Escalate fires at `at` to move the offer of the request on from
-	// routing step `step` (request:escalate).
-	Escalate(ctx context.Context, requestID string, step int, at time.Time) error
-	// RerouteCheck fires at `at` to move a still-declined request to the
-	// general queue (request:reroute).
-	RerouteCheck(ctx context.Context, requestID string, at time.Time) error
+	// QueueBot queues the bot's turn on an inbound customer message
+	// (conv:bot).
+	QueueBot(ctx context.Context, messageID string) error
+	// QueueBotFirst is QueueBot ahead of ordinary bot work, for a message
+	// that asks for a person: the request reaches the agents' panel
+	// promptly however long the bot's queue.
+	QueueBotFirst(ctx context.Context, messageID string) error
+	// QueueBots queues the bot's turns on several inbound messages, stored
+	// together by group commit, as one task that takes them in the order
+	// given. It is idempotent per message, like QueueBot, and a message
+	// may also be queued alone (by the sweeper): its second turn finds it
+	// processed and does nothing.
+	QueueBots(ctx context.Context, messageIDs []string) error
+	// QueueRoute queues the offer of a request to agents (request:route);
+	// cause makes the task id unique per reason to route (open, decline:N,
+	// sweep, …).
+	QueueRoute(ctx context.Context, requestID, cause string) error
+	// QueueDelivery queues the send of an outbound message on its channel
+	// (msg:deliver).
+	QueueDelivery(ctx context.Context, messageID string) error
+	// QueueDeliveryIn is QueueDelivery for a send that starts no sooner
+	// than wait from now, because the provider asked the worker's own send
+	// to wait (a rate limit, see RetryAfter). The same message is queued
+	// once, however it was queued first.
+	QueueDeliveryIn(ctx context.Context, messageID string, wait time.Duration) error
+	// ScheduleEscalation schedules, at `at`, the move of the request's
+	// offer on from routing step `step` (request:escalate). The sweeper
+	// re-schedules from the stored deadlines whatever a restart lost.
+	ScheduleEscalation(ctx context.Context, requestID string, step int, at time.Time) error
+	// ScheduleRerouteCheck schedules, at `at`, the check that moves a
+	// still-declined request to the general queue (request:reroute).
+	ScheduleRerouteCheck(ctx context.Context, requestID string, at time.Time) error
 }
 
 // Outbound is one message to send to a customer on a channel.

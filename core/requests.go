@@ -28,7 +28,7 @@ func (s *Service) rerouteOpen(ctx context.Context, cause string) {
 		return
 	}
 	for _, r := range open {
-		if err := s.jobs.Route(ctx, r.ID, cause); err != nil {
+		if err := s.jobs.QueueRoute(ctx, r.ID, cause); err != nil {
 			s.log.WarnContext(ctx, "enqueue request:route failed; the sweeper will retry", "request_id", r.ID, "err", err)
 		}
 	}

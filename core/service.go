@@ -21,7 +21,6 @@ import (
 type Service struct {
 	store   Store
 	jobs    Jobs
-	timers  Timers
 	events  Events
 	medians medianCache
 	// timersSwept is set once a sweep rescheduled every pending timer.
@@ -48,9 +47,6 @@ type Service struct {
 type Deps struct {
 	Store Store
 	Jobs  Jobs
-	// Timers schedules routing timers; nil: Jobs when it implements
-	// Timers, else none (the sweeper schedules them from the database).
-	Timers Timers
 	Logger *slog.Logger
 	Now    func() time.Time
 	// BcryptCost overrides the password hashing cost (tests use the minimum).
@@ -70,9 +66,6 @@ func NewService(d Deps, set Settings) *Service {
 		senders: map[string]Sender{}, bcryptCost: d.BcryptCost, events: d.Events}
 	if s.log == nil {
 		s.log = slog.Default()
-	}
-	if s.timers = d.Timers; s.timers == nil {
-		s.timers, _ = d.Jobs.(Timers)
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -35,40 +35,38 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	bucket := now.Unix() / int64(SweepGrace/time.Second)
 	var rep SweepReport
 	for _, id := range due.Unprocessed {
-		if err := s.jobs.RunBot(ctx, id); err != nil {
+		if err := s.jobs.QueueBot(ctx, id); err != nil {
 			return rep, fmt.Errorf("sweep: enqueue bot %s: %w", id, err)
 		}
 		rep.Bot++
 	}
 	for _, id := range due.Undelivered {
-		if err := s.jobs.Deliver(ctx, id); err != nil {
+		if err := s.jobs.QueueDelivery(ctx, id); err != nil {
 			return rep, fmt.Errorf("sweep: enqueue delivery %s: %w", id, err)
 		}
 		rep.Deliver++
 	}
 	for _, id := range due.OpenRequests {
-		if err := s.jobs.Route(ctx, id, fmt.Sprintf("sweep:%d", bucket)); err != nil {
+		if err := s.jobs.QueueRoute(ctx, id, fmt.Sprintf("sweep:%d", bucket)); err != nil {
 			return rep, fmt.Errorf("sweep: enqueue route %s: %w", id, err)
 		}
 		rep.Route++
 	}
-	if s.timers != nil {
-		// The first sweep of this process schedules every pending timer
-		// (the embedded queue forgets them all on restart); later sweeps
-		// only those overdue by TimerGrace, whose task must have been lost.
-		// The task ids make an existing timer a no-op.
-		before, first := now.Add(-TimerGrace), !s.timersSwept.Swap(true)
+	// The first sweep of this process schedules every pending timer (the
+	// embedded queue forgets them all on restart); later sweeps only those
+	// overdue by TimerGrace, whose task must have been lost. The task ids
+	// make an existing timer a no-op.
+	before, first := now.Add(-TimerGrace), !s.timersSwept.Swap(true)
+	if first {
+		before = now.Add(100 * 365 * 24 * time.Hour)
+	}
+	n, err := s.scheduleTimers(ctx, before)
+	rep.Timers = n
+	if err != nil {
 		if first {
-			before = now.Add(100 * 365 * 24 * time.Hour)
+			s.timersSwept.Store(false)
 		}
-		n, err := s.scheduleTimers(ctx, before)
-		rep.Timers = n
-		if err != nil {
-			if first {
-				s.timersSwept.Store(false)
-			}
-			return rep, err
-		}
+		return rep, err
 	}
 	ab, res, err := s.housekeep(ctx, now)
 	rep.Abandoned, rep.Resolved = ab, res
@@ -89,13 +87,13 @@ func (s *Service) scheduleTimers(ctx context.Context, before time.Time) (int, er
 	for _, r := range due {
 		st := r.Routing
 		if !st.Deadline.IsZero() && !st.Deadline.After(before) {
-			if err := s.timers.Escalate(ctx, r.ID, st.Step, st.Deadline); err != nil {
+			if err := s.jobs.ScheduleEscalation(ctx, r.ID, st.Step, st.Deadline); err != nil {
 				return n, fmt.Errorf("sweep: schedule escalation of %s: %w", r.ID, err)
 			}
 			n++
 		}
 		if !st.RerouteAt.IsZero() && !st.RerouteAt.After(before) {
-			if err := s.timers.RerouteCheck(ctx, r.ID, st.RerouteAt); err != nil {
+			if err := s.jobs.ScheduleRerouteCheck(ctx, r.ID, st.RerouteAt); err != nil {
 				return n, fmt.Errorf("sweep: schedule reroute check of %s: %w", r.ID, err)
 			}
 			n++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -157,8 +158,9 @@ func testGroupTx(t *testing.T, f *fx) {
 }
 
 // testGroupedIngest races many Ingest calls (repeats and several messages
-// per customer among them) through each ingest mode, with Jobs that can
-// and cannot queue a group's bot turns as one task, and checks that the
+// per customer among them) through each ingest mode, with Jobs that
+// queues a group's bot turns as one task and Jobs whose group enqueue
+// fails (each caller then queues its own), and checks that the
 // outcome is what one-at-a-time ingestion gives: every provider message
 // once, one open conversation and one visit per customer, exactly one bot
 // job per stored message, and ErrDuplicate for exactly the repeats. A
@@ -166,7 +168,7 @@ func testGroupTx(t *testing.T, f *fx) {
 func testGroupedIngest(t *testing.T, f *fx) {
 	for _, lanes := range []int{-1, 1, 4} {
 		for _, grouping := range []bool{false, true} {
-			t.Run(fmt.Sprintf("lanes=%d/group_jobs=%v", lanes, grouping), func(t *testing.T) {
+			t.Run(fmt.Sprintf("lanes=%d/group_enqueue=%v", lanes, grouping), func(t *testing.T) {
 				testGroupedIngestWith(t, f, lanes, grouping)
 			})
 		}
@@ -177,15 +179,17 @@ func testGroupedIngestWith(t *testing.T, f *fx, lanes int, grouping bool) {
 	channel := fmt.Sprintf("web%d", f.seq())
 	set := core.DefaultSettings()
 	set.Channels = append(set.Channels, core.Channel{ID: channel, Type: core.ChannelWhatsApp})
-	groupJobs := &GroupJobs{}
+	groupJobs := &Jobs{}
 	var jobs interface {
 		core.Jobs
 		Calls() []string
-	} = &Jobs{}
+	} = &groupsFail{}
 	if grouping {
 		jobs = groupJobs
 	}
-	svc := core.NewService(core.Deps{Store: f.s, Jobs: jobs, BcryptCost: 4, IngestLanes: lanes}, set)
+	// groupsFail's warnings are expected: they are not shown.
+	quiet := slog.New(slog.DiscardHandler)
+	svc := core.NewService(core.Deps{Store: f.s, Jobs: jobs, BcryptCost: 4, IngestLanes: lanes, Logger: quiet}, set)
 
 	const customers, perCustomer, copies = 12, 5, 2
 	type result struct {
@@ -293,4 +297,12 @@ func testGroupedIngestWith(t *testing.T, f *fx, lanes int, grouping bool) {
 	if canGroup && grouping && lanes == 1 && len(groups) == 0 {
 		t.Errorf("%d racing messages in one lane: no group of bot turns queued as one", customers*perCustomer*copies)
 	}
+}
+
+// groupsFail is Jobs whose QueueBots fails (Redis refused the group's
+// task): the callers queue their messages one by one.
+type groupsFail struct{ Jobs }
+
+func (*groupsFail) QueueBots(context.Context, []string) error {
+	return errors.New("queue unavailable")
 }
