@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/switchboard-chat/switchboard/core"
 )
 
 // ErrClosed is returned by a closed bus.
@@ -68,6 +70,17 @@ func (m *Memory) Publish(_ context.Context, stream, typ string, data any) error 
 	// Dispatch under the lock so followers see a stream's events in order.
 	m.hub.dispatch(stream, e)
 	m.mu.Unlock()
+	return nil
+}
+
+// PublishBatch implements Bus: the events are published in order, up to
+// the first that fails.
+func (m *Memory) PublishBatch(ctx context.Context, events []core.Published) error {
+	for _, e := range events {
+		if err := m.Publish(ctx, e.Stream, e.Type, e.Data); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
