@@ -73,15 +73,16 @@ func (m *Memory) Publish(_ context.Context, stream, typ string, data any) error 
 	return nil
 }
 
-// PublishBatch implements Bus: the events are published in order, up to
-// the first that fails.
+// PublishBatch implements Bus: the events are published in order, one by
+// one; one that fails does not keep the others back.
 func (m *Memory) PublishBatch(ctx context.Context, events []core.Published) error {
+	var errs []error
 	for _, e := range events {
 		if err := m.Publish(ctx, e.Stream, e.Type, e.Data); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // evict drops the kept events of streams quiet for longer than TTL; it
