@@ -27,14 +27,11 @@ func (s *Service) RunBot(ctx context.Context, messageID string) error {
 func (s *Service) RunBots(ctx context.Context, messageIDs []string) error {
 	var a after
 	err := s.store.Atomic(ctx, func(tx Tx) error {
-		if gt, ok := tx.(GroupTx); ok {
-			held := &heldAnswers{Tx: tx, group: gt}
-			if err := s.botTurns(ctx, held, &a, messageIDs); err != nil {
-				return err
-			}
-			return held.flush(ctx)
+		held := &heldAnswers{Tx: tx}
+		if err := s.botTurns(ctx, held, &a, messageIDs); err != nil {
+			return err
 		}
-		return s.botTurns(ctx, tx, &a, messageIDs)
+		return held.flush(ctx)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return nil // something the turn needed is gone: nothing to do
@@ -48,12 +45,11 @@ func (s *Service) RunBots(ctx context.Context, messageIDs []string) error {
 
 // heldAnswers is the Tx of a group of bot turns: the messages the turns
 // send (answers, notices) are held and stored together at the end, with
-// one statement (GroupTx.InsertMessages) instead of one each. Nothing in a
-// bot turn reads them back before the commit.
+// one statement (Tx.InsertMessages) instead of one each. Nothing in a bot
+// turn reads them back before the commit.
 type heldAnswers struct {
 	Tx
-	group GroupTx
-	held  []Message
+	held []Message
 }
 
 // InsertMessage holds an outbound message; a customer message goes in at
@@ -71,7 +67,7 @@ func (h *heldAnswers) flush(ctx context.Context) error {
 	if len(h.held) == 0 {
 		return nil
 	}
-	if err := h.group.InsertMessages(ctx, h.held); err != nil {
+	if err := h.Tx.InsertMessages(ctx, h.held); err != nil {
 		return fmt.Errorf("bot: store %d answers (first %s): %w", len(h.held), h.held[0].ID, err)
 	}
 	return nil

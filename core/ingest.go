@@ -22,8 +22,9 @@ type Inbound struct {
 // Ingest stores an inbound customer message (customer upsert, open
 // conversation, message insert unique on the provider id) and then queues
 // the bot. A message seen before returns ErrDuplicate and stores nothing.
-// Concurrent calls are committed together in groups (see ingestLane) when
-// the store supports it; the outcome of each call is the same as alone.
+// Concurrent calls are committed together in groups (see ingestLane,
+// unless Deps.IngestLanes is negative); the outcome of each call is the
+// same as alone.
 func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 	// Providers relay whatever was typed; invisible control characters
 	// (NUL above all, which PostgreSQL cannot store) are dropped.

@@ -20,7 +20,9 @@ type Store interface {
 }
 
 // Tx is everything the Service reads and writes; inside Atomic every call
-// is part of the one transaction.
+// is part of the one transaction. The set-based methods (SaveCustomers,
+// CreateConversations, InsertMessages, …) let a group of inbound messages
+// or of bot turns cost a few statements instead of several per message.
 type Tx interface {
 	AgentStore
 	TokenStore
@@ -67,11 +69,25 @@ type CustomerStore interface {
 	// transaction ends.
 	LockCustomer(ctx context.Context, id string) (Customer, error)
 	CustomerByChannelUser(ctx context.Context, channelID, channelUserID string) (Customer, error)
+	// CustomersByChannelUsers reads the customers that exist among keys
+	// (channel, channel user id) and locks them until the transaction
+	// ends: the group commit's LockCustomer (ingest_group.go).
+	CustomersByChannelUsers(ctx context.Context, keys []ChannelKey) (map[ChannelKey]Customer, error)
+	// SaveCustomers creates new customers and writes name, e-mail, visits
+	// and last seen time of existing ones (by id), all at once.
+	// ErrDuplicate when a new customer's channel user exists already.
+	SaveCustomers(ctx context.Context, cs []Customer) error
 }
+
+// ChannelKey names a row by channel and an id within the channel: a
+// customer by channel user id, or a message by provider message id.
+type ChannelKey struct{ ChannelID, ID string }
 
 // ConversationStore persists conversations. Reads fill Customer.
 type ConversationStore interface {
 	CreateConversation(ctx context.Context, c Conversation) error
+	// CreateConversations stores new conversations, all at once.
+	CreateConversations(ctx context.Context, cs []Conversation) error
 	// UpdateConversation writes status, agent, request, page url,
 	// resolved_at and bot misses; last_message_at is InsertMessage's and
 	// never moves backwards.
@@ -80,6 +96,10 @@ type ConversationStore interface {
 	// OpenConversation is the customer's newest conversation on the
 	// channel that is not resolved; ErrNotFound when there is none.
 	OpenConversation(ctx context.Context, customerID, channelID string) (Conversation, error)
+	// OpenConversationsOf returns, per customer id, the customer's newest
+	// conversation that is not resolved (a customer has one channel); the
+	// customers with none are left out.
+	OpenConversationsOf(ctx context.Context, customerIDs []string) (map[string]Conversation, error)
 	// LatestConversation is the customer's newest conversation on the
 	// channel, whatever its status; ErrNotFound when there is none.
 	LatestConversation(ctx context.Context, customerID, channelID string) (Conversation, error)
@@ -164,6 +184,14 @@ type MessageStore interface {
 	// forward; ErrDuplicate when m is a customer message whose (channel,
 	// provider id) exists already.
 	InsertMessage(ctx context.Context, m Message) error
+	// InsertMessages is InsertMessage for several messages at once: each
+	// conversation's last_message_at moves to its latest message, never
+	// back. ErrDuplicate, and the transaction must be rolled back, when a
+	// customer message's provider id was stored.
+	InsertMessages(ctx context.Context, ms []Message) error
+	// StoredProviderIDs returns which keys (channel, provider message id)
+	// name a customer message already stored; the others are left out.
+	StoredProviderIDs(ctx context.Context, keys []ChannelKey) (map[ChannelKey]bool, error)
 	MessageByID(ctx context.Context, id string) (Message, error)
 	// MessageWithConversation reads a message and its conversation (with
 	// the customer) in one go: what a delivery needs.

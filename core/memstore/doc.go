@@ -10,6 +10,11 @@
 // on the way in and out (slices included), so callers never alias the
 // store's state.
 //
+// The set-based methods (SaveCustomers, CreateConversations,
+// InsertMessages, …) are the single ones in a row, so core's unit tests
+// run the group commit of Ingest as production does; outside Atomic each
+// is all or nothing.
+//
 // A few choices the port leaves open:
 //   - UpdateConversation never moves last_message_at backwards, and keeps
 //     the id, customer, channel and created_at of the stored row.
