@@ -43,10 +43,10 @@ type Service struct {
 	auth authCache
 }
 
-// Deps are the Service's collaborators. Now and Logger are optional.
+// Deps are the Service's collaborators. Now, Logger and Events are optional.
 type Deps struct {
-	Store Store
-	Jobs  Jobs
+	Store  Store
+	Jobs   Jobs
 	Logger *slog.Logger
 	Now    func() time.Time
 	// BcryptCost overrides the password hashing cost (tests use the minimum).
