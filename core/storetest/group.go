@@ -16,15 +16,15 @@ func ck(channel, id string) core.ChannelKey { return core.ChannelKey{ChannelID: 
 
 // groupTx runs fn in a transaction that is rolled back when fn returns an
 // error.
-func groupTx(t *testing.T, f *fx, fn func(gt core.Tx) error) error {
+func groupTx(t *testing.T, f *fx, fn func(tx core.Tx) error) error {
 	t.Helper()
 	return f.s.Atomic(f.ctx, fn)
 }
 
-// testGroupTx checks the set-based methods group commit uses
+// testGroupStatements checks the set-based methods group commit uses
 // (StoredProviderIDs, CustomersByChannelUsers, OpenConversationsOf,
 // SaveCustomers, CreateConversations, InsertMessages).
-func testGroupTx(t *testing.T, f *fx) {
+func testGroupStatements(t *testing.T, f *fx) {
 	known := f.customer("web", "Known")
 	openConv := f.conversation(known, nil)
 	older := f.customer("web", "Older")
@@ -42,14 +42,14 @@ func testGroupTx(t *testing.T, f *fx) {
 		{ID: core.NewID(), ConversationID: newConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "two", CreatedAt: later, ProviderID: "wamid.4"},
 		{ID: core.NewID(), ConversationID: newConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "three", CreatedAt: later},
 	}
-	err := groupTx(t, f, func(gt core.Tx) error {
-		got, err := gt.StoredProviderIDs(f.ctx, []core.ChannelKey{ck("web", "wamid.1"), ck("web", "wamid.2"), ck("other", "wamid.1"), ck("web", "wamid.9")})
+	err := groupTx(t, f, func(tx core.Tx) error {
+		got, err := tx.StoredProviderIDs(f.ctx, []core.ChannelKey{ck("web", "wamid.1"), ck("web", "wamid.2"), ck("other", "wamid.1"), ck("web", "wamid.9")})
 		if err != nil {
 			return err
 		}
 		equal(t, "stored provider ids (customer messages only)", got, map[core.ChannelKey]bool{ck("web", "wamid.1"): true})
 
-		cs, err := gt.CustomersByChannelUsers(f.ctx, []core.ChannelKey{ck("web", known.ChannelUserID), ck("web", older.ChannelUserID),
+		cs, err := tx.CustomersByChannelUsers(f.ctx, []core.ChannelKey{ck("web", known.ChannelUserID), ck("web", older.ChannelUserID),
 			ck("other", known.ChannelUserID), ck("web", "nobody")})
 		if err != nil {
 			return err
@@ -57,7 +57,7 @@ func testGroupTx(t *testing.T, f *fx) {
 		equal(t, "customers found", len(cs), 2)
 		equal(t, "known customer", cs[ck("web", known.ChannelUserID)].ID, known.ID)
 
-		open, err := gt.OpenConversationsOf(f.ctx, []string{known.ID, older.ID})
+		open, err := tx.OpenConversationsOf(f.ctx, []string{known.ID, older.ID})
 		if err != nil {
 			return err
 		}
@@ -66,13 +66,13 @@ func testGroupTx(t *testing.T, f *fx) {
 		equal(t, "its customer", open[known.ID].Customer.Name, "Known")
 
 		known.Name, known.Visits, known.LastSeenAt = "Known Renamed", 7, later
-		if err := gt.SaveCustomers(f.ctx, []core.Customer{known, fresh}); err != nil {
+		if err := tx.SaveCustomers(f.ctx, []core.Customer{known, fresh}); err != nil {
 			return err
 		}
-		if err := gt.CreateConversations(f.ctx, []core.Conversation{newConv}); err != nil {
+		if err := tx.CreateConversations(f.ctx, []core.Conversation{newConv}); err != nil {
 			return err
 		}
-		return gt.InsertMessages(f.ctx, msgs)
+		return tx.InsertMessages(f.ctx, msgs)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func testGroupTx(t *testing.T, f *fx) {
 		{ID: core.NewID(), ConversationID: openConv.ID, ChannelID: "web", Author: core.AuthorSystem, Text: "notice", CreatedAt: later.Add(3 * time.Second), Delivery: core.DeliveryQueued},
 		{ID: core.NewID(), ConversationID: newConv.ID, ChannelID: "web", Author: core.AuthorBot, Text: "old", CreatedAt: later.Add(-time.Hour), Delivery: core.DeliveryQueued},
 	}
-	if err := groupTx(t, f, func(gt core.Tx) error { return gt.InsertMessages(f.ctx, out) }); err != nil {
+	if err := groupTx(t, f, func(tx core.Tx) error { return tx.InsertMessages(f.ctx, out) }); err != nil {
 		t.Fatalf("insert outbound messages: %v", err)
 	}
 	for _, m := range out {
@@ -133,7 +133,7 @@ func testGroupTx(t *testing.T, f *fx) {
 		{ID: core.NewID(), ConversationID: openConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "x", CreatedAt: later, ProviderID: "wamid.5"},
 		{ID: core.NewID(), ConversationID: openConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "y", CreatedAt: later, ProviderID: stored.ProviderID},
 	}
-	err = groupTx(t, f, func(gt core.Tx) error { return gt.InsertMessages(f.ctx, dupe) })
+	err = groupTx(t, f, func(tx core.Tx) error { return tx.InsertMessages(f.ctx, dupe) })
 	if !errors.Is(err, core.ErrDuplicate) {
 		t.Fatalf("insert with a stored provider id: %v, want ErrDuplicate", err)
 	}
@@ -142,7 +142,7 @@ func testGroupTx(t *testing.T, f *fx) {
 	}
 	// A new customer whose channel user exists is a duplicate.
 	clash := core.Customer{ID: core.NewID(), ChannelID: "web", ChannelUserID: known.ChannelUserID, CreatedAt: t0, LastSeenAt: t0}
-	if err := groupTx(t, f, func(gt core.Tx) error { return gt.SaveCustomers(f.ctx, []core.Customer{clash}) }); !errors.Is(err, core.ErrDuplicate) {
+	if err := groupTx(t, f, func(tx core.Tx) error { return tx.SaveCustomers(f.ctx, []core.Customer{clash}) }); !errors.Is(err, core.ErrDuplicate) {
 		t.Errorf("save of a clashing new customer: %v, want ErrDuplicate", err)
 	}
 }

@@ -57,7 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"AcceptRace", testAcceptRace},
 		{"CapacityRace", testCapacityRace},
 		{"PageRace", testPageRace},
-		{"GroupTx", testGroupTx},
+		{"GroupStatements", testGroupStatements},
 		{"GroupedIngest", testGroupedIngest},
 	}
 	for _, tc := range tests {
