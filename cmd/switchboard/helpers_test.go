@@ -78,7 +78,8 @@ func startServerWith(t *testing.T, b backend, dataDir, extraYAML string) *server
 	t.Setenv("SWITCHBOARD_ADMIN_EMAIL", adminEmail)
 	t.Setenv("SWITCHBOARD_ADMIN_PASSWORD", adminPassword)
 	t.Setenv("SWITCHBOARD_BCRYPT_COST", "4") // -race makes the production cost take seconds per login
-	cfg := fmt.Sprintf(`server: {addr: "127.0.0.1:0"}
+	// metrics: public, since the tests read /metrics on the API's port.
+	cfg := fmt.Sprintf(`server: {addr: "127.0.0.1:0", metrics: public}
 data_dir: %q
 database: {url: %q}
 redis: {url: %q, namespace: %q}
