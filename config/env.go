@@ -76,7 +76,7 @@ func ReadEnv(lookup func(string) (string, bool)) (Env, error) {
 		}
 	}
 	if e.Addr != "" {
-		if err := checkAddr(e.Addr); err != nil {
+		if err := CheckAddr(e.Addr); err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q: %w", EnvAddr, e.Addr, err))
 		}
 	}
@@ -86,15 +86,16 @@ func ReadEnv(lookup func(string) (string, bool)) (Env, error) {
 // SetAddr replaces server.addr (the --addr flag, SWITCHBOARD_ADDR); addr
 // must be host:port or :port, as server.addr must.
 func (c *Config) SetAddr(addr string) error {
-	if err := checkAddr(addr); err != nil {
+	if err := CheckAddr(addr); err != nil {
 		return err
 	}
 	c.Server.Addr = addr
 	return nil
 }
 
-// checkAddr is the rule of server.addr.
-func checkAddr(addr string) error {
+// CheckAddr checks a listen address by the rule of server.addr: host:port
+// or :port, the port a number from 0 to 65535.
+func CheckAddr(addr string) error {
 	if addr == "" {
 		return errors.New("is required (such as :8080)")
 	}

@@ -88,7 +88,7 @@ func (c *Config) problems(skip map[string]bool) []Problem {
 
 func (v *validator) server() {
 	s := v.c.Server
-	if err := checkAddr(s.Addr); err != nil {
+	if err := CheckAddr(s.Addr); err != nil {
 		v.add("server.addr", "%s", err)
 	}
 	if err := checkHTTPURL(s.PublicURL); err != nil {

@@ -223,6 +223,11 @@ func (c *cli) exec(ctx context.Context, cmd *command, act action, pos []string) 
 			fmt.Fprintln(c.stderr, c.envErr)
 			return 2
 		}
+		if c.g.addr != "" {
+			if err := config.CheckAddr(c.g.addr); err != nil {
+				return c.wrong(cmd, "--addr %v", err)
+			}
+		}
 		var err error
 		if log, err = newLogger(c.stderr, c.g.logFormat, c.g.logLevel); err != nil {
 			return c.wrong(cmd, "%v", err)
