@@ -24,11 +24,12 @@ type cliRun struct {
 	stdout, stderr string
 }
 
-// runCLI runs `switchboard args…` in this process with stdin as its
-// standard input and waits for it to end (a server command must be given
-// a ctx that ends).
-func runCLI(t *testing.T, ctx context.Context, stdin string, args ...string) cliRun {
+// runCLI runs a one-shot `switchboard args…` in this process with stdin as
+// its standard input and waits for it to end (at most 30 s).
+func runCLI(t *testing.T, stdin string, args ...string) cliRun {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	var out, errs lockedBuffer
 	code := newCLI(strings.NewReader(stdin), &out, &errs).run(ctx, args)
 	return cliRun{code: code, stdout: out.String(), stderr: errs.String()}
@@ -133,9 +134,7 @@ func TestCLIHelpDoesNothing(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			inEmptyDir(t)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			r := runCLI(t, ctx, "", c.args...)
+			r := runCLI(t, "", c.args...)
 			if r.code != 0 {
 				t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
 			}
@@ -200,9 +199,7 @@ func TestCLIWrongCommandLine(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			inEmptyDir(t)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			r := runCLI(t, ctx, "", c.args...)
+			r := runCLI(t, "", c.args...)
 			if r.code != 2 {
 				t.Fatalf("exit %d, want 2; stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 			}
@@ -227,14 +224,13 @@ func TestCLIBadEnvironment(t *testing.T) {
 		t.Run(tc.k, func(t *testing.T) {
 			inEmptyDir(t)
 			t.Setenv(tc.k, tc.v)
-			ctx := context.Background()
-			if r := runCLI(t, ctx, "", "migrate"); r.code != 2 || !strings.Contains(r.stderr, tc.k+`="`+tc.v+`"`) {
+			if r := runCLI(t, "", "migrate"); r.code != 2 || !strings.Contains(r.stderr, tc.k+`="`+tc.v+`"`) {
 				t.Errorf("migrate: exit %d, stderr %s", r.code, r.stderr)
 			}
-			if r := runCLI(t, ctx, "", "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "switchboard ") {
+			if r := runCLI(t, "", "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "switchboard ") {
 				t.Errorf("version: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
 			}
-			if r := runCLI(t, ctx, "", "serve", "--help"); r.code != 0 {
+			if r := runCLI(t, "", "serve", "--help"); r.code != 0 {
 				t.Errorf("serve --help: exit %d", r.code)
 			}
 		})
@@ -285,7 +281,6 @@ func TestCLIConfigHonoured(t *testing.T) {
 				t.Setenv("SWITCHBOARD_CONFIG", cfg)
 				return args
 			}
-			ctx := context.Background()
 			for _, s := range []step{
 				{args: with("migrate"), stdout: "migrations applied"},
 				{args: with("agents", "add", "--email", "Alice@Example.com", "--name", "Alice", "--password", "first-password", "--roles", "support,developer"), stdout: "alice@example.com (Alice)"},
@@ -296,7 +291,7 @@ func TestCLIConfigHonoured(t *testing.T) {
 				{args: with("agents", "passwd", "nobody@example.com", "--password", "third-password"), code: 1},
 				{args: with("config", "validate"), stdout: cfg + ": ok"},
 			} {
-				r := runCLI(t, ctx, "", s.args...)
+				r := runCLI(t, "", s.args...)
 				if r.code != s.code || !strings.Contains(r.stdout, s.stdout) {
 					t.Fatalf("switchboard %s: exit %d (want %d), stdout %q (want %q); stderr:\n%s",
 						strings.Join(s.args, " "), r.code, s.code, r.stdout, s.stdout, r.stderr)
@@ -305,7 +300,7 @@ func TestCLIConfigHonoured(t *testing.T) {
 			if !exists(filepath.Join(dataDir, "switchboard.db")) {
 				t.Errorf("no database in the config's data_dir %s", dataDir)
 			}
-			r := runCLI(t, ctx, "", with("agents", "list")...)
+			r := runCLI(t, "", with("agents", "list")...)
 			for _, w := range []string{"alice@example.com", "bob@example.com", "support,developer"} {
 				if !strings.Contains(r.stdout, w) {
 					t.Errorf("agents list lacks %s:\n%s", w, r.stdout)
@@ -343,7 +338,6 @@ func TestCLIConfigValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	good, _ := cliConfig(t, dir, ":8080", "")
-	ctx := context.Background()
 	for _, tc := range []struct {
 		args   []string
 		code   int
@@ -356,7 +350,7 @@ func TestCLIConfigValidate(t *testing.T) {
 		{[]string{"--config", good, "config", "validate", bad}, 1, "", []string{"bad.yaml:3:1"}}, // FILE wins
 		{[]string{"config", "validate", filepath.Join(dir, "missing.yaml")}, 1, "", []string{"no such file"}},
 	} {
-		r := runCLI(t, ctx, "", tc.args...)
+		r := runCLI(t, "", tc.args...)
 		if r.code != tc.code || !strings.Contains(r.stdout, tc.stdout) {
 			t.Errorf("%v: exit %d, stdout %q; stderr %s", tc.args, r.code, r.stdout, r.stderr)
 		}
@@ -483,7 +477,7 @@ func TestCLIServeHonoursConfigAndAddr(t *testing.T) {
 				t.Errorf("/readyz: %d", code)
 			}
 			hport := strings.TrimPrefix(base[strings.LastIndex(base, ":"):], ":")
-			if r := runCLI(t, context.Background(), "", "health", "--config", cfg, "--addr", "127.0.0.1:"+hport); r.code != 0 || !strings.Contains(r.stdout, "200 OK") {
+			if r := runCLI(t, "", "health", "--config", cfg, "--addr", "127.0.0.1:"+hport); r.code != 0 || !strings.Contains(r.stdout, "200 OK") {
 				t.Errorf("health: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
 			}
 		})
@@ -548,7 +542,7 @@ func TestCLIHealth(t *testing.T) {
 	cleanEnv(t)
 	inEmptyDir(t)
 	port := freePort(t)
-	r := runCLI(t, context.Background(), "", "health", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--timeout", "2s")
+	r := runCLI(t, "", "health", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--timeout", "2s")
 	if r.code != 1 || !strings.Contains(r.stderr, "connection refused") {
 		t.Errorf("health with nothing listening: exit %d, stderr %s", r.code, r.stderr)
 	}
@@ -567,10 +561,10 @@ func TestCLIHealth(t *testing.T) {
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	addr := ln.Addr().String()
-	if r := runCLI(t, context.Background(), "", "health", "--addr", addr); r.code != 1 || !strings.Contains(r.stdout, "503") {
+	if r := runCLI(t, "", "health", "--addr", addr); r.code != 1 || !strings.Contains(r.stdout, "503") {
 		t.Errorf("health on a 503: exit %d, stdout %q", r.code, r.stdout)
 	}
-	if r := runCLI(t, context.Background(), "", "health", "--addr", addr, "--path", "/healthz"); r.code != 0 || !strings.Contains(r.stdout, "200 OK") {
+	if r := runCLI(t, "", "health", "--addr", addr, "--path", "/healthz"); r.code != 0 || !strings.Contains(r.stdout, "200 OK") {
 		t.Errorf("health --path /healthz: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
 	}
 }
@@ -595,7 +589,7 @@ func TestFirstAdminBusyPort(t *testing.T) {
 	defer busy.Close()
 	cfg, dataDir := cliConfig(t, t.TempDir(), busy.Addr().String(), "")
 
-	r := runCLI(t, context.Background(), "", "serve", "--config", cfg)
+	r := runCLI(t, "", "serve", "--config", cfg)
 	if r.code != 1 || !strings.Contains(r.stderr, "address already in use") {
 		t.Fatalf("start on a busy port: exit %d; stderr:\n%s", r.code, r.stderr)
 	}
@@ -638,7 +632,7 @@ func TestFirstAdminBusyPort(t *testing.T) {
 	s.must(200, "GET", "/v1/me", tok, nil) // the session survived the restart
 
 	// agents passwd, the password piped in, while the server runs.
-	r = runCLI(t, context.Background(), "a-new-admin-password\n", "agents", "passwd", "--config", cfg, "admin@localhost")
+	r = runCLI(t, "a-new-admin-password\n", "agents", "passwd", "--config", cfg, "admin@localhost")
 	if r.code != 0 || !strings.Contains(r.stdout, "password of admin@localhost changed; 1 session(s) signed out") {
 		t.Fatalf("agents passwd: exit %d, stdout %q; stderr:\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -648,7 +642,7 @@ func TestFirstAdminBusyPort(t *testing.T) {
 	s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": "admin@localhost", "password": "a-new-admin-password"})
 
 	// A password too short is refused by the rules of agent creation.
-	r = runCLI(t, context.Background(), "short\n", "agents", "passwd", "admin@localhost", "--config", cfg)
+	r = runCLI(t, "short\n", "agents", "passwd", "admin@localhost", "--config", cfg)
 	if r.code != 1 || !strings.Contains(r.stderr, "at least 8 characters") {
 		t.Errorf("agents passwd with a short password: exit %d; stderr:\n%s", r.code, r.stderr)
 	}
