@@ -197,7 +197,7 @@ func serve(ctx context.Context, g globals, log *slog.Logger, r roles, stdout io.
 	// ends the start here, before a database or the first admin exists.
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
+		return fmt.Errorf("listen on %s (server.addr; another one: --addr or SWITCHBOARD_ADDR): %w", cfg.Server.Addr, err)
 	}
 	defer ln.Close()
 	a, err := openWith(ctx, g, cfg, log)

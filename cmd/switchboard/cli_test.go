@@ -430,8 +430,8 @@ func (p *bg) banner() string {
 }
 
 // TestCLIServeHonoursConfigAndAddr: serve takes its data_dir and address
-// from --config before or after the command, and --addr or
-// SWITCHBOARD_ADDR replaces the address.
+// from --config before or after the command (or with no command), and
+// --addr or SWITCHBOARD_ADDR replaces the address.
 func TestCLIServeHonoursConfigAndAddr(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts servers: skipped with -short")
@@ -456,8 +456,15 @@ func TestCLIServeHonoursConfigAndAddr(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			inEmptyDir(t)
-			cfg, dataDir := cliConfig(t, t.TempDir(), "127.0.0.1:0", "")
-			port := freePort(t)
+			cfgPort, port := freePort(t), freePort(t)
+			for port == cfgPort {
+				port = freePort(t)
+			}
+			cfg, dataDir := cliConfig(t, t.TempDir(), fmt.Sprintf("127.0.0.1:%d", cfgPort), "")
+			want := cfgPort
+			if tc.ownPort {
+				want = port
+			}
 			var env map[string]string
 			if tc.env != nil {
 				env = tc.env(port)
@@ -467,8 +474,8 @@ func TestCLIServeHonoursConfigAndAddr(t *testing.T) {
 			}
 			p := startCLI(t, tc.args(cfg, port)...)
 			base, out := p.banner(), p.out
-			if got := strings.HasSuffix(base, fmt.Sprintf(":%d", port)); got != tc.ownPort {
-				t.Errorf("serving on %s; on port %d: %t, want %t", base, port, got, tc.ownPort)
+			if !strings.HasSuffix(base, fmt.Sprintf(":%d", want)) {
+				t.Errorf("serving on %s, want port %d (the config's: %d)", base, want, cfgPort)
 			}
 			if !strings.Contains(out.String(), "SQLite in "+filepath.Join(dataDir, "switchboard.db")) || !exists(filepath.Join(dataDir, "switchboard.db")) {
 				t.Errorf("the database is not in the config's data_dir %s; banner:\n%s", dataDir, out.String())
