@@ -100,6 +100,18 @@ func LastEventID(c echo.Context) (string, error) {
 // Serve streams one bus stream to the client as text/event-stream: first
 // the events after Last-Event-ID, then live ones, with heartbeats.
 func (s *EventStreams) Serve(c echo.Context, stream string) error {
+	return s.ServeThen(c, stream, func() {})
+}
+
+// ServeThen is Serve, calling ended once when the stream is over (it can
+// outlive the handler), so a caller can count the streams it allows.
+func (s *EventStreams) ServeThen(c echo.Context, stream string, ended func()) error {
+	handed := false // the pump goroutine calls ended
+	defer func() {
+		if !handed {
+			ended()
+		}
+	}()
 	last, err := LastEventID(c)
 	if err != nil {
 		return err
@@ -146,7 +158,9 @@ func (s *EventStreams) Serve(c echo.Context, stream string) error {
 	}
 	s.pumps.Add(1)
 	s.mu.Unlock()
+	handed = true
 	go func() {
+		defer ended()
 		defer s.pumps.Done()
 		defer conn.Close()
 		defer cancel()

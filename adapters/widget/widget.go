@@ -77,8 +77,7 @@ func (h *Handler) events(c echo.Context) error {
 	if !ok {
 		return httpapi.RateLimited(c, 5*time.Second)
 	}
-	defer release()
-	return h.streams.Serve(c, core.VisitorStream(v.Customer.ID))
+	return h.streams.ServeThen(c, core.VisitorStream(v.Customer.ID), release)
 }
 
 type sessionBody struct {
