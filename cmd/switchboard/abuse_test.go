@@ -196,7 +196,9 @@ func TestWidgetFlood(t *testing.T) {
 
 			// 100 parallel sessions from one address: the burst of 60 (one
 			// more a second after it).
-			c := tally(t, 100, func(int) hit { return send(t, s.base, "POST", "/v1/widget/sessions", "", map[string]any{}, from("198.51.100.1")) })
+			c := tally(t, 100, func(int) hit {
+				return send(t, s.base, "POST", "/v1/widget/sessions", "", map[string]any{}, from("198.51.100.1"))
+			})
 			if c[201] < 60 || c[201] > 62 || c[429] != 100-c[201] {
 				t.Errorf("100 sessions from one address: %v; want 60 made (up to 62), the rest 429", c)
 			}
