@@ -33,31 +33,37 @@ func (s *Store) SearchConversations(ctx context.Context, q core.ConversationQuer
 	}
 	var convs []core.Conversation
 	var next string
-	var err error
-	if s.d == dialectPostgres {
-		convs, next, err = s.searchPostgres(ctx, q)
-	} else {
-		tctx, cancel := context.WithTimeout(ctx, s.searchTimeout)
-		convs, next, err = s.conn.SearchConversations(tctx, q)
-		cancel()
-	}
+	err := s.limited(ctx, func(ctx context.Context, c *conn) error {
+		var err error
+		convs, next, err = c.SearchConversations(ctx, q)
+		return err
+	})
 	if err != nil && ctx.Err() == nil && timedOut(err) {
 		return nil, "", core.Invalid(field, "the search ran longer than its limit (%s); narrow it with more or rarer words, a customer, a channel or dates", s.searchTimeout)
 	}
 	return convs, next, err
 }
 
-func (s *Store) searchPostgres(ctx context.Context, q core.ConversationQuery) ([]core.Conversation, string, error) {
+// limited runs the reads of fn under the search time limit: on
+// PostgreSQL in a read-only transaction with SET LOCAL statement_timeout
+// (the server stops the statement, whatever the client does), on SQLite
+// under a context deadline (the driver interrupts the statement).
+func (s *Store) limited(ctx context.Context, fn func(ctx context.Context, c *conn) error) error {
+	if s.d != dialectPostgres {
+		tctx, cancel := context.WithTimeout(ctx, s.searchTimeout)
+		defer cancel()
+		return fn(tctx, &s.conn)
+	}
 	tx, err := s.rdb.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, "", wrap(err, "search conversations: begin")
+		return wrap(err, "search conversations: begin")
 	}
 	defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
 	ms := strconv.FormatInt(max(1, s.searchTimeout.Milliseconds()), 10)
 	if _, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = "+ms); err != nil {
-		return nil, "", wrap(err, "search conversations: set its timeout")
+		return wrap(err, "search conversations: set its timeout")
 	}
-	return (&conn{d: s.d, r: tx, w: tx, memo: s.memo}).SearchConversations(ctx, q)
+	return fn(ctx, &conn{d: s.d, r: tx, w: tx, memo: s.memo})
 }
 
 // searchField names the filter that makes q a search (q, then customer),
