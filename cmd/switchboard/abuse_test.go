@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,30 +25,6 @@ const crowdBehindOneAddress = "limits: {widget: {sessions_per_address: {count: 0
 // behindIngress trusts the test's loopback address as the ingress, so a
 // request's X-Forwarded-For names its client.
 const behindIngress = `, trusted_proxies: ["127.0.0.0/8"]`
-
-// startAbuse starts a gateway whose server block has serverYAML added
-// (such as behindIngress) and with extraYAML at the top level.
-func startAbuse(t *testing.T, b backend, dataDir, serverYAML, extraYAML string) *server {
-	t.Helper()
-	t.Setenv("SWITCHBOARD_ADMIN_EMAIL", adminEmail)
-	t.Setenv("SWITCHBOARD_ADMIN_PASSWORD", adminPassword)
-	t.Setenv("SWITCHBOARD_BCRYPT_COST", "4")
-	cfg := fmt.Sprintf("server: {addr: \"127.0.0.1:0\"%s}\ndata_dir: %q\ndatabase: {url: %q}\nredis: {url: %q, namespace: %q}\n",
-		serverYAML, dataDir, b.dbURL, b.redisURL, b.ns) + extraYAML
-	path := filepath.Join(dataDir, "switchboard.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logs := &lockedBuffer{}
-	s := boot(t, []string{"--config", path, "--log-level", "warn"}, logs, nil)
-	s.dataDir = dataDir
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("server logs (warn and above):\n%s", logs.String())
-		}
-	})
-	return s
-}
 
 // hit is one answer of an attack's request.
 type hit struct {
@@ -134,9 +108,9 @@ func TestLoginGuessing(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			limits := "limits: {login: {max_delay: 400ms}}\n"
-			gws := []*server{startAbuse(t, b, t.TempDir(), behindIngress, limits)}
+			gws := []*server{startServerConf(t, b, t.TempDir(), behindIngress, limits)}
 			if b.redisURL != "" {
-				gws = append(gws, startAbuse(t, b, t.TempDir(), behindIngress, limits)) // a second gateway
+				gws = append(gws, startServerConf(t, b, t.TempDir(), behindIngress, limits)) // a second gateway
 			}
 			counts := tally(t, 40, func(i int) hit {
 				return send(t, gws[i%len(gws)].base, "POST", "/v1/auth/login", "",
@@ -165,7 +139,7 @@ func TestLoginGuessing(t *testing.T) {
 // that sends its own X-Forwarded-For (a new one per guess) is still one
 // address.
 func TestLoginIgnoresSpoofedForwardedFor(t *testing.T) {
-	s := startAbuse(t, backend{name: "embedded"}, t.TempDir(), "", "")
+	s := startServerConf(t, backend{name: "embedded"}, t.TempDir(), "", "")
 	counts := tally(t, 40, func(i int) hit {
 		return send(t, s.base, "POST", "/v1/auth/login", "", map[string]any{"email": "nobody@example.com", "password": "x"},
 			from(fmt.Sprintf("203.0.113.%d", i+1)))
@@ -183,7 +157,7 @@ func TestLoginIgnoresSpoofedForwardedFor(t *testing.T) {
 func TestWidgetFlood(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
-			s := startAbuse(t, b, t.TempDir(), behindIngress, "")
+			s := startServerConf(t, b, t.TempDir(), behindIngress, "")
 			admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
 			session := func(addr string) string {
 				t.Helper()
@@ -285,7 +259,7 @@ func TestWidgetFlood(t *testing.T) {
 // labelled by route and a fixed set of methods, so it stays small.
 func TestMetricsCannotBeFlooded(t *testing.T) {
 	debug := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	s := startAbuse(t, backend{name: "embedded"}, t.TempDir(), fmt.Sprintf(", debug_addr: %q", debug), "")
+	s := startServerConf(t, backend{name: "embedded"}, t.TempDir(), fmt.Sprintf(", debug_addr: %q", debug), "")
 	if h := send(t, s.base, "GET", "/metrics", "", nil, nil); h.status != 404 {
 		t.Fatalf("GET /metrics on the API address by default: %d, want 404 (server.metrics: debug)", h.status)
 	}
@@ -319,7 +293,7 @@ func TestMetricsCannotBeFlooded(t *testing.T) {
 
 	// server.metrics: token opens /metrics on the API address to the bearer.
 	const token = "a-metrics-token-for-tests"
-	s2 := startAbuse(t, backend{name: "embedded"}, t.TempDir(), fmt.Sprintf(", metrics: token, metrics_token: %q", token), "")
+	s2 := startServerConf(t, backend{name: "embedded"}, t.TempDir(), fmt.Sprintf(", metrics: token, metrics_token: %q", token), "")
 	if h := send(t, s2.base, "GET", "/metrics", "", nil, nil); h.status != 401 {
 		t.Fatalf("token mode without the token: %d", h.status)
 	}
@@ -333,7 +307,7 @@ func TestMetricsCannotBeFlooded(t *testing.T) {
 // which posts a form to pause the critical queue. The cookie goes along
 // (same site), but the change is refused; the UI may not be framed.
 func TestQueueUIRefusesSameSitePages(t *testing.T) {
-	s := startAbuse(t, backend{name: "embedded"}, t.TempDir(), "", "")
+	s := startServerConf(t, backend{name: "embedded"}, t.TempDir(), "", "")
 	admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
 	// Traffic, so the critical queue exists.
 	vis := str(s.must(201, "POST", "/v1/widget/sessions", "", map[string]any{}), "token")
