@@ -301,7 +301,7 @@ func Default() *Config {
 		}},
 		Bot: Bot{
 			Enabled:        true,
-			HandoffPhrases: []string{"talk to a person", "human", "agent", "representative"},
+			HandoffPhrases: core.DefaultHandoffPhrases(),
 			MaxUnanswered:  2,
 		},
 		Routing: Routing{

@@ -66,7 +66,7 @@ func errUnwrapAll(err error) error {
 
 func TestSectionKeepsDefaults(t *testing.T) {
 	c := mustParse(t, "bot: {max_unanswered: 5}\nserver: {addr: \":9000\"}\n", nil)
-	if !c.Bot.Enabled || len(c.Bot.HandoffPhrases) != 4 || c.Bot.MaxUnanswered != 5 {
+	if !c.Bot.Enabled || !reflect.DeepEqual(c.Bot.HandoffPhrases, core.DefaultHandoffPhrases()) || c.Bot.MaxUnanswered != 5 {
 		t.Errorf("bot = %+v", c.Bot)
 	}
 	if c.Server.Addr != ":9000" || c.Server.PublicURL != "http://localhost:8080" {

@@ -115,7 +115,7 @@ func DefaultSettings() Settings {
 		Greetings: map[string]string{"web": DefaultGreeting},
 		Bot: BotSettings{
 			Enabled:        true,
-			HandoffPhrases: []string{"talk to a person", "human", "agent", "representative"},
+			HandoffPhrases: DefaultHandoffPhrases(),
 			MaxUnanswered:  2,
 		},
 		SLA:            SLA{AmberAfter: 2 * time.Minute, RedAfter: 5 * time.Minute},
