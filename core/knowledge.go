@@ -73,7 +73,8 @@ type Knowledge struct {
 	byStem    map[string][]int   // content stem → the questions holding it
 	terms     map[string]*kbTerm // content stem of a question or an answer
 	vocab     map[string]string  // question word or stem → stem (for typos)
-	byFirst   map[rune][]string  // vocab keys by first letter, sorted
+	byFirst   map[rune][]kbWord  // vocab keys by first letter, sorted
+	stems     map[string]string  // every knowledge-base word → its stem
 	min       float64
 }
 
@@ -87,6 +88,12 @@ type kbTerm struct {
 type kbTopic struct {
 	entry int
 	topic float64
+}
+
+// kbWord is a vocab key and its runes.
+type kbWord struct {
+	word  string
+	runes []rune
 }
 
 // kbQuestion is one question, as terms in their order.
@@ -111,7 +118,7 @@ func NewKnowledge(entries []KnowledgeEntry, minConfidence float64) *Knowledge {
 		minConfidence = DefaultMinConfidence
 	}
 	k := &Knowledge{entries: entries, byStem: map[string][]int{}, terms: map[string]*kbTerm{},
-		vocab: map[string]string{}, byFirst: map[rune][]string{}, min: minConfidence}
+		vocab: map[string]string{}, byFirst: map[rune][]kbWord{}, stems: map[string]string{}, min: minConfidence}
 	inQuestions := map[string]map[int]int{} // stem → entry → questions holding it
 	inAnswer := map[string]map[int]bool{}
 	var qtoks [][]kbToken
@@ -120,7 +127,7 @@ func NewKnowledge(entries []KnowledgeEntry, minConfidence float64) *Knowledge {
 			continue
 		}
 		for _, q := range entry.Questions {
-			toks := kbTokens(q)
+			toks := kbTokens(q, nil)
 			seen := map[string]bool{}
 			for _, t := range toks {
 				if t.function || seen[t.stem] {
@@ -132,14 +139,16 @@ func NewKnowledge(entries []KnowledgeEntry, minConfidence float64) *Knowledge {
 				}
 				inQuestions[t.stem][e]++
 				k.vocab[t.word], k.vocab[t.stem] = t.stem, t.stem
+				k.stems[t.word] = t.stem
 			}
 			if len(seen) > 0 {
 				k.questions = append(k.questions, kbQuestion{entry: e})
 				qtoks = append(qtoks, toks)
 			}
 		}
-		for _, t := range kbTokens(entry.Answer) {
+		for _, t := range kbTokens(entry.Answer, nil) {
 			if !t.function {
+				k.stems[t.word] = t.stem
 				if inAnswer[t.stem] == nil {
 					inAnswer[t.stem] = map[int]bool{}
 				}
@@ -195,10 +204,10 @@ func NewKnowledge(entries []KnowledgeEntry, minConfidence float64) *Knowledge {
 	}
 	for w := range k.vocab {
 		r, _ := utf8.DecodeRuneInString(w)
-		k.byFirst[r] = append(k.byFirst[r], w)
+		k.byFirst[r] = append(k.byFirst[r], kbWord{w, []rune(w)})
 	}
 	for _, ws := range k.byFirst {
-		slices.Sort(ws)
+		slices.SortFunc(ws, func(a, b kbWord) int { return strings.Compare(a.word, b.word) })
 	}
 	return k
 }
@@ -219,7 +228,7 @@ func (k *Knowledge) Answer(text string) (answer string, confidence float64, ok b
 	if k == nil || len(k.questions) == 0 {
 		return "", 0, false
 	}
-	terms := k.resolve(kbTokens(text))
+	terms := k.resolve(kbTokens(text, k.stems))
 	var cands []int // questions sharing a stem with the message
 	ids := map[string]int{}
 	for i, t := range terms {
@@ -402,7 +411,8 @@ func (k *Knowledge) resolve(toks []kbToken) []msgTerm {
 // typo finds the question stem whose word w misspells: one edit away (two
 // for words of 8 letters or more), with the same first letter.
 func (k *Knowledge) typo(w string) (stem string, match float64) {
-	n := utf8.RuneCountInString(w)
+	rw := []rune(w)
+	n := len(rw)
 	if n < minTypoLen {
 		return "", 0
 	}
@@ -413,11 +423,11 @@ func (k *Knowledge) typo(w string) (stem string, match float64) {
 	r, _ := utf8.DecodeRuneInString(w)
 	bestD := maxEdits + 1
 	for _, v := range k.byFirst[r] { // sorted: of equal distances the first wins
-		if d := utf8.RuneCountInString(v) - n; d > maxEdits || -d > maxEdits {
+		if d := len(v.runes) - n; d > maxEdits || -d > maxEdits {
 			continue
 		}
-		if d := editDistance(w, v, bestD); d < bestD {
-			bestD, stem = d, k.vocab[v]
+		if d := editDistance(rw, v.runes, bestD); d < bestD {
+			bestD, stem = d, k.vocab[v.word]
 		}
 	}
 	switch {
@@ -436,7 +446,8 @@ func (k *Knowledge) derived(stem string) string {
 		return ""
 	}
 	r, _ := utf8.DecodeRuneInString(stem)
-	for _, v := range k.byFirst[r] {
+	for _, kw := range k.byFirst[r] {
+		v := kw.word
 		if k.vocab[v] != v { // a question word, not a stem
 			continue
 		}
@@ -479,8 +490,7 @@ func (k *Knowledge) compound(word string) (first, second msgTerm, ok bool) {
 // editDistance is the optimal string alignment distance of a and b
 // (insertions, deletions, substitutions and swaps of neighbours), or limit
 // when it is limit or more.
-func editDistance(a, b string, limit int) int {
-	ra, rb := []rune(a), []rune(b)
+func editDistance(ra, rb []rune, limit int) int {
 	if d := len(ra) - len(rb); d >= limit || -d >= limit {
 		return limit
 	}
@@ -522,8 +532,9 @@ type kbToken struct {
 
 // kbTokens splits text into words: runs of letters and digits, an
 // apostrophe kept for expand ("don't" → do not), a hyphen after one letter
-// joining ("e-mail" → email); words with digits are dropped.
-func kbTokens(text string) []kbToken {
+// joining ("e-mail" → email); words with digits are dropped. stems holds
+// stems already known.
+func kbTokens(text string, stems map[string]string) []kbToken {
 	var out []kbToken
 	clause := 0
 	var word strings.Builder
@@ -538,7 +549,11 @@ func kbTokens(text string) []kbToken {
 		for _, part := range expand(w) {
 			t := kbToken{word: part, stem: part, function: functionWords[part], clause: clause}
 			if !t.function {
-				t.stem = english.Stem(part, true)
+				if st, ok := stems[part]; ok {
+					t.stem = st
+				} else {
+					t.stem = english.Stem(part, true)
+				}
 			}
 			out = append(out, t)
 		}

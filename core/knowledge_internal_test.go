@@ -28,7 +28,7 @@ func TestEditDistance(t *testing.T) {
 		{"größe", "grösse", 3, 2}, // runes, not bytes
 	}
 	for _, tt := range tests {
-		if got := editDistance(tt.a, tt.b, tt.limit); got != tt.want {
+		if got := editDistance([]rune(tt.a), []rune(tt.b), tt.limit); got != tt.want {
 			t.Errorf("editDistance(%q, %q, %d) = %d, want %d", tt.a, tt.b, tt.limit, got, tt.want)
 		}
 	}
@@ -49,7 +49,7 @@ func TestKBTokens(t *testing.T) {
 	for _, tt := range tests {
 		var parts []string
 		clause := -1
-		for _, tk := range kbTokens(tt.in) {
+		for _, tk := range kbTokens(tt.in, nil) {
 			if clause >= 0 && tk.clause != clause {
 				parts = append(parts, "|")
 			}
@@ -85,7 +85,7 @@ func TestKnowledgeResolve(t *testing.T) {
 		{"ship", []string{"ship"}, 0},                // typos are of question words only ("shop" is the answer's)
 	}
 	for _, tt := range tests {
-		terms := k.resolve(kbTokens(tt.word))
+		terms := k.resolve(kbTokens(tt.word, k.stems))
 		var stems []string
 		for _, m := range terms {
 			stems = append(stems, m.stem)
