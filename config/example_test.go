@@ -8,14 +8,21 @@ import (
 	"testing"
 )
 
-// TestExampleHeaderNamesNonDefaults: the example's header says which of its
-// values are not the defaults; every key whose value differs from
-// Default() is named there (and only those the test expects differ).
-func TestExampleHeaderNamesNonDefaults(t *testing.T) {
+// setExampleEnv sets the variables deploy/switchboard.example.yaml reads
+// without a fallback.
+func setExampleEnv(t *testing.T) {
+	t.Helper()
 	for _, k := range []string{"WA_PHONE_NUMBER_ID", "WA_TOKEN", "META_APP_SECRET", "META_VERIFY_TOKEN",
 		"FB_PAGE_ID", "FB_PAGE_TOKEN", "IG_ACCOUNT_ID", "IG_TOKEN", "TG_TOKEN", "TG_SECRET"} {
 		t.Setenv(k, "example-"+k)
 	}
+}
+
+// TestExampleHeaderNamesNonDefaults: the example's header says which of its
+// values are not the defaults; every key whose value differs from
+// Default() is named there (and only those the test expects differ).
+func TestExampleHeaderNamesNonDefaults(t *testing.T) {
+	setExampleEnv(t)
 	t.Setenv("DATABASE_URL", "")
 	t.Setenv("REDIS_URL", "")
 	path := filepath.Join("..", "deploy", "switchboard.example.yaml")
