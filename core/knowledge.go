@@ -62,8 +62,9 @@ const (
 //   - evidence E is the weight of the span's stems on the entry's topic,
 //     E/(E+4), for messages that take their words from several questions;
 //   - focus is the share of the span's stem weight on the entry's topic
-//     (an unknown word weighs 0.7): a message about something else is not
-//     answered because one of its words is in a question.
+//     (an unknown word, or one of answers only, weighs 0.7): a message about
+//     something else is not answered because one of its words is in a
+//     question.
 //
 // confidence = max(coverage, evidence) × focus^0.7, in [0, 1]; the entry
 // with the highest confidence answers when it reaches the threshold.
