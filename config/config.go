@@ -305,6 +305,8 @@ func Default() *Config {
 			VisitorTTL: 30 * 24 * time.Hour,
 			AccessLog:  AccessLogAll,
 			Metrics:    MetricsDebug,
+			// TrustedProxies is empty, not nil: the example's [] is the default.
+			TrustedProxies: []string{},
 		},
 		DataDir: "./data",
 		Channels: []Channel{{
