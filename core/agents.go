@@ -192,7 +192,10 @@ func (s *Service) AddAgent(ctx context.Context, in NewAgent) (Agent, error) {
 
 func (s *Service) createAgent(ctx context.Context, in NewAgent) (Agent, error) {
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
-	in.Name = strings.TrimSpace(in.Name)
+	var err error
+	if in.Name, err = agentName(in.Name); err != nil {
+		return Agent{}, err
+	}
 	if in.MaxChats == 0 {
 		in.MaxChats = s.set().DefaultMaxChat
 	}
@@ -208,7 +211,7 @@ func (s *Service) createAgent(ctx context.Context, in NewAgent) (Agent, error) {
 		MaxChats: in.MaxChats, PasswordHash: hash, CreatedAt: now, StatusAt: now}
 	if err := s.store.CreateAgent(ctx, a); err != nil {
 		if errors.Is(err, ErrDuplicate) {
-			return Agent{}, fmt.Errorf("email %s is taken: %w", in.Email, err)
+			return Agent{}, emailTaken(in.Email, err)
 		}
 		return Agent{}, fmt.Errorf("create agent %s: %w", in.Email, err)
 	}
@@ -249,7 +252,9 @@ func (s *Service) UpdateAgent(ctx context.Context, actor Agent, id string, p Age
 			a.Email = strings.ToLower(strings.TrimSpace(*p.Email))
 		}
 		if p.Name != nil {
-			a.Name = strings.TrimSpace(*p.Name)
+			if a.Name, err = agentName(*p.Name); err != nil {
+				return err
+			}
 		}
 		if p.Roles != nil {
 			a.Roles = normRoles(*p.Roles)
@@ -273,6 +278,9 @@ func (s *Service) UpdateAgent(ctx context.Context, actor Agent, id string, p Age
 			return err
 		}
 		if err := tx.UpdateAgent(ctx, a); err != nil {
+			if errors.Is(err, ErrDuplicate) {
+				return emailTaken(a.Email, err)
+			}
 			return fmt.Errorf("update agent %s: %w", id, err)
 		}
 		out = a
@@ -336,11 +344,8 @@ func RandomPassword() string {
 }
 
 func (s *Service) hashPassword(pw string) (string, error) {
-	if utf8.RuneCountInString(pw) < 8 {
-		return "", Invalid("password", "must be at least 8 characters")
-	}
-	if len(pw) > 72 {
-		return "", Invalid("password", "must be at most 72 bytes")
+	if err := checkPassword(pw); err != nil {
+		return "", err
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), s.bcryptCost)
 	if err != nil {
@@ -349,9 +354,19 @@ func (s *Service) hashPassword(pw string) (string, error) {
 	return string(h), nil
 }
 
+// agentName is the name an admin typed, cleaned as customers' names are
+// (CleanName); control characters (NUL, ESC) are refused rather than
+// dropped, since nobody types them.
+func agentName(name string) (string, error) {
+	if hasControls(name) || !utf8.ValidString(name) {
+		return "", Invalid("name", "must be text without control characters")
+	}
+	return CleanName(name), nil
+}
+
 func checkAgent(email, name string, roles []string, maxChats int) error {
 	switch {
-	case email == "" || len(email) > 254 || !strings.Contains(email, "@"):
+	case !validEmail(email):
 		return Invalid("email", "must be an e-mail address")
 	case name == "" || utf8.RuneCountInString(name) > 100:
 		return Invalid("name", "is required, at most 100 characters")
@@ -364,6 +379,13 @@ func checkAgent(email, name string, roles []string, maxChats int) error {
 		}
 	}
 	return nil
+}
+
+// emailTaken is the refusal of an e-mail address another agent has: a
+// field error people can read, which still matches ErrDuplicate (err, the
+// store's own error, stays in the chain for logs but not in the message).
+func emailTaken(email string, err error) error {
+	return &FieldError{Field: "email", Reason: email + " is already used by another agent", Err: err}
 }
 
 func normRoles(roles []string) []string {

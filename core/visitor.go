@@ -85,8 +85,8 @@ func (s *Service) StartWidgetSession(ctx context.Context, in WidgetSessionInput)
 		if known {
 			cust.Visits++
 			cust.LastSeenAt = now
-			if in.Name != "" {
-				cust.Name = strings.TrimSpace(in.Name)
+			if name := CleanName(in.Name); name != "" {
+				cust.Name = name
 			}
 			if in.Email != "" {
 				cust.Email = strings.TrimSpace(in.Email)
@@ -95,7 +95,7 @@ func (s *Service) StartWidgetSession(ctx context.Context, in WidgetSessionInput)
 				return fmt.Errorf("update visitor %s: %w", cust.ID, err)
 			}
 		} else {
-			cust = Customer{ID: NewID(), ChannelID: ch.ID, ChannelUserID: NewID(), Name: strings.TrimSpace(in.Name),
+			cust = Customer{ID: NewID(), ChannelID: ch.ID, ChannelUserID: NewID(), Name: CleanName(in.Name),
 				Email: strings.TrimSpace(in.Email), Visits: 1, CreatedAt: now, LastSeenAt: now}
 			if err := tx.CreateCustomer(ctx, cust); err != nil {
 				return fmt.Errorf("create visitor: %w", err)
@@ -144,7 +144,7 @@ func checkVisitor(in WidgetSessionInput) error {
 	if utf8.RuneCountInString(in.Name) > MaxNameLen || !utf8.ValidString(in.Name) || hasControls(in.Name) {
 		return Invalid("name", "must be valid text of at most %d characters, without control characters", MaxNameLen)
 	}
-	if in.Email != "" && (len(in.Email) > 254 || !strings.Contains(in.Email, "@") || hasControls(in.Email)) {
+	if in.Email != "" && !validEmail(strings.TrimSpace(in.Email)) {
 		return Invalid("email", "must be an e-mail address")
 	}
 	return checkPageURL("page_url", in.PageURL)

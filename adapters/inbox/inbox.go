@@ -171,6 +171,7 @@ func (h *Handler) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	httpapi.NoStore(c)
 	return c.JSON(http.StatusOK, map[string]any{"token": token, "agent": a})
 }
 

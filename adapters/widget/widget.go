@@ -90,6 +90,7 @@ func (h *Handler) createSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	httpapi.NoStore(c)
 	return c.JSON(http.StatusCreated, s)
 }
 
