@@ -74,11 +74,12 @@ func (h *Handler) events(c echo.Context) error {
 }
 
 type sessionBody struct {
-	ChannelID string `json:"channel_id"`
-	VisitorID string `json:"visitor_id"`
-	Name      string `json:"name"`
-	Email     string `json:"email"`
-	PageURL   string `json:"page_url"`
+	ChannelID     string `json:"channel_id"`
+	VisitorID     string `json:"visitor_id"`
+	Name          string `json:"name"`
+	Email         string `json:"email"`
+	PageURL       string `json:"page_url"`
+	VisitorSecret string `json:"visitor_secret"`
 }
 
 func (h *Handler) createSession(c echo.Context) error {

@@ -193,7 +193,7 @@ func (t *tx) UpdateCustomer(_ context.Context, c core.Customer) error {
 		del(t, d.customerKey, oldKey)
 		put(t, d.customerKey, k, c.ID)
 	}
-	c.CreatedAt = old.CreatedAt
+	c.CreatedAt, c.VisitorSecretHash = old.CreatedAt, old.VisitorSecretHash // written on create only
 	put(t, d.customers, c.ID, c)
 	return nil
 }
