@@ -88,10 +88,8 @@ func (c *Config) problems(skip map[string]bool) []Problem {
 
 func (v *validator) server() {
 	s := v.c.Server
-	if s.Addr == "" {
-		v.add("server.addr", "is required (such as :8080)")
-	} else if _, port, err := net.SplitHostPort(s.Addr); err != nil || !validPort(port) {
-		v.add("server.addr", "must be host:port or :port (got %q)", s.Addr)
+	if err := CheckAddr(s.Addr); err != nil {
+		v.add("server.addr", "%s", err)
 	}
 	if err := checkHTTPURL(s.PublicURL); err != nil {
 		v.add("server.public_url", "%s", err)
