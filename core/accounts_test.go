@@ -1,8 +1,11 @@
 package core_test
 
 import (
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/switchboard-chat/switchboard/core"
@@ -205,3 +208,183 @@ func TestCustomerNamesDropInvisibleCharacters(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// login signs an agent in and uses the token once, so that the auth
+// cache remembers it (a revocation must drop it from there too).
+func (e *env) login(email string) string {
+	e.t.Helper()
+	tok, _, err := e.svc.Login(e.ctx, email, password)
+	ok(e.t, err)
+	_, err = e.svc.AgentByToken(e.ctx, tok)
+	ok(e.t, err)
+	return tok
+}
+
+// wantRevoked checks that none of the tokens authenticates or keeps a
+// stream open any more.
+func (e *env) wantRevoked(tokens ...string) {
+	e.t.Helper()
+	hashes := make([]string, len(tokens))
+	for i, tok := range tokens {
+		_, err := e.svc.AgentByToken(e.ctx, tok)
+		wantErr(e.t, err, core.ErrUnauthorized)
+		hashes[i] = core.HashToken(tok)
+	}
+	live, err := e.svc.LiveTokens(e.ctx, hashes)
+	ok(e.t, err)
+	if len(live) != 0 {
+		e.t.Fatalf("revoked tokens still live for the streams: %v", live)
+	}
+}
+
+// TestPasswordResetRevokesTokens performs the attack of item 7: a
+// password reset through PATCH /v1/admin/agents/{id} (the one an admin
+// makes when a laptop is stolen) used to leave the old tokens working.
+// Now every token of the agent goes in the same transaction, the ones
+// this process remembers too, and the agent's streams are told.
+func TestPasswordResetRevokesTokens(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.online("Alice"), e.online("Bob")
+	stolen, other := e.login("alice@example.com"), e.login("alice@example.com")
+	bobs := e.login("bob@example.com")
+	e.events.reset()
+
+	pw := "a-brand-new-passphrase"
+	got, err := e.svc.UpdateAgent(e.ctx, e.admin, alice.ID, core.AgentPatch{Password: &pw})
+	ok(t, err)
+	mustEqual(t, "still active", got.Active(), true)
+	e.wantRevoked(stolen, other)
+	if types := e.events.take(core.AgentStream(alice.ID)); !has(types, core.EventTokensRevoked) {
+		t.Fatalf("alice's stream got %v, want %s", types, core.EventTokensRevoked)
+	}
+	b, err := e.svc.AgentByToken(e.ctx, bobs)
+	ok(t, err)
+	mustEqual(t, "another agent's session", b.ID, bob.ID)
+	_, _, err = e.svc.Login(e.ctx, "alice@example.com", password)
+	wantErr(t, err, core.ErrUnauthorized)
+	_, _, err = e.svc.Login(e.ctx, "alice@example.com", pw)
+	ok(t, err)
+
+	// A change that is not a password keeps the sessions.
+	kept := e.login("bob@example.com")
+	name := "Robert"
+	_, err = e.svc.UpdateAgent(e.ctx, e.admin, bob.ID, core.AgentPatch{Name: &name})
+	ok(t, err)
+	_, err = e.svc.AgentByToken(e.ctx, kept)
+	ok(t, err)
+	if types := e.events.take(core.AgentStream(bob.ID)); has(types, core.EventTokensRevoked) {
+		t.Fatalf("a rename revoked bob's tokens: %v", types)
+	}
+}
+
+// TestLogoutTellsTheStreams: a logout revokes that token alone and tells
+// the agent's streams, which check their own token.
+func TestLogoutTellsTheStreams(t *testing.T) {
+	e := newEnv(t)
+	alice := e.online("Alice")
+	tab1, tab2 := e.login("alice@example.com"), e.login("alice@example.com")
+	e.events.reset()
+	ok(t, e.svc.Logout(e.ctx, tab1))
+	e.wantRevoked(tab1)
+	live, err := e.svc.LiveTokens(e.ctx, []string{core.HashToken(tab1), core.HashToken(tab2)})
+	ok(t, err)
+	mustEqual(t, "the other tab's token is live", live[core.HashToken(tab2)], true)
+	mustEqual(t, "the logged-out one is not", live[core.HashToken(tab1)], false)
+	ev, _ := e.events.last(core.AgentStream(alice.ID), core.EventTokensRevoked).(core.TokensRevoked)
+	mustEqual(t, "event", ev.Reason, "logout")
+	ok(t, e.svc.Logout(e.ctx, tab1)) // twice: nothing to do
+}
+
+// TestLiveTokensExpiry: an expired token keeps no stream open.
+func TestLiveTokensExpiry(t *testing.T) {
+	e := newEnv(t)
+	e.online("Alice")
+	tok := e.login("alice@example.com")
+	_, ws := e.visitor("Ada")
+	hashes := []string{core.HashToken(tok), core.HashToken(ws.Token), core.HashToken("never-issued")}
+	live, err := e.svc.LiveTokens(e.ctx, hashes)
+	ok(t, err)
+	mustEqual(t, "live now", len(live), 2)
+	e.clock.Advance(testSettings().AgentTokenTTL)
+	live, err = e.svc.LiveTokens(e.ctx, hashes)
+	ok(t, err)
+	mustEqual(t, "agent token after its TTL", live[core.HashToken(tok)], false)
+	mustEqual(t, "visitor token within its TTL", live[core.HashToken(ws.Token)], true)
+}
+
+// TestDeactivation: PATCH active:false revokes every token, refuses the
+// login (as a wrong password would be), takes the agent offline and out
+// of routing; the agent cannot be put online or given a conversation,
+// an admin cannot deactivate themselves, and active:true undoes it.
+func TestDeactivation(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.online("Alice"), e.online("Bob")
+	tok := e.login("alice@example.com")
+	offered := e.routed("Ada", "help with my order")
+	if !offered.IsOfferedTo(alice.ID) {
+		t.Fatalf("request offered to %v, want alice among them", offered.OfferedTo)
+	}
+	conv := e.active("Carl", bob)
+	e.events.reset()
+
+	no, yes := false, true
+	got, err := e.svc.UpdateAgent(e.ctx, e.admin, alice.ID, core.AgentPatch{Active: &no})
+	ok(t, err)
+	mustEqual(t, "active", got.Active(), false)
+	mustEqual(t, "online", got.Online, false)
+	stored := e.agent(alice.ID)
+	if stored.Active() || stored.Online || !stored.DeactivatedAt.Equal(t0) {
+		t.Fatalf("stored agent: active %v online %v deactivated %v", stored.Active(), stored.Online, stored.DeactivatedAt)
+	}
+	body, err := json.Marshal(got)
+	ok(t, err)
+	if !strings.Contains(string(body), `"active":false`) {
+		t.Fatalf("Agent JSON %s lacks active:false", body)
+	}
+	e.wantRevoked(tok)
+	ev, _ := e.events.last(core.AgentStream(alice.ID), core.EventTokensRevoked).(core.TokensRevoked)
+	mustEqual(t, "event", ev.Reason, "deactivated")
+
+	_, _, err = e.svc.Login(e.ctx, "alice@example.com", password)
+	wantErr(t, err, core.ErrUnauthorized)
+	_, _, wrong := e.svc.Login(e.ctx, "alice@example.com", "not-her-password")
+	if err.Error() == "" || !strings.Contains(err.Error(), "deactivated") || !errors.Is(wrong, core.ErrUnauthorized) {
+		t.Fatalf("login errors: %v / %v", err, wrong)
+	}
+	// A login that raced the deactivation (the password checked before it
+	// committed, the token stored after) opens nothing.
+	raced := "sba_raced-login"
+	ok(t, e.store.CreateToken(e.ctx, core.Token{Hash: core.HashToken(raced), Kind: core.TokenAgent, SubjectID: alice.ID,
+		CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}))
+	_, err = e.svc.AgentByToken(e.ctx, raced)
+	wantErr(t, err, core.ErrUnauthorized)
+
+	// Out of routing: rerouted away from her, never offered anew.
+	ok(t, e.svc.Route(e.ctx, offered.ID))
+	if r := e.req(offered.ID); r.IsOfferedTo(alice.ID) {
+		t.Fatalf("the open request is still offered to alice: %v", r.OfferedTo)
+	}
+	fresh := e.routed("Dora", "another question")
+	if fresh.IsOfferedTo(alice.ID) {
+		t.Fatalf("a new request is offered to the deactivated agent: %v", fresh.OfferedTo)
+	}
+	_, err = e.svc.UpdateAgent(e.ctx, e.admin, alice.ID, core.AgentPatch{Online: &yes})
+	wantField(t, err, "online")
+	_, err = e.svc.Reassign(e.ctx, e.admin, conv.ID, alice.ID)
+	wantField(t, err, "agent_id")
+	mustEqual(t, "conversation stays", e.conv(conv.ID).AgentID, bob.ID)
+	_, err = e.svc.UpdateAgent(e.ctx, e.admin, e.admin.ID, core.AgentPatch{Active: &no})
+	wantField(t, err, "active")
+	mustEqual(t, "admin still active", e.agent(e.admin.ID).Active(), true)
+
+	// Reactivated: she logs in again and goes online herself.
+	got, err = e.svc.UpdateAgent(e.ctx, e.admin, alice.ID, core.AgentPatch{Active: &yes})
+	ok(t, err)
+	mustEqual(t, "reactivated", got.Active(), true)
+	mustEqual(t, "offline until she says so", got.Online, false)
+	back := e.login("alice@example.com")
+	a, err := e.svc.AgentByToken(e.ctx, back)
+	ok(t, err)
+	_, err = e.svc.SetOnline(e.ctx, a, true)
+	ok(t, err)
+}

@@ -66,11 +66,12 @@ func visitor(c echo.Context) core.Visitor { return c.Get("visitor").(core.Visito
 
 // events is the visitor's Server-Sent Events stream.
 func (h *Handler) events(c echo.Context) error {
-	v, err := h.svc.VisitorByToken(c.Request().Context(), httpapi.StreamToken(c))
+	token := httpapi.StreamToken(c)
+	v, err := h.svc.VisitorByToken(c.Request().Context(), token)
 	if err != nil {
 		return err
 	}
-	return h.streams.Serve(c, core.VisitorStream(v.Customer.ID))
+	return h.streams.ServeToken(c, core.VisitorStream(v.Customer.ID), token)
 }
 
 type sessionBody struct {

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,6 +142,19 @@ func testTokens(t *testing.T, f *fx) {
 	ok(t, "create token of an unknown agent", s.CreateToken(ctx, orphan))
 	_, _, err = s.AgentByTokenHash(ctx, orphan.Hash)
 	isErr(t, "token of an agent that is gone", err, core.ErrNotFound)
+
+	// Many at once: the known ones (expired too), none for unknown hashes.
+	many, err := s.TokensByHashes(ctx, []string{core.HashToken("unknown"), expired.Hash, tok.Hash, orphan.Hash})
+	ok(t, "tokens by hashes", err)
+	slices.SortFunc(many, func(x, y core.Token) int { return strings.Compare(x.Hash, y.Hash) })
+	want := []core.Token{tok, expired, orphan}
+	slices.SortFunc(want, func(x, y core.Token) int { return strings.Compare(x.Hash, y.Hash) })
+	equal(t, "tokens by hashes", many, want)
+	none, err := s.TokensByHashes(ctx, []string{core.HashToken("unknown")})
+	ok(t, "tokens by unknown hashes", err)
+	if len(none) != 0 {
+		t.Errorf("tokens by unknown hashes: %v, want none", none)
+	}
 
 	ok(t, "delete token", s.DeleteToken(ctx, tok.Hash))
 	_, _, err = s.AgentByTokenHash(ctx, tok.Hash)
