@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,7 +94,7 @@ func (c *sseClient) ended() []string {
 		select {
 		case l, ok := <-c.lines:
 			if !ok {
-				if len(seen) == 0 || seen[len(seen)-1] != "" || !contains(seen, ": token revoked") {
+				if len(seen) == 0 || seen[len(seen)-1] != "" || !slices.Contains(seen, ": token revoked") {
 					c.t.Fatalf("stream ended without saying its token was revoked: %q", seen)
 				}
 				return seen
@@ -103,15 +104,6 @@ func (c *sseClient) ended() []string {
 			c.t.Fatalf("stream still open; it wrote %q", seen)
 		}
 	}
-}
-
-func contains(lines []string, want string) bool {
-	for _, l := range lines {
-		if l == want {
-			return true
-		}
-	}
-	return false
 }
 
 // TestStreamEndsAtLogout performs the attack of item 7: an event stream
