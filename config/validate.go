@@ -285,6 +285,9 @@ func (v *validator) bot() {
 	if b.MaxUnanswered < 0 {
 		v.add("bot.max_unanswered", "must be 0 (never) or more (got %d)", b.MaxUnanswered)
 	}
+	if b.MinConfidence <= 0 || b.MinConfidence > 1 {
+		v.add("bot.min_confidence", "must be more than 0 and at most 1 (got %g)", b.MinConfidence)
+	}
 	for i, ph := range b.HandoffPhrases {
 		if strings.TrimSpace(ph) == "" {
 			v.add(index("bot.handoff_phrases", i), "must not be empty")
