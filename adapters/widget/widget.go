@@ -77,15 +77,16 @@ func (h *Handler) events(c echo.Context) error {
 	if !ok {
 		return httpapi.RateLimited(c, 5*time.Second)
 	}
-	return h.streams.ServeThen(c, core.VisitorStream(v.Customer.ID), release)
+	return h.streams.ServeTokenThen(c, core.VisitorStream(v.Customer.ID), token, release)
 }
 
 type sessionBody struct {
-	ChannelID string `json:"channel_id"`
-	VisitorID string `json:"visitor_id"`
-	Name      string `json:"name"`
-	Email     string `json:"email"`
-	PageURL   string `json:"page_url"`
+	ChannelID     string `json:"channel_id"`
+	VisitorID     string `json:"visitor_id"`
+	Name          string `json:"name"`
+	Email         string `json:"email"`
+	PageURL       string `json:"page_url"`
+	VisitorSecret string `json:"visitor_secret"`
 }
 
 func (h *Handler) createSession(c echo.Context) error {
@@ -97,6 +98,7 @@ func (h *Handler) createSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	httpapi.NoStore(c)
 	return c.JSON(http.StatusCreated, s)
 }
 
