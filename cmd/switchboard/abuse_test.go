@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The attacks of the abuse review, each performed against a running
@@ -149,6 +150,14 @@ func TestLoginIgnoresSpoofedForwardedFor(t *testing.T) {
 	}
 }
 
+// refilled is how many more events a limit of n per period lets through
+// while a flood lasts `took`, beyond its burst: the rate refills as the
+// flood goes on, and a slow machine (the race detector, a loaded CI)
+// stretches the flood over seconds. One more for the event at the edge.
+func refilled(took time.Duration, n int, period time.Duration) int {
+	return int(took*time.Duration(n)/period) + 1
+}
+
 // TestWidgetFlood performs the widget floods from one address: sessions
 // (each a customer, a conversation and a 30-day token), one visitor's
 // messages and page updates, fake handoffs that filled every agent's
@@ -170,30 +179,33 @@ func TestWidgetFlood(t *testing.T) {
 
 			// 100 parallel sessions from one address: the burst of 60 (one
 			// more a second after it).
+			start := time.Now()
 			c := tally(t, 100, func(int) hit {
 				return send(t, s.base, "POST", "/v1/widget/sessions", "", map[string]any{}, from("198.51.100.1"))
 			})
-			if c[201] < 60 || c[201] > 62 || c[429] != 100-c[201] {
-				t.Errorf("100 sessions from one address: %v; want 60 made (up to 62), the rest 429", c)
+			if most := 60 + refilled(time.Since(start), 60, time.Minute); c[201] < 60 || c[201] > most || c[429] != 100-c[201] {
+				t.Errorf("100 sessions from one address: %v; want 60 made (up to %d), the rest 429", c, most)
 			}
 			// Another address is not affected.
 			session("198.51.100.9")
 
 			// One visitor posts 80 messages at once: 30 are taken.
 			tok := session("198.51.100.2")
+			start = time.Now()
 			c = tally(t, 80, func(i int) hit {
 				return send(t, s.base, "POST", "/v1/widget/messages", tok, map[string]any{"text": fmt.Sprintf("spam %d", i)}, from("198.51.100.2"))
 			})
-			if c[202] < 30 || c[202] > 31 || c[429] != 80-c[202] {
-				t.Errorf("80 messages of one visitor: %v; want 30 taken (31 at most), the rest 429", c)
+			if most := 30 + refilled(time.Since(start), 30, time.Minute); c[202] < 30 || c[202] > most || c[429] != 80-c[202] {
+				t.Errorf("80 messages of one visitor: %v; want 30 taken (%d at most), the rest 429", c, most)
 			}
 
 			// 100 page updates of one visitor: 60 taken.
+			start = time.Now()
 			c = tally(t, 100, func(i int) hit {
 				return send(t, s.base, "PUT", "/v1/widget/page", tok, map[string]any{"page_url": fmt.Sprintf("https://shop.example.com/p/%d", i)}, from("198.51.100.2"))
 			})
-			if c[204] < 60 || c[204] > 61 || c[429] != 100-c[204] {
-				t.Errorf("100 page updates of one visitor: %v; want 60 taken (61 at most), the rest 429", c)
+			if most := 60 + refilled(time.Since(start), 60, time.Minute); c[204] < 60 || c[204] > most || c[429] != 100-c[204] {
+				t.Errorf("100 page updates of one visitor: %v; want 60 taken (%d at most), the rest 429", c, most)
 			}
 
 			// 30 visitors of one address ask for a person: 20 requests reach
@@ -202,11 +214,12 @@ func TestWidgetFlood(t *testing.T) {
 			for i := range tokens {
 				tokens[i] = session("198.51.100.3")
 			}
+			start = time.Now()
 			c = tally(t, 30, func(i int) hit {
 				return send(t, s.base, "POST", "/v1/widget/handoff", tokens[i], map[string]any{"text": "a person please"}, from("198.51.100.3"))
 			})
-			if c[202] != 20 || c[429] != 10 {
-				t.Errorf("30 handoffs from one address: %v; want 20 taken and 10 refused", c)
+			if most := 20 + refilled(time.Since(start), 20, 10*time.Minute); c[202] < 20 || c[202] > most || c[429] != 30-c[202] {
+				t.Errorf("30 handoffs from one address: %v; want 20 taken (%d at most) and the rest refused", c, most)
 			}
 			asked := 0 // the spamming visitor's bot may have handed off by itself
 			for _, r := range list(s.must(200, "GET", "/v1/requests?status=all", admin, nil), "requests") {
