@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"log/slog"
 
+	"github.com/switchboard-chat/switchboard/adapters/inbound"
 	"github.com/switchboard-chat/switchboard/adapters/meta"
 )
 
@@ -11,6 +12,7 @@ type Config struct {
 	ChannelID   string
 	AppSecret   string
 	VerifyToken string
+	Gate        *inbound.Gate // nil: inbound.DefaultGate
 	Log         *slog.Logger
 }
 
@@ -18,7 +20,7 @@ type Config struct {
 // with the app secret over the raw bytes, then Normalize, then core. The
 // customer's name comes with the payload (contacts[].profile.name), so no
 // profile look-up is made.
-func NewWebhook(svc meta.Ingester, cfg Config) *meta.Webhook {
+func NewWebhook(svc inbound.Ingester, cfg Config) *inbound.Webhook {
 	return meta.NewWebhook(svc, meta.WebhookConfig{ChannelID: cfg.ChannelID, AppSecret: cfg.AppSecret,
-		VerifyToken: cfg.VerifyToken, Normalize: Normalize, Log: cfg.Log})
+		VerifyToken: cfg.VerifyToken, Parse: Normalize, Gate: cfg.Gate, Log: cfg.Log})
 }
