@@ -15,9 +15,9 @@ import (
 // Read budget defaults.
 const (
 	// DefaultReadBudget is how many bytes of webhook bodies the process
-	// reads at once before their signature is known: 16 bodies at the
+	// reads at once before their signature is known: 8 bodies at the
 	// webhook limit of 4 MiB, or thousands of ordinary ones (a few KiB).
-	DefaultReadBudget = 64 << 20
+	DefaultReadBudget = 32 << 20
 	// DefaultMaxBody is what a body of unknown length (chunked) reserves.
 	DefaultMaxBody = 4 << 20
 	// DefaultReadWait is how long a body waits for budget before it is
