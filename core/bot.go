@@ -13,9 +13,10 @@ const (
 	sysDeclinedMsg = "The next available agent will help you shortly."
 )
 
-// Normalize lowercases text, turns punctuation into spaces and collapses
-// white space, so phrases match regardless of case and punctuation.
-func Normalize(text string) string {
+// FoldText folds text to the form phrases are matched in: lower case,
+// punctuation turned into spaces, white space collapsed, so that phrases
+// match regardless of case and punctuation.
+func FoldText(text string) string {
 	var b strings.Builder
 	space := true
 	for _, r := range strings.ToLower(text) {
@@ -38,9 +39,9 @@ func Normalize(text string) string {
 // IsHandoff reports whether text asks for a person: one of phrases appears
 // in it as whole words, ignoring case and punctuation.
 func IsHandoff(text string, phrases []string) bool {
-	t := " " + Normalize(text) + " "
+	t := " " + FoldText(text) + " "
 	for _, p := range phrases {
-		p = Normalize(p)
+		p = FoldText(p)
 		if p != "" && strings.Contains(t, " "+p+" ") {
 			return true
 		}

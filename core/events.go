@@ -6,16 +6,13 @@ import (
 )
 
 // Events publishes to the live event streams of agents and visitors
-// (adapters/eventbus). It is optional: without it nothing is published,
-// and every screen still reads the same state over REST.
+// (adapters/eventbus). Deps.Events is optional: without it nothing is
+// published, and every screen still reads the same state over REST.
 type Events interface {
+	// Publish appends one event to a stream.
 	Publish(ctx context.Context, stream, typ string, data any) error
-}
-
-// EventBatch is an optional Events capability: publish several events, in
-// order, in one round trip. A step that offers a request to twenty agents
-// publishes twenty events.
-type EventBatch interface {
+	// PublishBatch publishes several events, in order, in one round trip:
+	// a step that offers a request to twenty agents publishes twenty.
 	PublishBatch(ctx context.Context, events []Published) error
 }
 
@@ -66,11 +63,11 @@ func (s *Service) publish(a *after, stream, typ string, data any) {
 	*a = append(*a, step{ev: &Published{Stream: stream, Type: typ, Data: data}})
 }
 
-// publishAll publishes events in order: in one batch when the bus can. A
-// failed publish is logged; the streams' readers catch up on reconnect.
+// publishAll publishes events in order: several in one batch. A failed
+// publish is logged; the streams' readers catch up on reconnect.
 func (s *Service) publishAll(ctx context.Context, evs []Published) {
-	if b, ok := s.events.(EventBatch); ok && len(evs) > 1 {
-		if err := b.PublishBatch(ctx, evs); err != nil {
+	if len(evs) > 1 {
+		if err := s.events.PublishBatch(ctx, evs); err != nil {
 			s.log.WarnContext(ctx, "publish events failed", "events", len(evs), "err", err)
 		}
 		return

@@ -65,14 +65,14 @@ type timerCall struct {
 	At              time.Time
 }
 
-func (j *fakeJobs) Escalate(_ context.Context, id string, step int, at time.Time) error {
+func (j *fakeJobs) ScheduleEscalation(_ context.Context, id string, step int, at time.Time) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.timers = append(j.timers, timerCall{"escalate", id, step, at})
 	return nil
 }
 
-func (j *fakeJobs) RerouteCheck(_ context.Context, id string, at time.Time) error {
+func (j *fakeJobs) ScheduleRerouteCheck(_ context.Context, id string, at time.Time) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.timers = append(j.timers, timerCall{"reroute", id, 0, at})
@@ -85,32 +85,40 @@ func (j *fakeJobs) Timers() []timerCall {
 	return slices.Clone(j.timers)
 }
 
-func (j *fakeJobs) RunBot(_ context.Context, id string) error {
+func (j *fakeJobs) QueueBot(_ context.Context, id string) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.bots = append(j.bots, id)
 	return nil
 }
 
-func (j *fakeJobs) RunBotFirst(ctx context.Context, id string) error {
+func (j *fakeJobs) QueueBotFirst(ctx context.Context, id string) error {
 	j.mu.Lock()
 	j.urgent = append(j.urgent, id)
 	j.mu.Unlock()
-	return j.RunBot(ctx, id)
+	return j.QueueBot(ctx, id)
 }
 
-func (j *fakeJobs) Route(_ context.Context, id, cause string) error {
+// QueueBots records each message as a bot turn.
+func (j *fakeJobs) QueueBots(_ context.Context, ids []string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.bots = append(j.bots, ids...)
+	return nil
+}
+
+func (j *fakeJobs) QueueRoute(_ context.Context, id, cause string) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.routes = append(j.routes, routeCall{id, cause})
 	return nil
 }
 
-func (j *fakeJobs) Deliver(ctx context.Context, id string) error {
-	return j.DeliverIn(ctx, id, 0)
+func (j *fakeJobs) QueueDelivery(ctx context.Context, id string) error {
+	return j.QueueDeliveryIn(ctx, id, 0)
 }
 
-func (j *fakeJobs) DeliverIn(_ context.Context, id string, wait time.Duration) error {
+func (j *fakeJobs) QueueDeliveryIn(_ context.Context, id string, wait time.Duration) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.delivers = append(j.delivers, id)

@@ -136,26 +136,3 @@ func (s *Service) resolveIdle(ctx context.Context, convID string, cutoff time.Ti
 	a.run(ctx, s)
 	return done, nil
 }
-
-// touchVisitor records that the visitor was seen (a poll), at most once a
-// minute.
-func (s *Service) touchVisitor(ctx context.Context, v Visitor) error {
-	now := s.clock()
-	if now.Sub(v.Customer.LastSeenAt) < time.Minute {
-		return nil
-	}
-	return s.store.Atomic(ctx, func(tx Tx) error {
-		c, err := tx.CustomerByID(ctx, v.Customer.ID)
-		if err != nil {
-			return fmt.Errorf("touch visitor %s: %w", v.Customer.ID, err)
-		}
-		if now.Sub(c.LastSeenAt) < time.Minute {
-			return nil
-		}
-		c.LastSeenAt = now
-		if err := tx.UpdateCustomer(ctx, c); err != nil {
-			return fmt.Errorf("touch visitor %s: %w", c.ID, err)
-		}
-		return nil
-	})
-}

@@ -2,43 +2,12 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"runtime"
 	"sync"
 	"time"
 )
-
-// ChannelKey names a row by channel and an id within the channel: a
-// customer by channel user id, or a message by provider message id.
-type ChannelKey struct{ ChannelID, ID string }
-
-// GroupTx is what a Tx may also offer to the grouped ingest path: set-based
-// reads and writes of many inbound messages, so that a group costs a few
-// statements instead of several per message. Stores without it ingest
-// each message in its own transaction. Contract: core/storetest.
-type GroupTx interface {
-	// StoredProviderIDs returns which keys (channel, provider message id)
-	// name a customer message already stored.
-	StoredProviderIDs(ctx context.Context, keys []ChannelKey) (map[ChannelKey]bool, error)
-	// CustomersByChannelUsers reads the customers that exist among keys
-	// (channel, channel user id) and locks them until the transaction ends.
-	CustomersByChannelUsers(ctx context.Context, keys []ChannelKey) (map[ChannelKey]Customer, error)
-	// OpenConversationsOf returns, per customer id, the customer's newest
-	// conversation that is not resolved (a customer has one channel).
-	OpenConversationsOf(ctx context.Context, customerIDs []string) (map[string]Conversation, error)
-	// SaveCustomers creates new customers and writes name, e-mail, visits
-	// and last seen time of existing ones (by id). ErrDuplicate when a new
-	// customer's channel user exists already.
-	SaveCustomers(ctx context.Context, cs []Customer) error
-	// CreateConversations stores new conversations.
-	CreateConversations(ctx context.Context, cs []Conversation) error
-	// InsertMessages stores messages and moves their conversations'
-	// last_message_at forward. ErrDuplicate, and the transaction must be
-	// rolled back, when a customer message's provider id was stored.
-	InsertMessages(ctx context.Context, ms []Message) error
-}
 
 // Group commit: concurrent Ingest calls wait in one of a few lanes, and
 // whoever finds its lane idle leads: it takes every waiting call (up to
@@ -114,48 +83,34 @@ func (s *Service) ingestGrouped(ctx context.Context, c *ingestCall) {
 	<-c.done // c was in the group: it is the oldest pending call
 }
 
-// ingestGroup stores every call of the group, in one transaction when it
-// can (a group of one too: the set-based statements are fewer than
-// ingestOne's); when that fails for any reason each call is stored alone,
-// so one bad message (or a duplicate that raced in) costs only itself.
+// ingestGroup stores every call of the group in one transaction (a group
+// of one too: the set-based statements are fewer than ingestOne's); when
+// that fails for any reason each call is stored alone, so one bad message
+// (or a duplicate that raced in) costs only itself.
 func (s *Service) ingestGroup(ctx context.Context, group []*ingestCall) {
 	defer func() {
 		for _, c := range group {
 			close(c.done)
 		}
 	}()
-	err := s.store.Atomic(ctx, func(tx Tx) error {
-		gt, ok := tx.(GroupTx)
-		if !ok {
-			return errNoGroup
-		}
-		return s.storeGroup(ctx, tx, gt, group)
-	})
+	err := s.store.Atomic(ctx, func(tx Tx) error { return s.storeGroup(ctx, tx, group) })
 	if err == nil {
 		s.settleGroup(ctx, group)
 		return
 	}
-	if !errors.Is(err, errNoGroup) {
-		s.log.DebugContext(ctx, "grouped ingest failed; storing one by one", "messages", len(group), "err", err)
-	}
+	s.log.DebugContext(ctx, "grouped ingest failed; storing one by one", "messages", len(group), "err", err)
 	for _, c := range group {
 		c.msg, c.a, c.err = s.ingestOne(ctx, c.in)
 	}
 }
 
-var errNoGroup = errors.New("store cannot ingest in groups")
-
 // settleGroup does, for a stored group, what each caller would do after
 // its own commit, with one enqueue instead of one per message: publish
 // the calls' events in arrival order, then queue the bot's turns on them
-// as one task (GroupJobs). Messages that ask for a person, and groups
-// where Jobs cannot, are left to their callers (the urgent queue and
-// RunBot). When the enqueue fails the callers try again one by one.
+// as one task (Jobs.QueueBots). Messages that ask for a person, and a
+// group of one, are left to their callers (QueueBotFirst and QueueBot).
+// When the enqueue fails the callers try again one by one.
 func (s *Service) settleGroup(ctx context.Context, group []*ingestCall) {
-	gj, ok := s.jobs.(GroupJobs)
-	if !ok {
-		return
-	}
 	var calls []*ingestCall
 	var ids []string
 	for _, c := range group {
@@ -173,7 +128,7 @@ func (s *Service) settleGroup(ctx context.Context, group []*ingestCall) {
 		c.a = nil
 	}
 	events.run(ctx, s)
-	if err := gj.RunBots(ctx, ids); err != nil {
+	if err := s.jobs.QueueBots(ctx, ids); err != nil {
 		s.log.WarnContext(ctx, "enqueue conv:bot for a group failed; enqueueing one by one", "messages", len(ids), "err", err)
 		return
 	}
@@ -185,7 +140,7 @@ func (s *Service) settleGroup(ctx context.Context, group []*ingestCall) {
 // storeGroup is upsertCustomer, openConversation and InsertMessage for a
 // whole group, with the same rules, in a few set-based statements. It
 // sets each call's outcome; on error the caller discards them.
-func (s *Service) storeGroup(ctx context.Context, tx Tx, gt GroupTx, group []*ingestCall) error {
+func (s *Service) storeGroup(ctx context.Context, tx Tx, group []*ingestCall) error {
 	now := s.clock()
 	// Duplicates, stored before or repeated within the group, store nothing.
 	var pkeys []ChannelKey
@@ -198,7 +153,7 @@ func (s *Service) storeGroup(ctx context.Context, tx Tx, gt GroupTx, group []*in
 	// A group of one skips the look-up: a duplicate fails its insert, and
 	// ingestOne, after the rollback, answers ErrDuplicate.
 	if len(pkeys) > 0 && len(group) > 1 {
-		stored, err := gt.StoredProviderIDs(ctx, pkeys)
+		stored, err := tx.StoredProviderIDs(ctx, pkeys)
 		if err != nil {
 			return fmt.Errorf("ingest group: find stored provider ids: %w", err)
 		}
@@ -223,7 +178,7 @@ func (s *Service) storeGroup(ctx context.Context, tx Tx, gt GroupTx, group []*in
 	for _, c := range live {
 		ukeys = append(ukeys, ChannelKey{c.in.ChannelID, c.in.ChannelUserID})
 	}
-	found, err := gt.CustomersByChannelUsers(ctx, ukeys)
+	found, err := tx.CustomersByChannelUsers(ctx, ukeys)
 	if err != nil {
 		return fmt.Errorf("ingest group: find customers: %w", err)
 	}
@@ -252,7 +207,7 @@ func (s *Service) storeGroup(ctx context.Context, tx Tx, gt GroupTx, group []*in
 	// Conversations: the open one, or a new one (a new visit).
 	open := map[string]Conversation{}
 	if len(known) > 0 {
-		if open, err = gt.OpenConversationsOf(ctx, known); err != nil {
+		if open, err = tx.OpenConversationsOf(ctx, known); err != nil {
 			return fmt.Errorf("ingest group: find open conversations: %w", err)
 		}
 	}
@@ -276,11 +231,11 @@ func (s *Service) storeGroup(ctx context.Context, tx Tx, gt GroupTx, group []*in
 	for _, k := range order {
 		save = append(save, *customers[k])
 	}
-	if err := gt.SaveCustomers(ctx, save); err != nil {
+	if err := tx.SaveCustomers(ctx, save); err != nil {
 		return fmt.Errorf("ingest group: save customers: %w", err)
 	}
 	if len(created) > 0 {
-		if err := gt.CreateConversations(ctx, created); err != nil {
+		if err := tx.CreateConversations(ctx, created); err != nil {
 			return fmt.Errorf("ingest group: create conversations: %w", err)
 		}
 	}
@@ -300,7 +255,7 @@ func (s *Service) storeGroup(ctx context.Context, tx Tx, gt GroupTx, group []*in
 		msgs = append(msgs, c.msg)
 		s.messageEvents(&c.a, conv, EventMessageCreated, c.msg)
 	}
-	if err := gt.InsertMessages(ctx, msgs); err != nil {
+	if err := tx.InsertMessages(ctx, msgs); err != nil {
 		return fmt.Errorf("ingest group: store %d messages: %w", len(msgs), err)
 	}
 	return nil

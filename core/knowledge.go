@@ -12,7 +12,7 @@ const DefaultMinConfidence = 0.5
 // Knowledge is the bot's knowledge base, indexed for matching. Matching is
 // TF-IDF cosine similarity over the questions:
 //
-//   - text is normalised (Normalize: lower case, no punctuation), split into
+//   - text is normalised (FoldText: lower case, no punctuation), split into
 //     words, stop words dropped, and every word lightly stemmed ("orders",
 //     "ordered", "ordering" → "order");
 //   - every question is a document; a term's weight is its BM25-style
@@ -178,7 +178,7 @@ func trigrams(t string) []string {
 // kbTerms normalises, tokenises, drops stop words and stems.
 func kbTerms(text string) []string {
 	var out []string
-	for _, w := range strings.Fields(Normalize(text)) {
+	for _, w := range strings.Fields(FoldText(text)) {
 		if stopWords[w] {
 			continue
 		}

@@ -160,10 +160,10 @@ func (s *Service) routeTx(ctx context.Context, tx Tx, a *after, req Request, now
 		}
 	}
 	if !st.Deadline.IsZero() && (st.Step != old.Step || !st.Deadline.Equal(old.Deadline)) {
-		a.escalate(s.timers, req.ID, st.Step, st.Deadline)
+		a.escalate(s.jobs, req.ID, st.Step, st.Deadline)
 	}
 	if !st.RerouteAt.IsZero() && !st.RerouteAt.Equal(old.RerouteAt) {
-		a.rerouteCheck(s.timers, req.ID, st.RerouteAt)
+		a.rerouteCheck(s.jobs, req.ID, st.RerouteAt)
 	}
 	req.Routing, req.OfferedTo = st, off.Agents
 	if len(before) > 0 || len(off.Agents) > 0 {
@@ -289,18 +289,4 @@ func freeAgents(agents []Agent) int {
 		}
 	}
 	return n
-}
-
-func (a *after) escalate(t Timers, id string, step int, at time.Time) {
-	if t == nil {
-		return
-	}
-	a.add(func(ctx context.Context) error { return t.Escalate(ctx, id, step, at) })
-}
-
-func (a *after) rerouteCheck(t Timers, id string, at time.Time) {
-	if t == nil {
-		return
-	}
-	a.add(func(ctx context.Context) error { return t.RerouteCheck(ctx, id, at) })
 }

@@ -3,7 +3,6 @@ package core_test
 import (
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -151,71 +150,4 @@ func TestOfflineAcknowledgmentAndETA(t *testing.T) {
 	ok(t, err)
 	ok(t, e.svc.Route(e.ctx, r2.ID))
 	mustEqual(t, "estimate from the median accept", e.count(r2.ConversationID, core.AuthorSystem, "Back within 2 minutes."), 1)
-}
-
-func TestSweepReschedulesTimers(t *testing.T) {
-	e := newEnv(t, tieredRouting)
-	e.withRoles(e.online("Dev"), "developer")
-	r := e.routed("Ada", "api down")
-	forget := func() {
-		e.jobs.mu.Lock()
-		e.jobs.timers = nil
-		e.jobs.mu.Unlock()
-	}
-	want := []timerCall{{"escalate", r.ID, 1, t0.Add(time.Minute)}}
-
-	// The first sweep of a process schedules every pending timer (the
-	// embedded queue lost them in a restart).
-	forget()
-	rep, err := e.svc.Sweep(e.ctx)
-	ok(t, err)
-	mustEqual(t, "timers", rep.Timers, 1)
-	mustSlice(t, "rebuilt", e.jobs.Timers(), want)
-
-	// Later sweeps leave timers that are not overdue to the queue…
-	forget()
-	e.clock.Advance(61 * time.Second)
-	_, err = e.svc.Sweep(e.ctx)
-	ok(t, err)
-	mustSlice(t, "within the grace", e.jobs.Timers(), nil)
-
-	// …and schedule again those overdue by more than the grace: lost.
-	e.clock.Advance(core.TimerGrace)
-	_, err = e.svc.Sweep(e.ctx)
-	ok(t, err)
-	mustSlice(t, "overdue", e.jobs.Timers(), want)
-}
-
-func TestHousekeeping(t *testing.T) {
-	e := newEnv(t, func(s *core.Settings) {
-		s.Conversations = core.ConversationSettings{AbandonAfter: 15 * time.Minute, IdleResolveAfter: time.Hour}
-	})
-	a := e.online("Alice")
-	gone := e.routed("Gone", "hello?")
-	v, _ := e.visitor("Stays")
-	stays, err := e.svc.VisitorHandoff(e.ctx, v, "hi")
-	ok(t, err)
-	idle := e.active("Idle", a)
-
-	e.clock.Advance(10 * time.Minute)
-	_, err = e.svc.VisitorMessages(e.ctx, v, "") // a poll counts as seen
-	ok(t, err)
-	e.clock.Advance(6 * time.Minute)
-	rep, err := e.svc.Sweep(e.ctx)
-	ok(t, err)
-	mustEqual(t, "abandoned", rep.Abandoned, 1)
-	mustEqual(t, "gone", e.req(gone.ID).Status, core.ReqAbandoned)
-	mustEqual(t, "gone conversation", e.conv(gone.ConversationID).Status, core.ConvResolved)
-	mustEqual(t, "stays", e.req(stays.ID).Status, core.ReqWaiting)
-	mustEqual(t, "idle not yet", e.conv(idle.ID).Status, core.ConvActive)
-
-	e.clock.Advance(time.Hour)
-	rep, err = e.svc.Sweep(e.ctx)
-	ok(t, err)
-	mustEqual(t, "resolved", rep.Resolved, 1)
-	mustEqual(t, "idle", e.conv(idle.ID).Status, core.ConvResolved)
-	if m := e.last(idle.ID); m.Author != core.AuthorSystem || !strings.Contains(m.Text, "automatically") {
-		t.Fatalf("last message = %+v, want the system note", m)
-	}
-	mustEqual(t, "agent freed", e.agent(a.ID).ActiveChats, 0)
 }

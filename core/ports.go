@@ -20,7 +20,9 @@ type Store interface {
 }
 
 // Tx is everything the Service reads and writes; inside Atomic every call
-// is part of the one transaction.
+// is part of the one transaction. The set-based methods (SaveCustomers,
+// CreateConversations, InsertMessages, …) let a group of inbound messages
+// or of bot turns cost a few statements instead of several per message.
 type Tx interface {
 	AgentStore
 	TokenStore
@@ -67,11 +69,25 @@ type CustomerStore interface {
 	// transaction ends.
 	LockCustomer(ctx context.Context, id string) (Customer, error)
 	CustomerByChannelUser(ctx context.Context, channelID, channelUserID string) (Customer, error)
+	// CustomersByChannelUsers reads the customers that exist among keys
+	// (channel, channel user id) and locks them until the transaction
+	// ends: the group commit's LockCustomer (ingest_group.go).
+	CustomersByChannelUsers(ctx context.Context, keys []ChannelKey) (map[ChannelKey]Customer, error)
+	// SaveCustomers creates new customers and writes name, e-mail, visits
+	// and last seen time of existing ones (by id), all at once.
+	// ErrDuplicate when a new customer's channel user exists already.
+	SaveCustomers(ctx context.Context, cs []Customer) error
 }
+
+// ChannelKey names a row by channel and an id within the channel: a
+// customer by channel user id, or a message by provider message id.
+type ChannelKey struct{ ChannelID, ID string }
 
 // ConversationStore persists conversations. Reads fill Customer.
 type ConversationStore interface {
 	CreateConversation(ctx context.Context, c Conversation) error
+	// CreateConversations stores new conversations, all at once.
+	CreateConversations(ctx context.Context, cs []Conversation) error
 	// UpdateConversation writes status, agent, request, page url,
 	// resolved_at and bot misses; last_message_at is InsertMessage's and
 	// never moves backwards.
@@ -80,6 +96,10 @@ type ConversationStore interface {
 	// OpenConversation is the customer's newest conversation on the
 	// channel that is not resolved; ErrNotFound when there is none.
 	OpenConversation(ctx context.Context, customerID, channelID string) (Conversation, error)
+	// OpenConversationsOf returns, per customer id, the customer's newest
+	// conversation that is not resolved (a customer has one channel); the
+	// customers with none are left out.
+	OpenConversationsOf(ctx context.Context, customerIDs []string) (map[string]Conversation, error)
 	// LatestConversation is the customer's newest conversation on the
 	// channel, whatever its status; ErrNotFound when there is none.
 	LatestConversation(ctx context.Context, customerID, channelID string) (Conversation, error)
@@ -164,6 +184,14 @@ type MessageStore interface {
 	// forward; ErrDuplicate when m is a customer message whose (channel,
 	// provider id) exists already.
 	InsertMessage(ctx context.Context, m Message) error
+	// InsertMessages is InsertMessage for several messages at once: each
+	// conversation's last_message_at moves to its latest message, never
+	// back. ErrDuplicate, and the transaction must be rolled back, when a
+	// customer message's provider id was stored.
+	InsertMessages(ctx context.Context, ms []Message) error
+	// StoredProviderIDs returns which keys (channel, provider message id)
+	// name a customer message already stored; the others are left out.
+	StoredProviderIDs(ctx context.Context, keys []ChannelKey) (map[ChannelKey]bool, error)
 	MessageByID(ctx context.Context, id string) (Message, error)
 	// MessageWithConversation reads a message and its conversation (with
 	// the customer) in one go: what a delivery needs.
@@ -264,53 +292,45 @@ type WeekCount struct {
 	Resolved int    `json:"resolved"`
 }
 
-// Jobs enqueues background work (the queue adapter). Every method is
-// idempotent per its arguments: the same call twice queues one task.
+// Jobs queues the background work (queue.Enqueuer). Each method puts a
+// task in the queue; the Service's method of the same use case runs it
+// (QueueBot → RunBot, QueueRoute → Route, QueueDelivery → Deliver,
+// ScheduleEscalation → Escalate, ScheduleRerouteCheck → RerouteCheck).
+// Every method is idempotent per its arguments: the same call twice
+// queues one task.
 type Jobs interface {
-	// RunBot lets the bot handle an inbound customer message (conv:bot).
-	RunBot(ctx context.Context, messageID string) error
-	// Route offers a request to agents (request:route); cause makes the task
-	// id unique per reason to route (open, decline:N, sweep, …).
-	Route(ctx context.Context, requestID, cause string) error
-	// Deliver sends an outbound message on its channel (msg:deliver).
-	Deliver(ctx context.Context, messageID string) error
-}
-
-// UrgentJobs is an optional Jobs capability: the bot's turn on a message
-// that asks for a person goes ahead of ordinary bot work, so that the
-// request reaches the agents' panel promptly however long the bot's queue.
-type UrgentJobs interface {
-	RunBotFirst(ctx context.Context, messageID string) error
-}
-
-// LaterJobs is an optional Jobs capability: a delivery that starts no
-// sooner than wait from now, because the provider asked the worker's own
-// send to wait (a rate limit, see RetryAfter). Like Deliver, the same
-// message is queued once.
-type LaterJobs interface {
-	DeliverIn(ctx context.Context, messageID string, wait time.Duration) error
-}
-
-// GroupJobs is an optional Jobs capability: the bot's turns on several
-// inbound messages, stored together by group commit, queued as one task
-// that takes them in the order given. It is idempotent per message, like
-// RunBot, and a message may also be queued alone (by the sweeper): its
-// second turn finds it processed and does nothing.
-type GroupJobs interface {
-	RunBots(ctx context.Context, messageIDs []string) error
-}
-
-// Timers schedules the routing timers (the queue adapter; optional: a
-// Jobs that also implements Timers is used when Deps.Timers is nil). The
-// same arguments schedule one task; the sweeper re-schedules from the
-// stored deadlines whatever a restart lost.
-type Timers interface {
-	// Escalate fires at `at` to move the offer of the request on from
-	// routing step `step` (request:escalate).
-	Escalate(ctx context.Context, requestID string, step int, at time.Time) error
-	// RerouteCheck fires at `at` to move a still-declined request to the
-	// general queue (request:reroute).
-	RerouteCheck(ctx context.Context, requestID string, at time.Time) error
+	// QueueBot queues the bot's turn on an inbound customer message
+	// (conv:bot).
+	QueueBot(ctx context.Context, messageID string) error
+	// QueueBotFirst is QueueBot ahead of ordinary bot work, for a message
+	// that asks for a person: the request reaches the agents' panel
+	// promptly however long the bot's queue.
+	QueueBotFirst(ctx context.Context, messageID string) error
+	// QueueBots queues the bot's turns on several inbound messages, stored
+	// together by group commit, as one task that takes them in the order
+	// given. It is idempotent per message, like QueueBot, and a message
+	// may also be queued alone (by the sweeper): its second turn finds it
+	// processed and does nothing.
+	QueueBots(ctx context.Context, messageIDs []string) error
+	// QueueRoute queues the offer of a request to agents (request:route);
+	// cause makes the task id unique per reason to route (open, decline:N,
+	// sweep, …).
+	QueueRoute(ctx context.Context, requestID, cause string) error
+	// QueueDelivery queues the send of an outbound message on its channel
+	// (msg:deliver).
+	QueueDelivery(ctx context.Context, messageID string) error
+	// QueueDeliveryIn is QueueDelivery for a send that starts no sooner
+	// than wait from now, because the provider asked the worker's own send
+	// to wait (a rate limit, see RetryAfter). The same message is queued
+	// once, however it was queued first.
+	QueueDeliveryIn(ctx context.Context, messageID string, wait time.Duration) error
+	// ScheduleEscalation schedules, at `at`, the move of the request's
+	// offer on from routing step `step` (request:escalate). The sweeper
+	// re-schedules from the stored deadlines whatever a restart lost.
+	ScheduleEscalation(ctx context.Context, requestID string, step int, at time.Time) error
+	// ScheduleRerouteCheck schedules, at `at`, the check that moves a
+	// still-declined request to the general queue (request:reroute).
+	ScheduleRerouteCheck(ctx context.Context, requestID string, at time.Time) error
 }
 
 // Outbound is one message to send to a customer on a channel.

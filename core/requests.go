@@ -28,7 +28,7 @@ func (s *Service) rerouteOpen(ctx context.Context, cause string) {
 		return
 	}
 	for _, r := range open {
-		if err := s.jobs.Route(ctx, r.ID, cause); err != nil {
+		if err := s.jobs.QueueRoute(ctx, r.ID, cause); err != nil {
 			s.log.WarnContext(ctx, "enqueue request:route failed; the sweeper will retry", "request_id", r.ID, "err", err)
 		}
 	}
@@ -294,4 +294,46 @@ func (s *Service) decorate(r Request, viewer Agent, pos map[string]int) Request 
 	r.OfferedToMe = viewer.ID != "" && r.IsOfferedTo(viewer.ID)
 	r.QueuePosition = pos[r.ID]
 	return r
+}
+
+// openRequest turns the conversation into a waiting connection request, or
+// returns the request it already has. trigger is the text that asked.
+func (s *Service) openRequest(ctx context.Context, tx Tx, a *after, conv Conversation, reason RequestReason, trigger string) (Request, error) {
+	if conv.RequestID != "" {
+		req, err := tx.RequestByID(ctx, conv.RequestID)
+		if err != nil {
+			return Request{}, fmt.Errorf("read request %s: %w", conv.RequestID, err)
+		}
+		if req.Status.Open() || req.Status == ReqAccepted {
+			return req, nil // idempotent: the request is still open
+		}
+	}
+	if conv.Status != ConvBot {
+		return Request{}, &TransitionError{What: "conversation", From: string(conv.Status), Action: "request a person in"}
+	}
+	initial := trigger
+	if first, err := tx.FirstCustomerMessage(ctx, conv.ID); err == nil {
+		initial = first.Text
+	} else if !isNotFound(err) {
+		return Request{}, fmt.Errorf("read first message of conversation %s: %w", conv.ID, err)
+	}
+	now := s.clock()
+	req := Request{ID: NewID(), ConversationID: conv.ID, CustomerID: conv.CustomerID, Customer: conv.Customer,
+		ChannelID: conv.ChannelID, Status: ReqWaiting, Reason: reason, InitialMessage: initial,
+		PageURL: conv.PageURL, CreatedAt: now, UpdatedAt: now}
+	if err := tx.CreateRequest(ctx, req); err != nil {
+		return Request{}, fmt.Errorf("create request for conversation %s: %w", conv.ID, err)
+	}
+	conv.Status, conv.RequestID = ConvWaiting, req.ID
+	if err := tx.UpdateConversation(ctx, conv); err != nil {
+		return Request{}, fmt.Errorf("mark conversation %s waiting: %w", conv.ID, err)
+	}
+	if _, err := s.outbound(ctx, tx, a, conv, AuthorSystem, "", sysQueued); err != nil {
+		return Request{}, err
+	}
+	if err := s.waitingStatus(ctx, tx, a, conv, req.ID); err != nil {
+		return Request{}, err
+	}
+	a.route(req.ID, "open")
+	return req, nil
 }

@@ -134,7 +134,7 @@ func (rs RoutingSettings) SelectRoute(f RouteFacts) (string, Route) {
 		if len(r.Match.Keywords) > 0 && words == "" {
 			parts := make([]string, 0, len(f.Texts))
 			for _, t := range f.Texts {
-				parts = append(parts, Normalize(t))
+				parts = append(parts, FoldText(t))
 			}
 			words = " " + strings.Join(parts, " | ") + " "
 		}
@@ -171,7 +171,7 @@ func (m RuleMatch) matches(f RouteFacts, words string) bool {
 	if len(m.Keywords) > 0 {
 		found := false
 		for _, k := range m.Keywords {
-			if k = Normalize(k); k != "" && strings.Contains(words, " "+k+" ") {
+			if k = FoldText(k); k != "" && strings.Contains(words, " "+k+" ") {
 				found = true
 				break
 			}

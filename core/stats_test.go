@@ -2,7 +2,6 @@ package core_test
 
 import (
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -92,53 +91,4 @@ func TestStatsEmpty(t *testing.T) {
 	}
 	mustEqual(t, "reading", st.Reading.Code, "normal")
 	mustEqual(t, "within 2m", st.FirstResponseWithin2mPct, 0.0)
-}
-
-func TestSweep(t *testing.T) {
-	e := newEnv(t)
-	m := e.ingest("4917", "wamid.1", "hello") // not yet seen by the bot
-	r := e.request("Ada", "help")             // open, queued notice undelivered
-	notice := e.last(r.ConversationID)
-	mustEqual(t, "notice", notice.Text, queuedNotice)
-
-	rep, err := e.svc.Sweep(e.ctx)
-	ok(t, err)
-	mustEqual(t, "fresh work is left alone", rep, core.SweepReport{})
-
-	e.clock.Advance(core.SweepGrace + time.Second)
-	bots, delivers, routes := len(e.jobs.Bots()), len(e.jobs.Delivers()), len(e.jobs.Routes())
-	rep, err = e.svc.Sweep(e.ctx)
-	ok(t, err)
-	mustEqual(t, "report", rep, core.SweepReport{Bot: 1, Deliver: 1, Route: 1})
-	mustSlice(t, "bot", e.jobs.Bots()[bots:], []string{m.ID})
-	mustSlice(t, "deliver", e.jobs.Delivers()[delivers:], []string{notice.ID})
-	newRoutes := e.jobs.Routes()[routes:]
-	if len(newRoutes) != 1 || newRoutes[0].RequestID != r.ID || newRoutes[0].Cause[:6] != "sweep:" {
-		t.Fatalf("routes = %+v, want one sweep route of %s", newRoutes, r.ID)
-	}
-
-	// Do the work: nothing is due any more except the request nobody took.
-	ok(t, e.svc.RunBot(e.ctx, m.ID))
-	for _, id := range e.jobs.Delivers() {
-		ok(t, e.svc.Deliver(e.ctx, id))
-	}
-	alice := e.online("Alice")
-	ok(t, e.svc.Route(e.ctx, r.ID))
-	e.clock.Advance(core.SweepGrace + time.Second)
-	rep, err = e.svc.Sweep(e.ctx)
-	ok(t, err)
-	mustEqual(t, "report (offered, unanswered)", rep, core.SweepReport{Route: 1})
-
-	_, _, err = e.svc.Accept(e.ctx, alice, r.ID)
-	ok(t, err)
-	for _, id := range e.jobs.Delivers() {
-		ok(t, e.svc.Deliver(e.ctx, id))
-	}
-	e.clock.Advance(core.SweepGrace + time.Second)
-	rep, err = e.svc.Sweep(e.ctx)
-	ok(t, err)
-	mustEqual(t, "report (all done)", rep, core.SweepReport{})
-	if slices.ContainsFunc(e.jobs.Routes()[routes+1:], func(rc routeCall) bool { return rc.RequestID != r.ID }) {
-		t.Fatal("unexpected routes")
-	}
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/switchboard-chat/switchboard/core"
 )
 
-func TestNormalize(t *testing.T) {
+func TestFoldText(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"I want a HUMAN!", "i want a human"},
 		{"  Talk   to a person, please. ", "talk to a person please"},
@@ -20,8 +20,8 @@ func TestNormalize(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := core.Normalize(tt.in); got != tt.want {
-			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := core.FoldText(tt.in); got != tt.want {
+			t.Errorf("FoldText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -38,7 +38,7 @@ func BenchmarkEnqueue(b *testing.B) {
 				prefix := strconv.FormatUint(uint64(randUint()), 36)
 				for pb.Next() {
 					i++
-					if err := enq.RunBot(ctx, prefix+"-"+strconv.Itoa(i)); err != nil {
+					if err := enq.QueueBot(ctx, prefix+"-"+strconv.Itoa(i)); err != nil {
 						b.Error(err)
 						return
 					}

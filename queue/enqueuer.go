@@ -12,13 +12,7 @@ import (
 	"github.com/switchboard-chat/switchboard/core"
 )
 
-var (
-	_ core.Jobs       = (*Enqueuer)(nil)
-	_ core.LaterJobs  = (*Enqueuer)(nil)
-	_ core.Timers     = (*Enqueuer)(nil)
-	_ core.UrgentJobs = (*Enqueuer)(nil)
-	_ core.GroupJobs  = (*Enqueuer)(nil)
-)
+var _ core.Jobs = (*Enqueuer)(nil)
 
 // Enqueuer puts tasks in the queues; it implements core.Jobs. It is safe
 // for concurrent use.
@@ -33,8 +27,8 @@ func NewEnqueuer(conn *Conn, opts Options) *Enqueuer {
 	return &Enqueuer{client: asynq.NewClientFromRedisClient(conn.client), opts: opts, log: opts.logger()}
 }
 
-// RunBot enqueues conv:bot for an inbound customer message.
-func (e *Enqueuer) RunBot(ctx context.Context, messageID string) error {
+// QueueBot enqueues conv:bot for an inbound customer message.
+func (e *Enqueuer) QueueBot(ctx context.Context, messageID string) error {
 	t, err := NewBotTask(messageID)
 	if err != nil {
 		return err
@@ -42,9 +36,9 @@ func (e *Enqueuer) RunBot(ctx context.Context, messageID string) error {
 	return e.Enqueue(ctx, t)
 }
 
-// RunBots enqueues conv:bot for several inbound messages, at most
+// QueueBots enqueues conv:bot for several inbound messages, at most
 // maxBotBatch per task, each task taking its messages in order.
-func (e *Enqueuer) RunBots(ctx context.Context, messageIDs []string) error {
+func (e *Enqueuer) QueueBots(ctx context.Context, messageIDs []string) error {
 	for ids := range slices.Chunk(messageIDs, maxBotBatch) {
 		t, err := NewBotBatchTask(ids)
 		if err != nil {
@@ -57,12 +51,12 @@ func (e *Enqueuer) RunBots(ctx context.Context, messageIDs []string) error {
 	return nil
 }
 
-// RunBotFirst enqueues conv:bot on the critical queue, ahead of ordinary
-// bot work: the message asks for a person (core.UrgentJobs). Asynq keeps
+// QueueBotFirst enqueues conv:bot on the critical queue, ahead of
+// ordinary bot work: the message asks for a person. Asynq keeps
 // task ids per queue, so should the sweeper later queue the same message
 // on the default queue, that second run finds it processed and does
 // nothing (conv:bot is idempotent).
-func (e *Enqueuer) RunBotFirst(ctx context.Context, messageID string) error {
+func (e *Enqueuer) QueueBotFirst(ctx context.Context, messageID string) error {
 	t, err := NewBotTask(messageID)
 	if err != nil {
 		return err
@@ -70,8 +64,8 @@ func (e *Enqueuer) RunBotFirst(ctx context.Context, messageID string) error {
 	return e.Enqueue(ctx, t, asynq.Queue(e.opts.queueName(QueueCritical)))
 }
 
-// Route enqueues request:route; the same request and cause queue once.
-func (e *Enqueuer) Route(ctx context.Context, requestID, cause string) error {
+// QueueRoute enqueues request:route; the same request and cause queue once.
+func (e *Enqueuer) QueueRoute(ctx context.Context, requestID, cause string) error {
 	t, err := NewRouteTask(requestID, cause)
 	if err != nil {
 		return err
@@ -79,9 +73,9 @@ func (e *Enqueuer) Route(ctx context.Context, requestID, cause string) error {
 	return e.Enqueue(ctx, t)
 }
 
-// Escalate schedules request:escalate for a routing step at `at`; the same
-// request and step schedule once.
-func (e *Enqueuer) Escalate(ctx context.Context, requestID string, step int, at time.Time) error {
+// ScheduleEscalation schedules request:escalate for a routing step at
+// `at`; the same request and step schedule once.
+func (e *Enqueuer) ScheduleEscalation(ctx context.Context, requestID string, step int, at time.Time) error {
 	t, err := NewEscalateTask(requestID, step, at)
 	if err != nil {
 		return err
@@ -89,9 +83,9 @@ func (e *Enqueuer) Escalate(ctx context.Context, requestID string, step int, at 
 	return e.Enqueue(ctx, t)
 }
 
-// RerouteCheck schedules request:reroute at `at`; the same request and time
-// schedule once.
-func (e *Enqueuer) RerouteCheck(ctx context.Context, requestID string, at time.Time) error {
+// ScheduleRerouteCheck schedules request:reroute at `at`; the same
+// request and time schedule once.
+func (e *Enqueuer) ScheduleRerouteCheck(ctx context.Context, requestID string, at time.Time) error {
 	t, err := NewRerouteTask(requestID, at)
 	if err != nil {
 		return err
@@ -99,8 +93,8 @@ func (e *Enqueuer) RerouteCheck(ctx context.Context, requestID string, at time.T
 	return e.Enqueue(ctx, t)
 }
 
-// Deliver enqueues msg:deliver for an outbound message.
-func (e *Enqueuer) Deliver(ctx context.Context, messageID string) error {
+// QueueDelivery enqueues msg:deliver for an outbound message.
+func (e *Enqueuer) QueueDelivery(ctx context.Context, messageID string) error {
 	t, err := NewDeliverTask(messageID)
 	if err != nil {
 		return err
@@ -108,10 +102,10 @@ func (e *Enqueuer) Deliver(ctx context.Context, messageID string) error {
 	return e.Enqueue(ctx, t)
 }
 
-// DeliverIn enqueues msg:deliver for an outbound message to run no sooner
+// QueueDeliveryIn enqueues msg:deliver for an outbound message to run no sooner
 // than wait from now, at most maxProviderWait (Asynq keeps the time in
 // whole seconds).
-func (e *Enqueuer) DeliverIn(ctx context.Context, messageID string, wait time.Duration) error {
+func (e *Enqueuer) QueueDeliveryIn(ctx context.Context, messageID string, wait time.Duration) error {
 	t, err := NewDeliverTask(messageID)
 	if err != nil {
 		return err

@@ -36,10 +36,10 @@ func Example() {
 
 	// The gateway side: core.Jobs.
 	jobs := queue.NewEnqueuer(conn, opts)
-	if err := jobs.RunBot(ctx, "msg-1"); err != nil {
+	if err := jobs.QueueBot(ctx, "msg-1"); err != nil {
 		panic(err)
 	}
-	if err := jobs.RunBot(ctx, "msg-1"); err != nil { // the same task id: queued once
+	if err := jobs.QueueBot(ctx, "msg-1"); err != nil { // the same task id: queued once
 		panic(err)
 	}
 

@@ -80,7 +80,7 @@ func runsTasks(t *testing.T, url string) {
 	defer srv.Shutdown()
 	enq := queue.NewEnqueuer(conn, opts)
 	for _, id := range []string{"m1", "m2"} {
-		if err := enq.RunBot(ctx, id); err != nil {
+		if err := enq.QueueBot(ctx, id); err != nil {
 			t.Fatalf("enqueue %s: %v", id, err)
 		}
 	}

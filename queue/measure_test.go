@@ -85,7 +85,7 @@ func TestMeasureTimers(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for i := g; i < n; i += 16 {
-						if err := e.enq.Escalate(ctx, ids[i], 1, w.due[ids[i]]); err != nil {
+						if err := e.enq.ScheduleEscalation(ctx, ids[i], 1, w.due[ids[i]]); err != nil {
 							errs <- err
 							return
 						}

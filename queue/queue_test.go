@@ -275,18 +275,18 @@ var suite = []struct {
 	{"each task reaches its worker method", func(t *testing.T, e *env) {
 		ctx := context.Background()
 		e.start(t)
-		must(t, e.enq.RunBot(ctx, "m1"))
+		must(t, e.enq.QueueBot(ctx, "m1"))
 		e.w.expect(t, "RunBot", "m1")
-		must(t, e.enq.Deliver(ctx, "m2"))
+		must(t, e.enq.QueueDelivery(ctx, "m2"))
 		e.w.expect(t, "Deliver", "m2")
-		must(t, e.enq.Route(ctx, "r1", "open"))
+		must(t, e.enq.QueueRoute(ctx, "r1", "open"))
 		e.w.expect(t, "Route", "r1")
 	}},
 	{"tasks go to their namespaced queues", func(t *testing.T, e *env) {
 		ctx := context.Background()
-		must(t, e.enq.RunBot(ctx, "m1"))
-		must(t, e.enq.Deliver(ctx, "m2"))
-		must(t, e.enq.Route(ctx, "r1", "open"))
+		must(t, e.enq.QueueBot(ctx, "m1"))
+		must(t, e.enq.QueueDelivery(ctx, "m2"))
+		must(t, e.enq.QueueRoute(ctx, "r1", "open"))
 		s := e.sizes(t)
 		if s["default"].Pending != 1 || s["critical"].Pending != 2 || s["low"].Pending != 0 {
 			t.Fatalf("sizes = %+v, want 1 default and 2 critical", s)
@@ -303,9 +303,9 @@ var suite = []struct {
 	}},
 	{"a bot turn that asks for a person goes on the critical queue, once", func(t *testing.T, e *env) {
 		ctx := context.Background()
-		must(t, e.enq.RunBotFirst(ctx, "m1"))
-		must(t, e.enq.RunBotFirst(ctx, "m1"))
-		must(t, e.enq.RunBot(ctx, "m2"))
+		must(t, e.enq.QueueBotFirst(ctx, "m1"))
+		must(t, e.enq.QueueBotFirst(ctx, "m1"))
+		must(t, e.enq.QueueBot(ctx, "m2"))
 		s := e.sizes(t)
 		if s["critical"].Pending != 1 || s["default"].Pending != 1 {
 			t.Fatalf("sizes = %+v, want 1 critical (m1) and 1 default (m2)", s)
@@ -327,9 +327,9 @@ var suite = []struct {
 		ctx := context.Background()
 		const backlog = 40
 		for i := range backlog {
-			must(t, e.enq.RunBot(ctx, fmt.Sprintf("b%02d", i)))
+			must(t, e.enq.QueueBot(ctx, fmt.Sprintf("b%02d", i)))
 		}
-		must(t, e.enq.Deliver(ctx, "reply")) // queued last
+		must(t, e.enq.QueueDelivery(ctx, "reply")) // queued last
 		e.start(t, func(o *queue.Options) { o.Concurrency = 1 })
 		// The critical queue is picked with weight 6 against 3: the reply
 		// stays behind 20 bot turns with a chance of (1/3)^20. On one
@@ -351,8 +351,8 @@ var suite = []struct {
 		for i := range ids {
 			ids[i] = fmt.Sprintf("g%02d", i)
 		}
-		must(t, e.enq.RunBots(ctx, ids))
-		must(t, e.enq.RunBots(ctx, ids)) // the same group again: queued once
+		must(t, e.enq.QueueBots(ctx, ids))
+		must(t, e.enq.QueueBots(ctx, ids)) // the same group again: queued once
 		if s := e.sizes(t); s["default"].Pending != 3 {
 			t.Fatalf("sizes = %+v, want 3 tasks on the default queue", s)
 		}
@@ -382,10 +382,10 @@ var suite = []struct {
 	{"the same task id is queued once", func(t *testing.T, e *env) {
 		ctx := context.Background()
 		for range 3 {
-			must(t, e.enq.RunBot(ctx, "m1"))
-			must(t, e.enq.Route(ctx, "r1", "decline:1"))
+			must(t, e.enq.QueueBot(ctx, "m1"))
+			must(t, e.enq.QueueRoute(ctx, "r1", "decline:1"))
 		}
-		must(t, e.enq.Route(ctx, "r1", "decline:2")) // another cause: another task
+		must(t, e.enq.QueueRoute(ctx, "r1", "decline:2")) // another cause: another task
 		s := e.sizes(t)
 		if s["default"].Pending != 1 || s["critical"].Pending != 2 {
 			t.Fatalf("sizes = %+v, want 1 default and 2 critical", s)
@@ -403,13 +403,13 @@ var suite = []struct {
 			return s["default"].Total() == 0 && s["critical"].Total() == 0
 		})
 		// A finished task is not retained: its id can be queued again.
-		must(t, e.enq.RunBot(ctx, "m1"))
+		must(t, e.enq.QueueBot(ctx, "m1"))
 		e.w.expect(t, "RunBot", "m1")
 	}},
 	{"a failing delivery is retried until it succeeds", func(t *testing.T, e *env) {
 		e.w.failDeliver["m1"] = 2
 		e.start(t)
-		must(t, e.enq.Deliver(context.Background(), "m1"))
+		must(t, e.enq.QueueDelivery(context.Background(), "m1"))
 		for want := range 3 {
 			c := e.w.expect(t, "Deliver", "m1")
 			if c.retried != want {
@@ -424,7 +424,7 @@ var suite = []struct {
 		const asked = 3 * time.Second // the backoff alone would retry after 1 s
 		e.w.throttle["m1"] = asked
 		e.start(t)
-		must(t, e.enq.Deliver(context.Background(), "m1"))
+		must(t, e.enq.QueueDelivery(context.Background(), "m1"))
 		e.w.expect(t, "Deliver", "m1")
 		refused := time.Now()
 		if c := e.w.expect(t, "Deliver", "m1"); c.retried != 1 {
@@ -440,8 +440,8 @@ var suite = []struct {
 		ctx := context.Background()
 		const wait = 2 * time.Second
 		queued := time.Now()
-		must(t, e.enq.DeliverIn(ctx, "m1", wait))
-		must(t, e.enq.Deliver(ctx, "m1")) // the sweeper meanwhile: the same task id
+		must(t, e.enq.QueueDeliveryIn(ctx, "m1", wait))
+		must(t, e.enq.QueueDelivery(ctx, "m1")) // the sweeper meanwhile: the same task id
 		info, err := e.insp.Asynq().GetTaskInfo(e.opts.Namespace+":critical", "deliver:m1")
 		if err != nil || info.State != asynq.TaskStateScheduled {
 			t.Fatalf("task deliver:m1: %+v, %v; want it scheduled", info, err)
@@ -454,7 +454,7 @@ var suite = []struct {
 		}
 		e.w.none(t, 300*time.Millisecond)
 		// A wait of a day is cut to an hour, as for retries.
-		must(t, e.enq.DeliverIn(ctx, "m2", 24*time.Hour))
+		must(t, e.enq.QueueDeliveryIn(ctx, "m2", 24*time.Hour))
 		info, err = e.insp.Asynq().GetTaskInfo(e.opts.Namespace+":critical", "deliver:m2")
 		if err != nil || info.NextProcessAt.After(time.Now().Add(time.Hour+time.Minute)) {
 			t.Fatalf("task deliver:m2 runs at %v (%v), want within the hour", info.NextProcessAt, err)
@@ -472,13 +472,13 @@ var suite = []struct {
 		e.eventually(t, "task dropped, not archived", func(s map[string]queue.QueueSize) bool {
 			return s["critical"].Total() == 0 && s["critical"].Archived == 0
 		})
-		must(t, e.enq.Deliver(context.Background(), "m1")) // what the sweeper does
+		must(t, e.enq.QueueDelivery(context.Background(), "m1")) // what the sweeper does
 		e.w.expect(t, "Deliver", "m1")
 	}},
 	{"a stale task (ErrNotFound) succeeds without retry", func(t *testing.T, e *env) {
 		e.w.notFound["gone"] = true
 		e.start(t)
-		must(t, e.enq.Deliver(context.Background(), "gone"))
+		must(t, e.enq.QueueDelivery(context.Background(), "gone"))
 		e.w.expect(t, "Deliver", "gone")
 		e.eventually(t, "task done", func(s map[string]queue.QueueSize) bool {
 			return s["critical"].Total() == 0 && s["critical"].Archived == 0
@@ -531,7 +531,7 @@ var suite = []struct {
 		release := make(chan struct{})
 		e.w.block["m1"] = release
 		srv := e.start(t)
-		must(t, e.enq.Deliver(context.Background(), "m1"))
+		must(t, e.enq.QueueDelivery(context.Background(), "m1"))
 		<-e.w.started
 		stopped := make(chan struct{})
 		go func() { srv.Shutdown(); close(stopped) }()
@@ -554,7 +554,7 @@ var suite = []struct {
 			t.Fatalf("sizes after shutdown = %+v, want empty", s)
 		}
 		// Stopped: new work waits in the queue.
-		must(t, e.enq.RunBot(context.Background(), "m2"))
+		must(t, e.enq.QueueBot(context.Background(), "m2"))
 		e.w.none(t, 300*time.Millisecond)
 		if s := e.sizes(t); s["default"].Pending != 1 {
 			t.Fatalf("sizes = %+v, want 1 pending", s)
@@ -563,13 +563,13 @@ var suite = []struct {
 	{"a task outlives a server restart", func(t *testing.T, e *env) {
 		srv := e.start(t)
 		srv.Shutdown()
-		must(t, e.enq.RunBot(context.Background(), "m1"))
+		must(t, e.enq.QueueBot(context.Background(), "m1"))
 		enq := e.enq
 		conn := e.conn
 		if e.url != "" {
 			// A real Redis keeps tasks across processes: enqueue, drop
 			// the connection, and process from a new one.
-			must(t, enq.Deliver(context.Background(), "m2"))
+			must(t, enq.QueueDelivery(context.Background(), "m2"))
 			must(t, conn.Close())
 			e.conn = connect(t, e.url)
 		}

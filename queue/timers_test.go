@@ -94,9 +94,9 @@ func TestTimers(t *testing.T) {
 			due1 := start.Add(1*time.Second + 700*time.Millisecond)
 			w.setDue("escalate:r2", due2)
 			w.setDue("reroute:r1", due1)
-			must(t, e.enq.Escalate(ctx, "r2", 3, due2))
-			must(t, e.enq.Escalate(ctx, "r2", 3, due2)) // same id: one task
-			must(t, e.enq.RerouteCheck(ctx, "r1", due1))
+			must(t, e.enq.ScheduleEscalation(ctx, "r2", 3, due2))
+			must(t, e.enq.ScheduleEscalation(ctx, "r2", 3, due2)) // same id: one task
+			must(t, e.enq.ScheduleRerouteCheck(ctx, "r1", due1))
 
 			f := w.next(t)
 			if f.key != "reroute:r1" || !f.arg.Equal(due1.Truncate(time.Microsecond)) {

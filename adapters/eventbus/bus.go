@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/switchboard-chat/switchboard/core"
 )
 
 // Event is one message of a stream. IDs are "<unix ms>-<seq>" and grow
@@ -17,10 +19,15 @@ type Event struct {
 	Data json.RawMessage `json:"data"`
 }
 
+// Every Bus is core's Events port.
+var _ core.Events = Bus(nil)
+
 // Bus publishes events and lets clients follow streams.
 type Bus interface {
 	// Publish appends an event to the stream and hands it to its subscribers.
 	Publish(ctx context.Context, stream, typ string, data any) error
+	// PublishBatch publishes several events in order (core.Events).
+	PublishBatch(ctx context.Context, events []core.Published) error
 	// Subscribe follows a stream: first what was kept after lastEventID
 	// (nothing when it is empty), then live events, until ctx ends.
 	Subscribe(ctx context.Context, stream, lastEventID string) (*Subscription, error)

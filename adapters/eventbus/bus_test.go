@@ -264,24 +264,14 @@ func publish(t *testing.T, b eventbus.Bus, stream string, vals ...int) {
 	}
 }
 
-// publishBatch publishes (stream, value) pairs in one batch when the bus
-// can, else one by one.
+// publishBatch publishes (stream, value) pairs in one batch.
 func publishBatch(t *testing.T, b eventbus.Bus, pairs ...any) {
 	t.Helper()
 	var evs []core.Published
 	for i := 0; i < len(pairs); i += 2 {
 		evs = append(evs, core.Published{Stream: pairs[i].(string), Type: "test.value", Data: map[string]int{"v": pairs[i+1].(int)}})
 	}
-	batch, ok := b.(core.EventBatch)
-	if !ok {
-		for _, e := range evs {
-			if err := b.Publish(context.Background(), e.Stream, e.Type, e.Data); err != nil {
-				t.Fatalf("publish: %v", err)
-			}
-		}
-		return
-	}
-	if err := batch.PublishBatch(context.Background(), evs); err != nil {
+	if err := b.PublishBatch(context.Background(), evs); err != nil {
 		t.Fatalf("publish batch: %v", err)
 	}
 }
@@ -309,7 +299,7 @@ func TestPublishBatchAfterScriptFlush(t *testing.T) {
 			conn.Client().Del(ctx, keys...)
 		}
 	}()
-	var _ core.EventBatch = bus
+	var _ core.Events = bus
 	s := subscribe(t, bus, "agent:f", "")
 	publishBatch(t, bus, "agent:f", 1) // the script is loaded now
 	receive(t, s, 1)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/switchboard-chat/switchboard/core"
 )
 
 // ErrClosed is returned by a closed bus.
@@ -69,6 +71,18 @@ func (m *Memory) Publish(_ context.Context, stream, typ string, data any) error 
 	m.hub.dispatch(stream, e)
 	m.mu.Unlock()
 	return nil
+}
+
+// PublishBatch implements Bus: the events are published in order, one by
+// one; one that fails does not keep the others back.
+func (m *Memory) PublishBatch(ctx context.Context, events []core.Published) error {
+	var errs []error
+	for _, e := range events {
+		if err := m.Publish(ctx, e.Stream, e.Type, e.Data); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // evict drops the kept events of streams quiet for longer than TTL; it

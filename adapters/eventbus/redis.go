@@ -86,7 +86,7 @@ func (r *Redis) scriptArgs(stream, typ string, data any) ([]string, []any, error
 	return []string{r.prefix + stream}, []any{r.opts.Keep, typ, string(raw), r.opts.TTL.Milliseconds(), r.channel, stream}, nil
 }
 
-// PublishBatch publishes events in order in one round trip (core.EventBatch):
+// PublishBatch publishes events in order in one round trip (core.Events):
 // the publish script is pipelined. Should Redis have lost the script (a
 // restart), the events it refused are published again one by one, which
 // loads it; none of them ran, so none is published twice.

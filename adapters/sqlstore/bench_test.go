@@ -15,9 +15,14 @@ import (
 
 type nopJobs struct{}
 
-func (nopJobs) RunBot(context.Context, string) error        { return nil }
-func (nopJobs) Route(context.Context, string, string) error { return nil }
-func (nopJobs) Deliver(context.Context, string) error       { return nil }
+func (nopJobs) QueueBot(context.Context, string) error                           { return nil }
+func (nopJobs) QueueBotFirst(context.Context, string) error                      { return nil }
+func (nopJobs) QueueBots(context.Context, []string) error                        { return nil }
+func (nopJobs) QueueRoute(context.Context, string, string) error                 { return nil }
+func (nopJobs) QueueDelivery(context.Context, string) error                      { return nil }
+func (nopJobs) QueueDeliveryIn(context.Context, string, time.Duration) error     { return nil }
+func (nopJobs) ScheduleEscalation(context.Context, string, int, time.Time) error { return nil }
+func (nopJobs) ScheduleRerouteCheck(context.Context, string, time.Time) error    { return nil }
 
 // benchStores runs fn on SQLite and, when configured, PostgreSQL.
 func benchStores(b *testing.B, fn func(b *testing.B, s core.Store)) {

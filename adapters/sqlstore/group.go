@@ -10,11 +10,10 @@ import (
 	"github.com/switchboard-chat/switchboard/core"
 )
 
-// The grouped ingest path (core.GroupTx): one statement per step for a
-// whole group of inbound messages. Row-value IN lists work on PostgreSQL
-// and SQLite alike and use the (channel, id) unique indexes.
-
-var _ core.GroupTx = (*conn)(nil)
+// The set-based methods of core.Tx that group commit uses (ingest_group.go
+// in core): one statement per step for a whole group of inbound messages.
+// Row-value IN lists work on PostgreSQL and SQLite alike and use the
+// (channel, id) unique indexes.
 
 // pairs returns "VALUES ($i, $j), …" for keys: the right side of a
 // row-value IN, which SQLite accepts only as a subquery.

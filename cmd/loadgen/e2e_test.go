@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -121,7 +122,7 @@ func TestLoadgenEndToEnd(t *testing.T) {
 			var out, errOut bytes.Buffer
 			code := run(context.Background(), []string{"-config", cfgPath, "-rate", "50", "-duration", "3s", "-agents", "3",
 				"-handoff-share", "0.2", "-customers", "20", "-streams", "20", "-admin-email", e2eAdmin, "-admin-password", e2ePassword,
-				"-drain", "20s", "-json", jsonPath, "-log-level", "warn"}, &out, &errOut)
+				"-drain", "20s", "-json", jsonPath, "-log-level", "warn", "-ceiling", "-ceiling-duration", "500ms", "-capacity", "100"}, &out, &errOut)
 			t.Logf("loadgen output:\n%s", out.String())
 			if code != 0 {
 				t.Fatalf("loadgen exit %d\nstderr:\n%s\ngateway logs:\n%s", code, errOut.String(), logs.String())
@@ -134,6 +135,14 @@ func TestLoadgenEndToEnd(t *testing.T) {
 			var rep Report
 			if err := json.Unmarshal(data, &rep); err != nil {
 				t.Fatalf("the JSON report does not parse: %v", err)
+			}
+			if c := rep.Ceiling; c == nil || c.Commits == 0 || c.CommitsPerS <= 0 || c.Conns != 16 {
+				t.Errorf("ceiling: %+v, want commits over 16 connections", c)
+			} else if r := rep.Ratios; math.Abs(r.IngestToCeiling-rep.Throughput/c.CommitsPerS) > 1e-9 || r.RateToCapacity != 0.5 || r.CapacityPerS != 100 {
+				t.Errorf("ratios %+v: want ingest %.0f ÷ ceiling %.0f and rate 50 ÷ capacity 100", r, rep.Throughput, c.CommitsPerS)
+			}
+			if !strings.Contains(out.String(), "ingest ÷ ceiling:") || !strings.Contains(out.String(), "the same as:") {
+				t.Errorf("the table does not give the ceiling and its ratio:\n%s", out.String())
 			}
 			v := rep.Verify
 			if !strings.HasPrefix(v.Method, "database") || !v.OK || v.Missing != 0 || v.Duplicated != 0 || v.Checked != rep.Sent || v.Acked != rep.Acked {

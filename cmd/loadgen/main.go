@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,6 +39,9 @@ const (
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "config" {
 		return runConfig(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "ceiling" {
+		return runCeiling(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "run" {
 		args = args[1:]
@@ -128,9 +133,27 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.maxInflight, "max-inflight", 4096, "open loop: most requests in flight")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "timeout of one HTTP request")
 	fs.StringVar(&o.run, "run-id", "", "8 hex digits naming the run (default: random)")
+	fs.BoolVar(&o.ceiling, "ceiling", false, "first measure the database's single-row commit ceiling and give every figure also as a ratio to it")
+	fs.IntVar(&o.ceilingConns, "ceiling-conns", 16, "connections of the ceiling measurement")
+	fs.DurationVar(&o.ceilingDuration, "ceiling-duration", 10*time.Second, "how long the ceiling is measured")
+	fs.Float64Var(&o.capacity, "capacity", 0, "closed-loop capacity (messages/s) an open-loop -rate is given as a share of")
+	capFrom := fs.String("capacity-from", "", "read -capacity from the JSON report of a closed-loop run")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "loadgen: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return exitUsage
+	}
+	if *capFrom != "" {
+		c, err := capacityFrom(*capFrom)
+		if err != nil {
+			fmt.Fprintln(stderr, "loadgen:", err)
+			return exitUsage
+		}
+		o.capacity = c
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -145,8 +168,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	switch {
-	case o.rate < 0, o.concurrency < 0, o.handoffShare < 0 || o.handoffShare > 1, o.streams < 0, o.agents < 0, o.maxInflight < 1:
-		fmt.Fprintln(stderr, "loadgen: -rate, -concurrency, -streams, -agents must be ≥ 0, -handoff-share in [0, 1], -max-inflight ≥ 1")
+	case o.rate < 0, o.concurrency < 0, o.handoffShare < 0 || o.handoffShare > 1, o.streams < 0, o.agents < 0, o.maxInflight < 1,
+		o.capacity < 0, o.ceilingConns < 1, o.ceilingDuration <= 0:
+		fmt.Fprintln(stderr, "loadgen: -rate, -concurrency, -streams, -agents, -capacity must be ≥ 0, -handoff-share in [0, 1], -max-inflight and -ceiling-conns ≥ 1, -ceiling-duration > 0")
 		return exitUsage
 	case o.rate > 0 && o.concurrency > 0:
 		fmt.Fprintln(stderr, "loadgen: give -rate (open loop) or -concurrency (closed loop), not both")
@@ -232,6 +256,20 @@ func load(ctx context.Context, o options) (*Report, error) {
 	defer cancelRun()
 	if err := waitReady(runCtx, r.api, 30*time.Second); err != nil {
 		return nil, err
+	}
+	var ceiling *Ceiling
+	if o.ceiling {
+		dbURL := o.verifyDB
+		if dbURL == "auto" {
+			dbURL = tgt.DatabaseURL
+		}
+		log.Info("measuring the single-row commit ceiling", "connections", o.ceilingConns, "duration", o.ceilingDuration)
+		c, err := measureCeiling(runCtx, dbURL, ceilingOptions{conns: o.ceilingConns, duration: o.ceilingDuration, run: o.run})
+		if err != nil {
+			return nil, err
+		}
+		ceiling = &c
+		log.Info("ceiling", "commits_per_s", int(c.CommitsPerS), "equivalent", c.Equivalent)
 	}
 
 	var adminToken string
@@ -369,7 +407,7 @@ func load(ctx context.Context, o options) (*Report, error) {
 	agentsWG.Wait()
 	<-pollDone
 
-	rep := &Report{Run: o.run, Target: tgt.BaseURL, Mode: mode, StartedAt: started.UTC(), DurationS: elapsed.Seconds(),
+	rep := &Report{Run: o.run, Target: tgt.BaseURL, Mode: mode, StartedAt: started.UTC(), DurationS: elapsed.Seconds(), Ceiling: ceiling,
 		Channels: map[string]ChannelReport{}, Latency: map[string]Summary{}, Verify: v, Gateway: gw, Errors: r.errorsSorted()}
 	for _, k := range kinds {
 		s, a := r.sentBy[k].Load(), r.ackedBy[k].Load()
@@ -397,6 +435,7 @@ func load(ctx context.Context, o options) (*Report, error) {
 		Delivered: int64(r.hReply.Count()), Resolved: r.resolved.Load()}
 	rep.Provider = ProviderReport{Sends: prov.sends.Load(), BotSends: r.botSends.Load(), Profiles: prov.profiles.Load(), Bad: prov.bad.Load()}
 	rep.Streams = StreamReport{Requested: int64(o.streams), Opened: r.streamsOpened.Load(), Failed: r.streamsFails.Load(), OpenAtEnd: streamsAtEnd}
+	rep.Ratios = ratios(rep, o.rate, o.capacity)
 	return rep, nil
 }
 
@@ -417,4 +456,50 @@ func waitReady(ctx context.Context, a *api, within time.Duration) error {
 		}
 	}
 	return fmt.Errorf("gateway at %s not ready within %s: %w", a.base, within, last)
+}
+
+// runCeiling is `loadgen ceiling`: the single-row commit ceiling of the
+// gateway's database alone, with no load.
+func runCeiling(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("loadgen ceiling", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "switchboard-load.yaml", "the gateway's YAML config (its database is measured)")
+	dbURL := fs.String("database-url", "", "the database to measure instead: a postgres:// URL or an SQLite file")
+	o := ceilingOptions{run: randomHex(4)}
+	fs.IntVar(&o.conns, "conns", 16, "connections, each inserting one row per transaction")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to measure")
+	jsonOut := fs.String("json", "", "write the ceiling as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 || o.conns < 1 || o.duration <= 0 {
+		fmt.Fprintln(stderr, "loadgen ceiling: takes flags only; -conns ≥ 1, -duration > 0")
+		return exitUsage
+	}
+	url := *dbURL
+	if url == "" {
+		tgt, err := readTarget(*configPath)
+		if err != nil {
+			fmt.Fprintln(stderr, "loadgen:", err)
+			return exitRunError
+		}
+		url = tgt.DatabaseURL
+	}
+	c, err := measureCeiling(ctx, url, o)
+	if err != nil {
+		fmt.Fprintln(stderr, "loadgen:", err)
+		return exitRunError
+	}
+	printCeiling(stdout, &c)
+	if *jsonOut != "" {
+		b, _ := json.MarshalIndent(c, "", "  ")
+		if err := os.WriteFile(*jsonOut, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintln(stderr, "loadgen:", err)
+			return exitRunError
+		}
+	}
+	return exitOK
 }

@@ -87,6 +87,10 @@ type Report struct {
 	Gateway    GatewayReport            `json:"gateway"`
 	Errors     []kv                     `json:"errors"`
 	Verify     Verification             `json:"verify"`
+	// Ceiling is the database's single-row commit ceiling measured before
+	// the load (-ceiling); Ratios set the run's figures against it.
+	Ceiling *Ceiling `json:"ceiling,omitempty"`
+	Ratios  Ratios   `json:"ratios"`
 }
 
 // ChannelReport is one channel kind's traffic.
@@ -157,7 +161,21 @@ func mb(b float64) float64 { return b / (1 << 20) }
 // printTable writes the human form of rep.
 func printTable(w io.Writer, rep *Report) {
 	fmt.Fprintf(w, "\nloadgen run %s against %s — %s for %.1fs\n", rep.Run, rep.Target, rep.Mode, rep.DurationS)
-	fmt.Fprintf(w, "sent %d, acknowledged %d, failed %d: %.0f messages/s acknowledged\n\n", rep.Sent, rep.Acked, rep.Failed, rep.Throughput)
+	fmt.Fprintf(w, "sent %d, acknowledged %d, failed %d: %.0f messages/s acknowledged\n", rep.Sent, rep.Acked, rep.Failed, rep.Throughput)
+	if rep.Ceiling != nil {
+		printCeiling(w, rep.Ceiling)
+	}
+	if r := rep.Ratios; r.IngestToCeiling > 0 {
+		fmt.Fprintf(w, "ingest ÷ ceiling: %.2f×\n", r.IngestToCeiling)
+	}
+	if r := rep.Ratios; r.RateToCapacity > 0 {
+		fmt.Fprintf(w, "open-loop rate ÷ closed-loop capacity (%.0f/s): %.2f", r.CapacityPerS, r.RateToCapacity)
+		if r.CapacityToCeiling > 0 {
+			fmt.Fprintf(w, "; capacity ÷ ceiling: %.2f×", r.CapacityToCeiling)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "path\tcount\tmean ms\tp50 ms\tp90 ms\tp99 ms\tmax ms\t")
 	row := func(name string, s Summary) {
@@ -228,4 +246,11 @@ func writeReport(path string, rep *Report) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// printCeiling writes the ceiling and the command that measures the same.
+func printCeiling(w io.Writer, c *Ceiling) {
+	fmt.Fprintf(w, "ceiling (%s): %.0f single-row commits/s over %d connections for %.1fs (%d commits)\n",
+		c.Database, c.CommitsPerS, c.Conns, c.DurationS, c.Commits)
+	fmt.Fprintf(w, "  the same as: %s\n", c.Equivalent)
 }

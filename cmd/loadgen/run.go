@@ -47,8 +47,14 @@ type options struct {
 	maxInflight   int
 	timeout       time.Duration
 	run           string
-	log           *slog.Logger
-	out           io.Writer
+	// ceiling: measure the single-row commit ceiling before the load;
+	// capacity: the closed-loop capacity an open-loop rate is set against.
+	ceiling         bool
+	ceilingConns    int
+	ceilingDuration time.Duration
+	capacity        float64
+	log             *slog.Logger
+	out             io.Writer
 }
 
 // Message states kept per sequence number for the exactly-once check.

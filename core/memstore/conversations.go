@@ -172,7 +172,7 @@ func (t *tx) visible(c core.Conversation, agentID string) bool {
 func (t *tx) hasTerms(convID string, terms []searchTerm) bool {
 	var msgs [][]string
 	for _, id := range t.d().convMsgs[convID] {
-		msgs = append(msgs, strings.Fields(core.Normalize(t.d().messages[id].m.Text)))
+		msgs = append(msgs, strings.Fields(core.FoldText(t.d().messages[id].m.Text)))
 	}
 	return matchTerms(msgs, terms)
 }

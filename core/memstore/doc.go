@@ -10,10 +10,15 @@
 // on the way in and out (slices included), so callers never alias the
 // store's state.
 //
+// The set-based methods (SaveCustomers, CreateConversations,
+// InsertMessages, …) are the single ones in a row, so core's unit tests
+// run the group commit of Ingest as production does; outside Atomic each
+// is all or nothing.
+//
 // A few choices the port leaves open:
 //   - UpdateConversation never moves last_message_at backwards, and keeps
 //     the id, customer, channel and created_at of the stored row.
-//   - SearchConversations' Text matches whole words (core.Normalize): every
+//   - SearchConversations' Text matches whole words (core.FoldText): every
 //     word of the query must occur in at least one message of the
 //     conversation. The cursor is the id of the last row of the page.
 //   - Due treats an open request as touched when it was updated or its

@@ -20,7 +20,7 @@ type searchTerm struct {
 func parseSearch(s string) []searchTerm {
 	var out []searchTerm
 	for _, t := range core.ParseSearch(s) {
-		if tokens := strings.Fields(core.Normalize(t.Text)); len(tokens) > 0 {
+		if tokens := strings.Fields(core.FoldText(t.Text)); len(tokens) > 0 {
 			out = append(out, searchTerm{tokens: tokens, not: t.Not})
 		}
 	}

@@ -57,7 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"AcceptRace", testAcceptRace},
 		{"CapacityRace", testCapacityRace},
 		{"PageRace", testPageRace},
-		{"GroupTx", testGroupTx},
+		{"GroupStatements", testGroupStatements},
 		{"GroupedIngest", testGroupedIngest},
 	}
 	for _, tc := range tests {
@@ -68,10 +68,14 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 	}
 }
 
-// Jobs is a core.Jobs that records what was queued.
+// Jobs is a core.Jobs that records what was queued: the bot's turns,
+// routings and deliveries in Calls, the groups of bot turns in Groups,
+// the routing timers in Timers.
 type Jobs struct {
-	mu    sync.Mutex
-	calls []string
+	mu     sync.Mutex
+	calls  []string
+	groups [][]string
+	timers []string
 }
 
 func (j *Jobs) add(s string) error {
@@ -81,27 +85,14 @@ func (j *Jobs) add(s string) error {
 	return nil
 }
 
-// RunBot records "bot:<message id>".
-func (j *Jobs) RunBot(_ context.Context, id string) error { return j.add("bot:" + id) }
+// QueueBot records "bot:<message id>".
+func (j *Jobs) QueueBot(_ context.Context, id string) error { return j.add("bot:" + id) }
 
-// Route records "route:<request id>:<cause>".
-func (j *Jobs) Route(_ context.Context, id, cause string) error {
-	return j.add("route:" + id + ":" + cause)
-}
+// QueueBotFirst records "bot:<message id>" too.
+func (j *Jobs) QueueBotFirst(_ context.Context, id string) error { return j.add("bot:" + id) }
 
-// Deliver records "deliver:<message id>".
-func (j *Jobs) Deliver(_ context.Context, id string) error { return j.add("deliver:" + id) }
-
-// GroupJobs is Jobs that can also queue the bot's turns on a group of
-// messages as one task (core.GroupJobs): it records "bot:<id>" for each,
-// and the group.
-type GroupJobs struct {
-	Jobs
-	groups [][]string
-}
-
-// RunBots records "bot:<message id>" for each message, and the group.
-func (j *GroupJobs) RunBots(_ context.Context, ids []string) error {
+// QueueBots records "bot:<message id>" for each message, and the group.
+func (j *Jobs) QueueBots(_ context.Context, ids []string) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for _, id := range ids {
@@ -111,11 +102,47 @@ func (j *GroupJobs) RunBots(_ context.Context, ids []string) error {
 	return nil
 }
 
-// Groups returns the groups RunBots queued, in order.
-func (j *GroupJobs) Groups() [][]string {
+// Groups returns the groups QueueBots queued, in order.
+func (j *Jobs) Groups() [][]string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return slices.Clone(j.groups)
+}
+
+// QueueRoute records "route:<request id>:<cause>".
+func (j *Jobs) QueueRoute(_ context.Context, id, cause string) error {
+	return j.add("route:" + id + ":" + cause)
+}
+
+// QueueDelivery records "deliver:<message id>".
+func (j *Jobs) QueueDelivery(_ context.Context, id string) error { return j.add("deliver:" + id) }
+
+// QueueDeliveryIn records "deliver:<message id>" too.
+func (j *Jobs) QueueDeliveryIn(_ context.Context, id string, _ time.Duration) error {
+	return j.add("deliver:" + id)
+}
+
+// ScheduleEscalation records "escalate:<request id>:<step>" in Timers.
+func (j *Jobs) ScheduleEscalation(_ context.Context, id string, step int, _ time.Time) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.timers = append(j.timers, fmt.Sprintf("escalate:%s:%d", id, step))
+	return nil
+}
+
+// ScheduleRerouteCheck records "reroute:<request id>" in Timers.
+func (j *Jobs) ScheduleRerouteCheck(_ context.Context, id string, _ time.Time) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.timers = append(j.timers, "reroute:"+id)
+	return nil
+}
+
+// Timers returns the routing timers scheduled so far, in order.
+func (j *Jobs) Timers() []string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.timers)
 }
 
 // Calls returns what was queued so far, in order.

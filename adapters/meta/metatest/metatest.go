@@ -181,24 +181,43 @@ type Jobs struct {
 	Delivers []string
 }
 
-// RunBot implements core.Jobs.
-func (j *Jobs) RunBot(_ context.Context, id string) error {
+// QueueBot implements core.Jobs.
+func (j *Jobs) QueueBot(ctx context.Context, id string) error { return j.QueueBots(ctx, []string{id}) }
+
+// QueueBotFirst implements core.Jobs.
+func (j *Jobs) QueueBotFirst(ctx context.Context, id string) error {
+	return j.QueueBots(ctx, []string{id})
+}
+
+// QueueBots implements core.Jobs.
+func (j *Jobs) QueueBots(_ context.Context, ids []string) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.Bot = append(j.Bot, id)
+	j.Bot = append(j.Bot, ids...)
 	return nil
 }
 
-// Route implements core.Jobs.
-func (j *Jobs) Route(context.Context, string, string) error { return nil }
+// QueueRoute implements core.Jobs.
+func (j *Jobs) QueueRoute(context.Context, string, string) error { return nil }
 
-// Deliver implements core.Jobs.
-func (j *Jobs) Deliver(_ context.Context, id string) error {
+// QueueDelivery implements core.Jobs.
+func (j *Jobs) QueueDelivery(_ context.Context, id string) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.Delivers = append(j.Delivers, id)
 	return nil
 }
+
+// QueueDeliveryIn implements core.Jobs.
+func (j *Jobs) QueueDeliveryIn(ctx context.Context, id string, _ time.Duration) error {
+	return j.QueueDelivery(ctx, id)
+}
+
+// ScheduleEscalation implements core.Jobs.
+func (j *Jobs) ScheduleEscalation(context.Context, string, int, time.Time) error { return nil }
+
+// ScheduleRerouteCheck implements core.Jobs.
+func (j *Jobs) ScheduleRerouteCheck(context.Context, string, time.Time) error { return nil }
 
 // Harness serves one channel's webhook through the real httpapi server
 // (its error table) with a core.Service on memstore.

@@ -1,7 +1,6 @@
 package core_test
 
 import (
-	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -129,42 +128,4 @@ func TestEditAndRevokeInbound(t *testing.T) {
 	if _, known, err := e.svc.KnownCustomer(e.ctx, "wa", "nobody"); err != nil || known {
 		t.Fatalf("unknown customer: %v %v", known, err)
 	}
-}
-
-func TestFailDelivery(t *testing.T) {
-	e := newEnv(t)
-	alice := e.online("Alice")
-	conv := e.active("Ada", alice)
-	e.sender.set("", errors.New("connection reset"))
-	m, err := e.svc.SendAgentMessage(e.ctx, alice, conv.ID, "hello", "")
-	ok(t, err)
-	if err := e.svc.Deliver(e.ctx, m.ID); err == nil {
-		t.Fatal("a transient error must be returned for a retry")
-	}
-	mustEqual(t, "still queued for a retry", e.msg(m.ID).Delivery, core.DeliveryQueued)
-	ok(t, e.svc.FailDelivery(e.ctx, m.ID, "deliver: connection reset"))
-	got := e.msg(m.ID)
-	mustEqual(t, "failed after retries", got.Delivery, core.DeliveryFailed)
-	mustEqual(t, "reason", got.Error, "deliver: connection reset")
-	ok(t, e.svc.FailDelivery(e.ctx, m.ID, "again"))
-	mustEqual(t, "a second failure changes nothing", e.msg(m.ID).Error, "deliver: connection reset")
-	ok(t, e.svc.FailDelivery(e.ctx, core.NewID(), "unknown message"))
-}
-
-func TestStartCommandGreets(t *testing.T) {
-	for _, text := range []string{"/start", "/start promo-42", "/start@ShopBot"} {
-		e := newEnv(t)
-		m, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "tg", ChannelUserID: "42", ProviderID: "u1", Text: text})
-		ok(t, err)
-		ok(t, e.svc.RunBot(e.ctx, m.ID))
-		last := e.last(m.ConversationID)
-		mustEqual(t, text+": reply", last.Text, core.DefaultGreeting)
-		mustEqual(t, text+": author", last.Author, core.AuthorBot)
-		mustEqual(t, text+": no miss counted", e.conv(m.ConversationID).BotMisses, 0)
-	}
-	e := newEnv(t)
-	m, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "tg", ChannelUserID: "42", ProviderID: "u2", Text: "/starting soon?"})
-	ok(t, err)
-	ok(t, e.svc.RunBot(e.ctx, m.ID))
-	mustEqual(t, "not a start command: a miss", e.conv(m.ConversationID).BotMisses, 1)
 }

@@ -107,35 +107,6 @@ func deliveryFrom(to Delivery) ([]Delivery, error) {
 	return from, nil
 }
 
-// applyEarly takes the early statuses kept for keys, the provider ids
-// recordSent just recorded on sent, and applies each to its message, which
-// it updates in sent.
-func (s *Service) applyEarly(ctx context.Context, keys []ChannelKey, sent []queuedOut) error {
-	early, err := s.store.TakeEarlyDeliveries(ctx, keys)
-	if err != nil {
-		return err
-	}
-	for _, e := range early {
-		from, err := deliveryFrom(e.Delivery)
-		if err != nil {
-			continue // not a status we keep; it is gone now
-		}
-		moved, err := s.store.AdvanceDelivery(ctx, e.ChannelID, e.ProviderID, from, e.Delivery, e.Error)
-		if err != nil {
-			return fmt.Errorf("apply early delivery status %s of %s/%s: %w", e.Delivery, e.ChannelID, e.ProviderID, err)
-		}
-		if len(moved) == 0 {
-			continue
-		}
-		for i := range sent {
-			if m := &sent[i].msg; m.ChannelID == e.ChannelID && m.ProviderID == e.ProviderID {
-				m.Delivery, m.Error = e.Delivery, e.Error
-			}
-		}
-	}
-	return nil
-}
-
 // EditInbound records the customer's edit of a message they sent. An edit
 // of a message we never stored is ignored.
 func (s *Service) EditInbound(ctx context.Context, channelID, providerID, text string) error {
@@ -170,31 +141,4 @@ func (s *Service) KnownCustomer(ctx context.Context, channelID, userID string) (
 		return Customer{}, false, fmt.Errorf("read customer %s/%s: %w", channelID, userID, err)
 	}
 	return c, true, nil
-}
-
-// FailDelivery gives up on an outbound message whose retries are spent:
-// it is marked failed with the last error, so it is not sent again.
-func (s *Service) FailDelivery(ctx context.Context, messageID, reason string) error {
-	msg, err := s.store.MessageByID(ctx, messageID)
-	if isNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("fail delivery: read message %s: %w", messageID, err)
-	}
-	if msg.Delivery != DeliveryQueued {
-		return nil
-	}
-	if reason == "" {
-		reason = "delivery failed after every retry"
-	}
-	s.log.WarnContext(ctx, "delivery failed after every retry", "message_id", messageID, "err", reason)
-	if err := s.store.UpdateDelivery(ctx, messageID, DeliveryFailed, "", reason); err != nil {
-		return fmt.Errorf("fail delivery of %s: %w", messageID, err)
-	}
-	if conv, err := s.store.ConversationByID(ctx, msg.ConversationID); err == nil {
-		msg.Delivery, msg.Error = DeliveryFailed, reason
-		s.deliveryEvent(ctx, conv, msg)
-	}
-	return nil
 }

@@ -12,61 +12,6 @@ import (
 	"github.com/switchboard-chat/switchboard/core"
 )
 
-// ingest stores a WhatsApp message from user.
-func (e *env) ingest(user, providerID, text string) core.Message {
-	e.t.Helper()
-	m, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "wa", ChannelUserID: user, Name: "Ada Lovelace",
-		ProviderID: providerID, Text: text})
-	ok(e.t, err)
-	return m
-}
-
-func TestIngestDuplicate(t *testing.T) {
-	e := newEnv(t)
-	m := e.ingest("4917", "wamid.1", " hello ")
-	mustEqual(t, "text", m.Text, "hello")
-	mustEqual(t, "author", m.Author, core.AuthorCustomer)
-	mustSlice(t, "bot jobs", e.jobs.Bots(), []string{m.ID})
-	c := e.conv(m.ConversationID)
-	mustEqual(t, "visits", c.Customer.Visits, 1)
-	mustEqual(t, "last message at", c.LastMessageAt, t0)
-
-	_, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "wa", ChannelUserID: "4917", Name: "Someone Else",
-		ProviderID: "wamid.1", Text: "hello again"})
-	wantErr(t, err, core.ErrDuplicate)
-	mustSlice(t, "bot jobs", e.jobs.Bots(), []string{m.ID})
-	mustEqual(t, "messages", len(e.messages(m.ConversationID)), 1)
-	mustEqual(t, "customer name (rolled back)", e.conv(m.ConversationID).Customer.Name, "Ada Lovelace")
-
-	// The same provider id on another channel is another message.
-	_, err = e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "tg", ChannelUserID: "4917", ProviderID: "wamid.1", Text: "hi"})
-	ok(t, err)
-	// A second message joins the open conversation.
-	m2 := e.ingest("4917", "wamid.2", "still there?")
-	mustEqual(t, "conversation", m2.ConversationID, m.ConversationID)
-}
-
-func TestIngestInvalid(t *testing.T) {
-	tests := []struct {
-		name string
-		in   core.Inbound
-		want error
-	}{
-		{"unknown channel", core.Inbound{ChannelID: "sms", ChannelUserID: "1", Text: "hi"}, core.ErrNotFound},
-		{"empty text", core.Inbound{ChannelID: "wa", ChannelUserID: "1", Text: "  "}, core.ErrInvalid},
-		{"text too long", core.Inbound{ChannelID: "wa", ChannelUserID: "1", Text: strings.Repeat("a", core.MaxTextLen+1)}, core.ErrInvalid},
-		{"no user", core.Inbound{ChannelID: "wa", Text: "hi"}, core.ErrInvalid},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			_, err := e.svc.Ingest(e.ctx, tt.in)
-			wantErr(t, err, tt.want)
-			mustEqual(t, "bot jobs", len(e.jobs.Bots()), 0)
-		})
-	}
-}
-
 func TestRunBotHandoffPhrase(t *testing.T) {
 	e := newEnv(t)
 	m := e.ingest("4917", "wamid.1", "Can I talk to a PERSON, please?")
@@ -179,60 +124,6 @@ func TestRunBotIgnoresStaleWork(t *testing.T) {
 	mustEqual(t, "messages", len(e.messages(ws.ConversationID)), 1)
 	if slices.Contains(e.jobs.Delivers(), greeting.ID) {
 		t.Fatal("greeting queued for delivery")
-	}
-}
-
-// TestHandoffGoesFirst: a message that asks for a person is queued ahead
-// of ordinary bot work; every other message is not.
-func TestHandoffGoesFirst(t *testing.T) {
-	for _, tc := range []struct {
-		text   string
-		urgent bool
-	}{
-		{"talk to a person please", true},
-		{"what are your opening hours?", false},
-		{"HUMAN", true},
-	} {
-		t.Run(tc.text, func(t *testing.T) {
-			e := newEnv(t)
-			msg, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "wa", ChannelUserID: "49151", Text: tc.text})
-			ok(t, err)
-			e.jobs.mu.Lock()
-			defer e.jobs.mu.Unlock()
-			if got := slices.Contains(e.jobs.urgent, msg.ID); got != tc.urgent {
-				t.Errorf("queued ahead = %v, want %v (urgent %v)", got, tc.urgent, e.jobs.urgent)
-			}
-			if !slices.Contains(e.jobs.bots, msg.ID) {
-				t.Errorf("no bot turn queued for %s", msg.ID)
-			}
-		})
-	}
-}
-
-// TestControlCharacters: providers' text loses invisible control
-// characters (NUL cannot even be stored); typed API input with them is
-// refused naming the field; search treats them as spaces.
-func TestControlCharacters(t *testing.T) {
-	e := newEnv(t)
-	msg, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "wa", ChannelUserID: "49151", Name: "Ad\x00a", Text: "hel\x00lo\x07\nthere"})
-	ok(t, err)
-	mustEqual(t, "stored text", msg.Text, "hello\nthere")
-	mustEqual(t, "customer name", e.conv(msg.ConversationID).Customer.Name, "Ada")
-
-	_, err = e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{Name: "x\x00"})
-	wantField(t, err, "name")
-	for field, q := range map[string]core.ConversationQuery{
-		"q":        {Text: "a\x00"},
-		"customer": {Customer: "\x00"},
-		"agent_id": {AgentID: "\x1b[2J"},
-	} {
-		_, _, err := e.svc.SearchConversations(e.ctx, e.admin, q)
-		wantField(t, err, field)
-	}
-	_, _, err = e.svc.Login(e.ctx, "root\x00@example.com", "whatever")
-	wantErr(t, err, core.ErrUnauthorized)
-	if got := core.ParseSearch("late\x00order"); len(got) != 2 || got[0].Text != "late" || got[1].Text != "order" {
-		t.Errorf("ParseSearch with NUL = %+v, want two words", got)
 	}
 }
 
@@ -388,4 +279,22 @@ func TestBotHandoffRoutingFailsToATask(t *testing.T) {
 	mustEqual(t, "status", reqs[0].Status, core.ReqWaiting)
 	mustEqual(t, "rule (not routed yet)", reqs[0].Routing.Rule, "")
 	mustSlice(t, "request:route tasks", e.jobs.routedWith(reqs[0].ID), []string{"open"})
+}
+
+func TestStartCommandGreets(t *testing.T) {
+	for _, text := range []string{"/start", "/start promo-42", "/start@ShopBot"} {
+		e := newEnv(t)
+		m, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "tg", ChannelUserID: "42", ProviderID: "u1", Text: text})
+		ok(t, err)
+		ok(t, e.svc.RunBot(e.ctx, m.ID))
+		last := e.last(m.ConversationID)
+		mustEqual(t, text+": reply", last.Text, core.DefaultGreeting)
+		mustEqual(t, text+": author", last.Author, core.AuthorBot)
+		mustEqual(t, text+": no miss counted", e.conv(m.ConversationID).BotMisses, 0)
+	}
+	e := newEnv(t)
+	m, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: "tg", ChannelUserID: "42", ProviderID: "u2", Text: "/starting soon?"})
+	ok(t, err)
+	ok(t, e.svc.RunBot(e.ctx, m.ID))
+	mustEqual(t, "not a start command: a miss", e.conv(m.ConversationID).BotMisses, 1)
 }
