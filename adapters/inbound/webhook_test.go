@@ -196,4 +196,3 @@ func TestHandshake(t *testing.T) {
 		t.Fatalf("handshake = %q, %v", got, err)
 	}
 }
-
