@@ -60,8 +60,10 @@ func (c *Config) Settings() core.Settings {
 	}
 	for _, ch := range c.Channels {
 		s.Channels = append(s.Channels, ch.Core())
-		if ch.Type == core.ChannelWidget && ch.Greeting != "" {
-			s.Greetings[ch.ID] = ch.Greeting
+		if spec := specOf(ch.Type); spec != nil && spec.greeting != nil && ch.Settings != nil {
+			if g := spec.greeting(ch.Settings); g != "" {
+				s.Greetings[ch.ID] = g
+			}
 		}
 	}
 	for _, t := range c.Templates {

@@ -26,7 +26,7 @@ const (
 
 func harness(t *testing.T) *metatest.Harness {
 	t.Helper()
-	return metatest.NewHarness(t, core.Channel{ID: "wa", Type: core.ChannelWhatsApp}, func(svc *core.Service) httpapi.Webhook {
+	return metatest.NewHarness(t, core.Channel{ID: "wa", Type: "whatsapp"}, func(svc *core.Service) httpapi.Webhook {
 		return whatsapp.NewWebhook(svc, whatsapp.Config{ChannelID: "wa", AppSecret: appSecret, VerifyToken: verifyToken})
 	})
 }
@@ -251,7 +251,7 @@ func TestWebhookFloodOfUnsignedBodies(t *testing.T) {
 // is stored.
 func TestWebhookFloodOfForgedBodies(t *testing.T) {
 	gate := inbound.NewGate(8<<20, 4<<20, time.Minute) // two 4 MiB bodies at a time
-	h := metatest.NewHarness(t, core.Channel{ID: "wa", Type: core.ChannelWhatsApp}, func(svc *core.Service) httpapi.Webhook {
+	h := metatest.NewHarness(t, core.Channel{ID: "wa", Type: "whatsapp"}, func(svc *core.Service) httpapi.Webhook {
 		return whatsapp.NewWebhook(svc, whatsapp.Config{ChannelID: "wa", AppSecret: appSecret, VerifyToken: verifyToken, Gate: gate})
 	})
 	const n, size = 100, 4<<20 - 1024
