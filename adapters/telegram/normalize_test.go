@@ -285,6 +285,11 @@ func FuzzDecodeUpdate(f *testing.F) {
 				utf8.RuneCountInString(ev.Text) > core.MaxTextLen {
 				t.Fatalf("bad event %+v", ev)
 			}
+			for _, a := range ev.Attachments {
+				if ev.Kind != core.InboundMessage || a.Kind == "" || a.Ref == "" || !utf8.ValidString(a.Caption) {
+					t.Fatalf("bad attachment %+v of %+v", a, ev)
+				}
+			}
 		case core.InboundIgnored:
 			if ev.Why == "" {
 				t.Fatalf("ignored without reason: %+v", ev)
