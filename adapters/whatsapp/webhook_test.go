@@ -2,12 +2,14 @@ package whatsapp_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -187,6 +189,10 @@ func TestWebhookStorageDown(t *testing.T) {
 	}
 }
 
+// refusedUnread counts the requests whose connection the gateway reset
+// while they were still being sent.
+const refusedUnread = -1
+
 // flood posts n bodies of size bytes at once, each with the signature
 // header sig ("" for none), and counts the answers by status.
 func flood(t *testing.T, h *metatest.Harness, n, size int, sig string) map[int]int {
@@ -206,11 +212,20 @@ func flood(t *testing.T, h *metatest.Harness, n, size int, sig string) map[int]i
 			if sig != "" {
 				req.Header.Set(meta.SignatureHeader, sig)
 			}
-			status := -1 // the connection failed before an answer
-			if resp, err := client.Do(req); err == nil {
+			resp, err := client.Do(req)
+			status := 0
+			switch {
+			case err == nil:
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				status = resp.StatusCode
+			case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
+				// The gateway answered without reading the body and closed
+				// the connection while the client still sent it: the reset
+				// can reach the client before the answer does.
+				status = refusedUnread
+			default:
+				t.Errorf("post: %v", err)
 			}
 			mu.Lock()
 			statuses[status]++
@@ -222,9 +237,10 @@ func flood(t *testing.T, h *metatest.Harness, n, size int, sig string) map[int]i
 }
 
 // TestWebhookFloodOfUnsignedBodies performs the attack of 100 parallel
-// unsigned 4 MiB bodies: each is answered 401 before it is read, so the
+// unsigned 4 MiB bodies: each is answered 401 before it is read (a
+// client still sending may see the connection reset first), so the
 // gateway allocates a small fraction of the 400 MiB sent (it read them
-// all, and allocated twice that, before the check moved ahead of the
+// all, and allocated more than that, before the check moved ahead of the
 // read).
 func TestWebhookFloodOfUnsignedBodies(t *testing.T) {
 	h := harness(t)
@@ -233,8 +249,8 @@ func TestWebhookFloodOfUnsignedBodies(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	statuses := flood(t, h, n, size, "")
 	runtime.ReadMemStats(&after)
-	if statuses[401] != n {
-		t.Fatalf("answers %v, want %d × 401", statuses, n)
+	if statuses[401]+statuses[refusedUnread] != n || statuses[401] == 0 {
+		t.Fatalf("answers %v, want %d × 401 (or the connection reset before the client read the 401)", statuses, n)
 	}
 	alloc := after.TotalAlloc - before.TotalAlloc
 	t.Logf("%d unsigned bodies of %d bytes: %.1f MiB allocated in the process (client included)", n, size, float64(alloc)/(1<<20))
