@@ -89,14 +89,14 @@ func (w *Webhook) Receive(r *http.Request) error {
 // it while its bytes are still counted against the read budget.
 func (w *Webhook) read(r *http.Request) ([]byte, error) {
 	if w.ch.Verify == nil {
-		return readBody(r.Body, r.ContentLength, w.gate.maxBody)
+		return ReadBody(r.Body, r.ContentLength, w.gate.maxBody)
 	}
 	n, err := w.gate.reserve(r.Context(), r.ContentLength)
 	if err != nil {
 		return nil, err
 	}
 	defer w.gate.release(n)
-	body, err := readBody(r.Body, r.ContentLength, n)
+	body, err := ReadBody(r.Body, r.ContentLength, n)
 	if err != nil {
 		return nil, err
 	}
@@ -106,10 +106,13 @@ func (w *Webhook) read(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// readBody reads a body of declared length (≤ 0: unknown) and at most max
-// bytes. A known length is read into one buffer of that size.
-func readBody(rd io.Reader, length, max int64) ([]byte, error) {
-	if length > max {
+// ReadBody reads a request body of declared length (≤ 0: unknown) whole,
+// and at most max bytes (≤ 0: as many as the server lets through). A
+// known length is read into one buffer of that size. A body over the limit
+// (max, or the server's http.MaxBytesReader) is ErrTooLarge; one that
+// cannot be read is core.ErrInvalid.
+func ReadBody(rd io.Reader, length, max int64) ([]byte, error) {
+	if max > 0 && length > max {
 		return nil, fmt.Errorf("declared %d bytes, more than %d: %w", length, max, ErrTooLarge)
 	}
 	var body []byte
@@ -124,10 +127,13 @@ func readBody(rd io.Reader, length, max int64) ([]byte, error) {
 			}
 		}
 	} else {
+		if max > 0 {
+			rd = io.LimitReader(rd, max+1)
+		}
 		var b bytes.Buffer
-		_, err = b.ReadFrom(io.LimitReader(rd, max+1))
+		_, err = b.ReadFrom(rd)
 		body = b.Bytes()
-		if err == nil && int64(len(body)) > max {
+		if err == nil && max > 0 && int64(len(body)) > max {
 			err = fmt.Errorf("body over %d bytes: %w", max, ErrTooLarge)
 		}
 	}
@@ -138,7 +144,7 @@ func readBody(rd io.Reader, length, max int64) ([]byte, error) {
 	case errors.Is(err, ErrTooLarge):
 		return nil, err
 	case err != nil:
-		return nil, core.Invalid("body", "could not be read: %v", err)
+		return nil, core.Invalid("body", "could not be read")
 	}
 	return body, nil
 }
