@@ -191,6 +191,8 @@ func (v *validator) channels() {
 		switch {
 		case spec != nil:
 			v.channel(p, ch, spec)
+		case len(ChannelTypes()) == 0:
+			v.add(field(p, "type"), "no channel type is registered in this program (it must import adapters/channels)")
 		case ch.Type == "":
 			v.add(field(p, "type"), "is required (%s)", typeList("or"))
 		default:
