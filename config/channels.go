@@ -32,9 +32,9 @@ type ChannelSpec[S any] struct {
 	// required keys do not cover: problem(key, format, args...), where key
 	// is relative to the channel ("graph_url", "allowed_origins[2]").
 	Check func(s S, problem func(key, format string, args ...any))
-	// Greeting, when set, is the first bot message of a channel (the
-	// widget's greeting); "" for none.
-	Greeting func(s S) string
+	// Core, when set, adds what core must know of a channel of the type
+	// to its settings (the widget's greeting and page URL keys).
+	Core func(s S, channelID string, set *core.Settings)
 }
 
 // channelSpec is a ChannelSpec without its type parameter.
@@ -44,7 +44,7 @@ type channelSpec struct {
 	settings reflect.Type
 	defaults reflect.Value
 	check    func(s any, problem func(key, format string, args ...any))
-	greeting func(s any) string
+	core     func(s any, channelID string, set *core.Settings)
 }
 
 var registry struct {
@@ -64,8 +64,8 @@ func RegisterChannel[S any](spec ChannelSpec[S]) {
 	if spec.Check != nil {
 		cs.check = func(s any, problem func(string, string, ...any)) { spec.Check(s.(S), problem) }
 	}
-	if spec.Greeting != nil {
-		cs.greeting = func(s any) string { return spec.Greeting(s.(S)) }
+	if spec.Core != nil {
+		cs.core = func(s any, id string, set *core.Settings) { spec.Core(s.(S), id, set) }
 	}
 	registry.mu.Lock()
 	defer registry.mu.Unlock()

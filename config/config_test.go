@@ -159,8 +159,9 @@ func TestFullFile(t *testing.T) {
 		typ  core.ChannelType
 		keys map[string]any
 	}{
-		{"web", core.ChannelWidget, map[string]any{"allowed_origins": []string{"https://shop.example.com"}, "greeting": "Hello!"}},
-		{"help", core.ChannelWidget, map[string]any{"allowed_origins": []string{"*"}, "greeting": ""}},
+		{"web", core.ChannelWidget, map[string]any{"allowed_origins": []string{"https://shop.example.com"}, "greeting": "Hello!",
+			"page_url_query_keys": []string(nil)}},
+		{"help", core.ChannelWidget, map[string]any{"allowed_origins": []string{"*"}, "greeting": "", "page_url_query_keys": []string(nil)}},
 		{"wa", "whatsapp", map[string]any{"phone_number_id": "1234567890", "access_token": NewSecret("wa-token"),
 			"app_secret": NewSecret("app-secret"), "verify_token": NewSecret("verify-me"), "graph_url": graph}},
 		{"fb", "messenger", map[string]any{"page_id": "42", "page_token": NewSecret("page-token"),

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"slices"
 
 	"github.com/switchboard-chat/switchboard/core"
@@ -61,10 +62,8 @@ func (c *Config) Settings() core.Settings {
 	}
 	for _, ch := range c.Channels {
 		s.Channels = append(s.Channels, ch.Core())
-		if spec := specOf(ch.Type); spec != nil && spec.greeting != nil && ch.Settings != nil {
-			if g := spec.greeting(ch.Settings); g != "" {
-				s.Greetings[ch.ID] = g
-			}
+		if spec := specOf(ch.Type); spec != nil && spec.core != nil && reflect.TypeOf(ch.Settings) == spec.settings {
+			spec.core(ch.Settings, ch.ID, &s)
 		}
 	}
 	for _, t := range c.Templates {

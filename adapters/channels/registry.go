@@ -26,11 +26,11 @@ type Type[S any] struct {
 	Name, Icon string
 	// Order places the type in lists (problems, the inbox, the API enum).
 	Order int
-	// Defaults, Check and Greeting are the settings' defaults, checks and
-	// greeting (config.ChannelSpec).
+	// Defaults, Check and Core are the settings' defaults, their checks and
+	// what core must know of them (config.ChannelSpec).
 	Defaults S
 	Check    func(s S, problem func(key, format string, args ...any))
-	Greeting func(s S) string
+	Core     func(s S, channelID string, set *core.Settings)
 	// Example is the type's entry in deploy/switchboard.example.yaml: YAML
 	// lines of one channels[] item, commented, indented by two spaces.
 	Example string
@@ -94,7 +94,7 @@ func Register[S any](t Type[S]) {
 		panic(fmt.Sprintf("channels: type %q has no Wire", t.Type))
 	}
 	config.RegisterChannel(config.ChannelSpec[S]{Type: t.Type, Order: t.Order, Defaults: t.Defaults,
-		Check: t.Check, Greeting: t.Greeting})
+		Check: t.Check, Core: t.Core})
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
 	if registry.entries == nil {

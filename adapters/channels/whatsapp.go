@@ -37,7 +37,7 @@ func init() {
 			return Parts{
 				Sender: whatsapp.NewSender(s.GraphURL, s.PhoneNumberID, s.AccessToken.Value(), graphHTTP),
 				Webhook: whatsapp.NewWebhook(d.Service, whatsapp.Config{ChannelID: id, AppSecret: s.AppSecret.Value(),
-					VerifyToken: s.VerifyToken.Value(), Gate: d.Gate, Log: d.Log}),
+					VerifyToken: s.VerifyToken.Value(), PhoneNumberID: s.PhoneNumberID, Gate: d.Gate, Log: d.Log}),
 			}, nil
 		},
 	})
