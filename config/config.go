@@ -22,6 +22,7 @@ type Config struct {
 	Conversations Conversations `yaml:"conversations"`
 	Templates     []Template    `yaml:"templates"`
 	Stats         Stats         `yaml:"stats"`
+	Limits        Limits        `yaml:"limits"`
 
 	// meta is where the values came from (a pointer, so printing a Config
 	// does not dump it).
@@ -53,6 +54,15 @@ type Server struct {
 	// AccessLog is which requests get a log line: AccessLogAll (every
 	// request) or AccessLogErrors (answered 400 or more).
 	AccessLog string `yaml:"access_log"`
+	// TrustedProxies are the addresses and CIDR ranges of the proxies in
+	// front of the gateway (ingress, load balancer): only from them is
+	// X-Forwarded-For believed for the client address. Empty: the client
+	// address is the TCP peer.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// Metrics says who may read /metrics: MetricsDebug (the default: on
+	// DebugAddr only), MetricsPublic or MetricsToken (with MetricsToken).
+	Metrics      string `yaml:"metrics"`
+	MetricsToken Secret `yaml:"metrics_token"`
 }
 
 // Values of Server.AccessLog.
@@ -259,6 +269,9 @@ func Default() *Config {
 			BodyLimit:  1 << 20,
 			VisitorTTL: 30 * 24 * time.Hour,
 			AccessLog:  AccessLogAll,
+			Metrics:    MetricsDebug,
+			// TrustedProxies is empty, not nil: the example's [] is the default.
+			TrustedProxies: []string{},
 		},
 		DataDir:  "./data",
 		Channels: []Channel{{ID: "web", Type: core.ChannelWidget}}, // settings: the widget's defaults
@@ -285,7 +298,8 @@ func Default() *Config {
 			{Name: "hold", Shortcut: "/wait", Body: "Thanks for your patience, [Name]. I'm checking this and will be right back."},
 			{Name: "closing", Shortcut: "/bye", Body: "Is there anything else I can help you with today, [Name]? If not, have a great day!"},
 		},
-		Stats: Stats{Reading: Reading{ActiveHigh: 0.8, PendingHigh: 1, ResolvedHigh: 20}},
+		Stats:  Stats{Reading: Reading{ActiveHigh: 0.8, PendingHigh: 1, ResolvedHigh: 20}},
+		Limits: DefaultLimits(),
 	}
 	c.Channels[0].applyDefaults()
 	c.Channels[0].setKey("greeting", core.DefaultGreeting)

@@ -143,8 +143,8 @@ stats: {reading: {active_high: 0.5, pending_high: 2.5, resolved_high: 50}}
 
 func TestFullFile(t *testing.T) {
 	c := mustParse(t, fullFile, map[string]string{"DB_PASSWORD": "pw", "WA_TOKEN": "wa-token"})
-	if c.Server != (Server{Addr: "127.0.0.1:9090", PublicURL: "https://chat.example.com", BodyLimit: 512 << 10, VisitorTTL: 240 * time.Hour,
-		AccessLog: AccessLogErrors}) {
+	if !reflect.DeepEqual(c.Server, Server{Addr: "127.0.0.1:9090", PublicURL: "https://chat.example.com", BodyLimit: 512 << 10, VisitorTTL: 240 * time.Hour,
+		AccessLog: AccessLogErrors, Metrics: MetricsDebug, TrustedProxies: []string{}}) {
 		t.Errorf("server = %+v", c.Server)
 	}
 	if c.Database.URL.Value() != "postgres://sb:pw@db:5432/switchboard" || c.Redis.URL.Value() != "redis://cache:6379/0" || c.Redis.Namespace != "sb" {

@@ -53,6 +53,10 @@ type Options struct {
 	ConnMaxLifetime time.Duration
 	// StatementTimeout cancels PostgreSQL statements running longer (0: none).
 	StatementTimeout time.Duration
+	// SearchTimeout is the history search's own time limit (0: none): a
+	// search by text or customer name that runs longer is cancelled and
+	// answered as too broad (SearchConversations).
+	SearchTimeout time.Duration
 	// Logger receives migration and connection messages (default: none).
 	Logger *slog.Logger
 }
@@ -67,6 +71,8 @@ type Store struct {
 	wdb *sqlx.DB // writes and transactions
 	rdb *sqlx.DB // reads outside transactions (the same as wdb on PostgreSQL)
 	log *slog.Logger
+	// searchTimeout is Options.SearchTimeout.
+	searchTimeout time.Duration
 }
 
 var _ core.Store = (*Store)(nil)
@@ -109,6 +115,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.log = log
+	s.searchTimeout = opts.SearchTimeout
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s database: %w", s.d, err)

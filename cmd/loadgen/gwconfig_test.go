@@ -47,6 +47,12 @@ func TestWriteConfig(t *testing.T) {
 				core.IsHandoff(testIDs(t).text(1, false), cfg.Bot.HandoffPhrases) {
 				t.Errorf("bot: %+v", cfg.Bot)
 			}
+			// loadgen scrapes /metrics on addr, and all its visitors and agents
+			// share one address: metrics public, abuse limits off.
+			if cfg.Server.Metrics != config.MetricsPublic || cfg.Limits.Widget.SessionsPerAddress.Count != 0 ||
+				cfg.Limits.Login.PerAddress.Count != 0 || cfg.Limits.Widget.StreamsPerVisitor != 0 {
+				t.Errorf("server.metrics %q, limits %+v", cfg.Server.Metrics, cfg.Limits)
+			}
 			if cfg.Database.MaxOpenConns != tc.o.MaxOpenConns || cfg.Redis.Namespace != tc.o.Namespace {
 				t.Errorf("database %+v redis namespace %q", cfg.Database, cfg.Redis.Namespace)
 			}
@@ -93,6 +99,18 @@ func TestWriteConfigBadAddress(t *testing.T) {
 	} {
 		if err := writeConfig(filepath.Join(t.TempDir(), "x.yaml"), o); err == nil {
 			t.Errorf("writeConfig(%+v) succeeded", o)
+		}
+	}
+}
+
+func TestDebugMetricsURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		":6060":          "http://127.0.0.1:6060/metrics",
+		"127.0.0.2:6061": "http://127.0.0.2:6061/metrics",
+		"0.0.0.0:6062":   "http://127.0.0.1:6062/metrics",
+	} {
+		if got := debugMetricsURL(addr); got != want {
+			t.Errorf("debugMetricsURL(%q) = %q, want %q", addr, got, want)
 		}
 	}
 }

@@ -310,9 +310,13 @@ func load(ctx context.Context, o options) (*Report, error) {
 	}
 
 	metricsURL := tgt.BaseURL + "/metrics"
-	gw := GatewayReport{MetricsURL: metricsURL}
 	mhc := r.api.hc
 	first := scrape(runCtx, mhc, metricsURL)
+	if !first.OK && tgt.DebugAddr != "" { // server.metrics: debug serves it on debug_addr only
+		metricsURL = debugMetricsURL(tgt.DebugAddr)
+		first = scrape(runCtx, mhc, metricsURL)
+	}
+	gw := GatewayReport{MetricsURL: metricsURL}
 	gw.Available = first.OK
 	gw.RSSStartMB, gw.RSSPeakMB, gw.GoroutinesPeak = mb(first.RSSBytes), mb(first.RSSBytes), first.Goroutines
 
