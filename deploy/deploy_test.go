@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	_ "github.com/switchboard-chat/switchboard/adapters/channels" // the channel types the configs use
 	"github.com/switchboard-chat/switchboard/config"
 )
 

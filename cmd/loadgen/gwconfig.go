@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/switchboard-chat/switchboard/adapters/channels"
 	"github.com/switchboard-chat/switchboard/config"
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -165,12 +166,12 @@ func readTarget(path string) (target, error) {
 		ch := &cfg.Channels[i]
 		var slot **config.Channel
 		switch ch.Type {
-		case core.ChannelWhatsApp:
+		case channels.WhatsApp:
 			slot = &t.WhatsApp
-		case core.ChannelMessenger:
+		case channels.Messenger:
 			slot = &t.Messenger
-		case core.ChannelTelegram:
-			if ch.Mode == config.TelegramPolling {
+		case channels.Telegram:
+			if config.SettingsOf[channels.TelegramSettings](*ch).Mode == channels.TelegramPolling {
 				continue
 			}
 			slot = &t.Telegram

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboard-chat/switchboard/adapters/channels"
 	"github.com/switchboard-chat/switchboard/config"
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -37,7 +38,7 @@ func TestWriteConfig(t *testing.T) {
 			for _, ch := range cfg.Channels {
 				types[ch.Type]++
 			}
-			for _, ty := range []core.ChannelType{core.ChannelWidget, core.ChannelWhatsApp, core.ChannelMessenger, core.ChannelTelegram} {
+			for _, ty := range []core.ChannelType{core.ChannelWidget, channels.WhatsApp, channels.Messenger, channels.Telegram} {
 				if types[ty] != 1 {
 					t.Errorf("%d %s channels, want 1", types[ty], ty)
 				}
@@ -67,7 +68,9 @@ func TestWriteConfig(t *testing.T) {
 				t.Fatalf("target misses a channel: %+v", tgt)
 			}
 			wa, _ := cfg.Channel(tgt.WhatsApp.ID)
-			if tgt.WhatsApp.AppSecret.Value() == "" || tgt.WhatsApp.AppSecret != wa.AppSecret || tgt.Telegram.SecretToken.Value() == "" {
+			got, want := config.SettingsOf[channels.WhatsAppSettings](*tgt.WhatsApp), config.SettingsOf[channels.WhatsAppSettings](wa)
+			if got.AppSecret.Value() == "" || got.AppSecret != want.AppSecret ||
+				config.SettingsOf[channels.TelegramSettings](*tgt.Telegram).SecretToken.Value() == "" {
 				t.Error("secrets not read back")
 			}
 			if got := providerAddrOf(tgt); got != tc.o.ProviderAddr {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hibiken/asynqmon"
 
+	"github.com/switchboard-chat/switchboard/adapters/channels"
 	"github.com/switchboard-chat/switchboard/adapters/eventbus"
 	"github.com/switchboard-chat/switchboard/adapters/httpapi"
 	"github.com/switchboard-chat/switchboard/adapters/inbox"
@@ -336,7 +337,7 @@ func (a *app) gateway() *httpapi.Server {
 	return httpapi.New(httpapi.Options{
 		Logger:      a.log,
 		BodyLimit:   int64(a.cfg.Server.BodyLimit),
-		CORSOrigins: widgetOrigins(a.cfg),
+		CORSOrigins: channels.WidgetOrigins(a.cfg),
 		Ready: map[string]httpapi.Check{
 			"database": a.store.Ping,
 			"redis":    a.conn.Ping,
@@ -354,16 +355,6 @@ func (a *app) gateway() *httpapi.Server {
 // gateway through Redis) and the search limits (limits.login, .search).
 func (a *app) inbox() *inbox.Handler {
 	return inbox.New(a.svc, a.reload, a.streams).LimitLogins(a.loginLimits(a.limiter())).LimitSearches(a.searchLimits())
-}
-
-func widgetOrigins(cfg *config.Config) []string {
-	var out []string
-	for _, ch := range cfg.Channels {
-		if ch.Type == core.ChannelWidget {
-			out = append(out, ch.AllowedOrigins...)
-		}
-	}
-	return out
 }
 
 // printBanner tells a newcomer where things are and how to log in. A
