@@ -114,9 +114,9 @@ func measureCeiling(ctx context.Context, dbURL string, o ceilingOptions) (Ceilin
 		defer st.Close()
 		conns[i], stmts[i] = c, st
 	}
-	runCtx, cancel := context.WithTimeout(ctx, o.duration)
-	defer cancel()
 	start := time.Now()
+	runCtx, cancel := context.WithDeadline(ctx, start.Add(o.duration))
+	defer cancel()
 	for _, st := range stmts {
 		wg.Go(func() {
 			for runCtx.Err() == nil {
