@@ -217,7 +217,9 @@ type Rule struct {
 type Match struct {
 	// Channels are channel ids; empty means any channel.
 	Channels []string `yaml:"channels"`
-	// PageURL is a path.Match pattern for the widget page URL.
+	// PageURL is a URL pattern for the widget page URL: `*` matches any
+	// run of characters, `/` included; matched against the whole URL, the
+	// URL without its scheme, or its path (core.MatchPageURL).
 	PageURL string `yaml:"page_url"`
 	// Keywords match when any of them appears in the initial message.
 	Keywords []string `yaml:"keywords"`

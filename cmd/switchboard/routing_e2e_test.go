@@ -58,6 +58,52 @@ func openRequest(t *testing.T, s *server, text string) (vtok, reqID string) {
 	return vtok, reqID
 }
 
+// docsYAML is the design's routing example: widget requests from docs
+// pages go to developers for a minute, then to support.
+const docsYAML = `routing:
+  rules:
+    - name: technical
+      match: {channels: [web], page_url: "*/docs/*"}
+      mode: broadcast
+      tiers:
+        - {roles: [developer], for: 60s}
+        - {roles: [support]}
+`
+
+// TestNestedDocsPageGoesToDevelopersFirst: a visitor three levels deep in
+// the docs, with a query and a fragment, is offered to the developer tier
+// first; a visitor on another page (with /docs/ only in its query) to
+// everyone.
+func TestNestedDocsPageGoesToDevelopersFirst(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			s := startServerWith(t, b, t.TempDir(), docsYAML)
+			admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
+			dev := agentToken(t, s, admin, "Dana", "developer")
+			sup := agentToken(t, s, admin, "Sam", "support")
+			visit := func(page string) string {
+				t.Helper()
+				vtok := str(s.must(201, "POST", "/v1/widget/sessions", "", map[string]any{"name": "Ada", "page_url": page}), "token")
+				s.must(202, "POST", "/v1/widget/messages", vtok, map[string]any{"text": "my webhook never arrives"})
+				return str(s.must(202, "POST", "/v1/widget/handoff", vtok, map[string]any{"text": "talk to a person"}), "request", "id")
+			}
+			docs := visit("https://shop.example/docs/api/webhooks?lang=go#retries")
+			eventually(t, "the docs request offered to the developer", func() bool { return offeredTo(s, dev, docs) })
+			if offeredTo(s, sup, docs) {
+				t.Fatal("support offered a docs request during the developer tier")
+			}
+			req := s.must(200, "GET", "/v1/requests/"+docs, dev, nil)
+			if got := str(req, "page_url"); got != "https://shop.example/docs/api/webhooks?lang=go#retries" {
+				t.Errorf("page_url in the panel = %q", got)
+			}
+			other := visit("https://shop.example/login?next=/docs/api/webhooks")
+			eventually(t, "the other request offered to everyone", func() bool {
+				return offeredTo(s, dev, other) && offeredTo(s, sup, other)
+			})
+		})
+	}
+}
+
 // TestPendingOfferMovesOnAfterRestart: a tier timer pending when the
 // server stops still fires after a restart with the same data: through
 // Redis on a real Redis, rebuilt by the sweeper from the stored deadline
