@@ -313,7 +313,7 @@ func Default() *Config {
 		Agents: Agents{DefaultMaxChats: 4, TokenTTL: 24 * time.Hour},
 		SLA:    SLA{AmberAfter: 2 * time.Minute, RedAfter: 5 * time.Minute},
 		Offline: Offline{
-			Message:    "All our agents are busy right now. Expected reply within [ETA].",
+			Message:    "No agent is available right now. Expected reply within [ETA].",
 			DefaultETA: 15 * time.Minute,
 		},
 		Conversations: Conversations{AbandonAfter: 15 * time.Minute, IdleResolveAfter: 24 * time.Hour},

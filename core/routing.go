@@ -105,15 +105,18 @@ type RouteState struct {
 	// RerouteAt is when a declined request goes to the general queue if it
 	// is still open (zero: no check pending).
 	RerouteAt time.Time
-	// AckedAt is when the customer got the offline acknowledgment (sent
-	// once per request).
+	// AckedAt is when the customer first got the offline acknowledgment.
 	AckedAt time.Time
+	// Told is the last notice about the wait the customer got
+	// (NextWaitNotice), without its Position.
+	Told WaitNotice
 }
 
 // Equal reports whether two states are the same.
 func (s RouteState) Equal(o RouteState) bool {
 	return s.Rule == o.Rule && s.Mode == o.Mode && s.Tier == o.Tier && slices.Equal(s.Tried, o.Tried) &&
-		s.Step == o.Step && s.Deadline.Equal(o.Deadline) && s.RerouteAt.Equal(o.RerouteAt) && s.AckedAt.Equal(o.AckedAt)
+		s.Step == o.Step && s.Deadline.Equal(o.Deadline) && s.RerouteAt.Equal(o.RerouteAt) && s.AckedAt.Equal(o.AckedAt) &&
+		s.Told.Situation == o.Told.Situation && s.Told.ETA == o.Told.ETA
 }
 
 // RouteFacts are what rules match on.
@@ -218,7 +221,7 @@ func Decide(rs RoutingSettings, req Request, f RouteFacts, agents []Agent, now t
 	if st.Mode == "" || !ok {
 		name, r := rs.SelectRoute(f)
 		rt = r
-		st = RouteState{Rule: name, Mode: r.Mode, Step: st.Step, RerouteAt: st.RerouteAt, AckedAt: st.AckedAt}
+		st = RouteState{Rule: name, Mode: r.Mode, Step: st.Step, RerouteAt: st.RerouteAt, AckedAt: st.AckedAt, Told: st.Told}
 		if st.Mode == "" {
 			st.Mode = ModeBroadcast
 		}

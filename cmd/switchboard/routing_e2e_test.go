@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -182,36 +183,45 @@ func TestDirectOffersAndDecline(t *testing.T) {
 	}
 }
 
-// TestOfflineAcknowledgmentAndQueue: nobody online → one acknowledgment
-// with the ETA; the poll shows queue position and eta_seconds; an agent
-// coming online is offered the waiting request.
-func TestOfflineAcknowledgmentAndQueue(t *testing.T) {
-	b := backends(t)[0]
-	s := startServerWith(t, b, t.TempDir(), "offline: {message: \"Nobody here; back within [ETA].\", default_eta: 20m}\n")
-	vtok, reqID := openRequest(t, s, "hello")
-	eventually(t, "the offline acknowledgment", func() bool {
-		for _, m := range list(s.must(200, "GET", "/v1/widget/messages", vtok, nil), "messages") {
-			if str(m, "text") == "Nobody here; back within 20 minutes." {
-				return true
-			}
-		}
-		return false
-	})
-	poll := s.must(200, "GET", "/v1/widget/messages", vtok, nil)
-	if poll["status"] != "waiting" || poll["queue_position"] != float64(1) || poll["eta_seconds"] != float64(1200) {
-		t.Fatalf("poll = status %v, queue_position %v, eta_seconds %v", poll["status"], poll["queue_position"], poll["eta_seconds"])
-	}
-	admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
-	amy := agentToken(t, s, admin, "Amy")
-	eventually(t, "the waiting request offered to the agent who came online", func() bool { return offeredTo(s, amy, reqID) })
-	n := 0
+// systemTexts lists the system messages of the visitor's thread.
+func systemTexts(s *server, vtok string) []string {
+	var out []string
 	for _, m := range list(s.must(200, "GET", "/v1/widget/messages", vtok, nil), "messages") {
-		if strings.HasPrefix(str(m, "text"), "Nobody here") {
-			n++
+		if m["author"] == "system" {
+			out = append(out, str(m, "text"))
 		}
 	}
-	if n != 1 {
-		t.Fatalf("%d acknowledgments, want 1", n)
+	return out
+}
+
+// TestOfflineAcknowledgmentAndQueue: nobody online → the thread holds one
+// system message, the default acknowledgment with the ETA (no queue
+// message beside it); the poll shows queue position and eta_seconds; an
+// agent coming online is offered the waiting request, and the customer
+// hears of it once.
+func TestOfflineAcknowledgmentAndQueue(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			s := startServerWith(t, b, t.TempDir(), "offline: {default_eta: 20m}\n")
+			const ack = "No agent is available right now. Expected reply within 20 minutes."
+			vtok, reqID := openRequest(t, s, "hello")
+			eventually(t, "the offline acknowledgment", func() bool { return len(systemTexts(s, vtok)) > 0 })
+			if got := systemTexts(s, vtok); len(got) != 1 || got[0] != ack {
+				t.Fatalf("system messages with nobody online = %q, want [%q]", got, ack)
+			}
+			poll := s.must(200, "GET", "/v1/widget/messages", vtok, nil)
+			if poll["status"] != "waiting" || poll["queue_position"] != float64(1) || poll["eta_seconds"] != float64(1200) {
+				t.Fatalf("poll = status %v, queue_position %v, eta_seconds %v", poll["status"], poll["queue_position"], poll["eta_seconds"])
+			}
+			admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
+			amy := agentToken(t, s, admin, "Amy")
+			eventually(t, "the waiting request offered to the agent who came online", func() bool { return offeredTo(s, amy, reqID) })
+			want := []string{ack, "You're next in line. An agent will be with you in about 20 minutes."}
+			eventually(t, "the queue message", func() bool { return len(systemTexts(s, vtok)) == 2 })
+			if got := systemTexts(s, vtok); !slices.Equal(got, want) {
+				t.Fatalf("system messages once Amy is online = %q, want %q", got, want)
+			}
+		})
 	}
 }
 
