@@ -152,7 +152,10 @@ type Bot struct {
 	// MaxUnanswered is how many misses the bot allows before it offers a
 	// person itself (0: never).
 	MaxUnanswered int `yaml:"max_unanswered"`
-	// Knowledge is what the bot can answer.
+	// MinConfidence (0–1] is how sure the matcher must be before the bot
+	// answers from the knowledge base (core.Knowledge).
+	MinConfidence float64 `yaml:"min_confidence"`
+	// Knowledge is what the bot can answer; the default is the demo shop's.
 	Knowledge []Knowledge `yaml:"knowledge"`
 }
 
@@ -283,8 +286,8 @@ type Reading struct {
 }
 
 // Default is the configuration used with no file: one widget channel
-// "web", the bot on, broadcast routing to every agent, SQLite and the
-// embedded Redis under ./data.
+// "web", the bot on with the demo shop's knowledge base, broadcast routing
+// to every agent, SQLite and the embedded Redis under ./data.
 func Default() *Config {
 	return &Config{
 		Server: Server{
@@ -303,8 +306,10 @@ func Default() *Config {
 		}},
 		Bot: Bot{
 			Enabled:        true,
-			HandoffPhrases: []string{"talk to a person", "human", "agent", "representative"},
+			HandoffPhrases: core.DefaultHandoffPhrases(),
 			MaxUnanswered:  2,
+			MinConfidence:  core.DefaultMinConfidence,
+			Knowledge:      defaultKnowledge(),
 		},
 		Routing: Routing{
 			RerouteWithin: 30 * time.Second,

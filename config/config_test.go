@@ -25,8 +25,12 @@ func TestDefaultIsValidAndMatchesCore(t *testing.T) {
 		t.Errorf("first default template = %+v", got.Templates[0])
 	}
 	got.Templates = nil
+	if len(got.Bot.Knowledge) != 10 { // the demo shop's (TestDefaultKnowledgeIsEvaluated); core has none
+		t.Errorf("default knowledge base has %d entries", len(got.Bot.Knowledge))
+	}
+	got.Bot.Knowledge = nil
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Default().Settings() (without templates)\n got %+v\nwant %+v", got, want)
+		t.Errorf("Default().Settings() (without templates and knowledge)\n got %+v\nwant %+v", got, want)
 	}
 }
 
@@ -66,7 +70,7 @@ func errUnwrapAll(err error) error {
 
 func TestSectionKeepsDefaults(t *testing.T) {
 	c := mustParse(t, "bot: {max_unanswered: 5}\nserver: {addr: \":9000\"}\n", nil)
-	if !c.Bot.Enabled || len(c.Bot.HandoffPhrases) != 4 || c.Bot.MaxUnanswered != 5 {
+	if !c.Bot.Enabled || !reflect.DeepEqual(c.Bot.HandoffPhrases, core.DefaultHandoffPhrases()) || c.Bot.MaxUnanswered != 5 {
 		t.Errorf("bot = %+v", c.Bot)
 	}
 	if c.Server.Addr != ":9000" || c.Server.PublicURL != "http://localhost:8080" {
@@ -106,6 +110,7 @@ bot:
   enabled: false
   handoff_phrases: [operator]
   max_unanswered: 0
+  min_confidence: 0.6
   knowledge:
     - {questions: [refund, money back], answer: "Refunds take 5 days."}
 routing:
@@ -168,7 +173,7 @@ func TestFullFile(t *testing.T) {
 	if _, ok := c.Channel("nope"); ok {
 		t.Error("Channel(nope) found")
 	}
-	wantBot := Bot{HandoffPhrases: []string{"operator"}, Knowledge: []Knowledge{{Questions: []string{"refund", "money back"}, Answer: "Refunds take 5 days."}}}
+	wantBot := Bot{HandoffPhrases: []string{"operator"}, MinConfidence: 0.6, Knowledge: []Knowledge{{Questions: []string{"refund", "money back"}, Answer: "Refunds take 5 days."}}}
 	if !reflect.DeepEqual(c.Bot, wantBot) {
 		t.Errorf("bot = %+v", c.Bot)
 	}
@@ -207,7 +212,7 @@ func TestFullFile(t *testing.T) {
 		Channels: []core.Channel{{ID: "web", Type: "widget"}, {ID: "help", Type: "widget"}, {ID: "wa", Type: "whatsapp"},
 			{ID: "fb", Type: "messenger"}, {ID: "ig", Type: "instagram"}, {ID: "tg", Type: "telegram"}},
 		Greetings: map[string]string{"web": "Hello!"},
-		Bot: core.BotSettings{HandoffPhrases: []string{"operator"},
+		Bot: core.BotSettings{HandoffPhrases: []string{"operator"}, MinConfidence: 0.6,
 			Knowledge: []core.KnowledgeEntry{{Questions: []string{"refund", "money back"}, Answer: "Refunds take 5 days."}}},
 		SLA:            core.SLA{AmberAfter: time.Minute, RedAfter: 3 * time.Minute},
 		DefaultMaxChat: 6,

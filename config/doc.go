@@ -22,6 +22,10 @@
 // [Secret.Value] returns the text.
 //
 // [Config.Settings] converts a Config into the core.Settings the Service
-// reads, and a [Reloader] swaps configurations atomically, keeping the old
-// one when a reloaded file is invalid.
+// reads; the binary reloads by loading the file again and handing the
+// Service the new settings, keeping the old ones when the file is invalid.
+//
+// [ReadEnv] reads the SWITCHBOARD_* environment variables of the process
+// (the config file, the listen address, logging, the first admin, the
+// password hashing cost) into an [Env], once, for the composition root.
 package config

@@ -41,10 +41,7 @@ func TestValidateGolden(t *testing.T) {
 }
 
 func TestExampleConfig(t *testing.T) {
-	for _, k := range []string{"WA_PHONE_NUMBER_ID", "WA_TOKEN", "META_APP_SECRET", "META_VERIFY_TOKEN",
-		"FB_PAGE_ID", "FB_PAGE_TOKEN", "IG_ACCOUNT_ID", "IG_TOKEN", "TG_TOKEN", "TG_SECRET"} {
-		t.Setenv(k, "example-"+k)
-	}
+	setExampleEnv(t)
 	c, err := Load(filepath.Join("..", "deploy", "switchboard.example.yaml"))
 	if err != nil {
 		t.Fatalf("the example config has problems:\n%v", err)

@@ -22,6 +22,7 @@ func (c *Config) Settings() core.Settings {
 			Enabled:        c.Bot.Enabled,
 			HandoffPhrases: slices.Clone(c.Bot.HandoffPhrases),
 			MaxUnanswered:  c.Bot.MaxUnanswered,
+			MinConfidence:  c.Bot.MinConfidence,
 		},
 		SLA:            core.SLA{AmberAfter: c.SLA.AmberAfter, RedAfter: c.SLA.RedAfter},
 		DefaultMaxChat: c.Agents.DefaultMaxChats,

@@ -87,10 +87,8 @@ func (c *Config) problems(skip map[string]bool) []Problem {
 
 func (v *validator) server() {
 	s := v.c.Server
-	if s.Addr == "" {
-		v.add("server.addr", "is required (such as :8080)")
-	} else if _, port, err := net.SplitHostPort(s.Addr); err != nil || !validPort(port) {
-		v.add("server.addr", "must be host:port or :port (got %q)", s.Addr)
+	if err := CheckAddr(s.Addr); err != nil {
+		v.add("server.addr", "%s", err)
 	}
 	if err := checkHTTPURL(s.PublicURL); err != nil {
 		v.add("server.public_url", "%s", err)
@@ -277,6 +275,9 @@ func (v *validator) bot() {
 	b := v.c.Bot
 	if b.MaxUnanswered < 0 {
 		v.add("bot.max_unanswered", "must be 0 (never) or more (got %d)", b.MaxUnanswered)
+	}
+	if b.MinConfidence <= 0 || b.MinConfidence > 1 {
+		v.add("bot.min_confidence", "must be more than 0 and at most 1 (got %g)", b.MinConfidence)
 	}
 	for i, ph := range b.HandoffPhrases {
 		if strings.TrimSpace(ph) == "" {

@@ -136,6 +136,10 @@ func TestValidationRules(t *testing.T) {
 			"test.yaml:5:19: bot.knowledge[0].questions: needs at least one question",
 			"test.yaml:5:31: bot.knowledge[0].answer: is required",
 			"test.yaml:6:20: bot.knowledge[1].questions[0]: must not be empty"}},
+		{"bot min_confidence above 1", "bot: {min_confidence: 1.5}\n", []string{
+			"test.yaml:1:23: bot.min_confidence: must be more than 0 and at most 1 (got 1.5)"}},
+		{"bot min_confidence 0", "bot: {min_confidence: 0}\n", []string{
+			"test.yaml:1:23: bot.min_confidence: must be more than 0 and at most 1 (got 0)"}},
 		{"agents", "agents: {default_max_chats: 0}\n", []string{
 			"test.yaml:1:29: agents.default_max_chats: must be at least 1 (got 0)"}},
 		{"stats reading", "stats: {reading: {active_high: 1.5, pending_high: 0, resolved_high: 0}}\n", []string{

@@ -286,6 +286,48 @@ func (s *Service) UpdateAgent(ctx context.Context, actor Agent, id string, p Age
 	return out, nil
 }
 
+// SetPassword gives the agent with that e-mail a new password (the
+// command line's `agents passwd`), under the rules of agent creation, and
+// signs the agent out: every token of the agent is revoked in the same
+// transaction. It returns the agent and how many tokens were revoked.
+// Other processes may accept a revoked token for up to AuthCacheTTL.
+func (s *Service) SetPassword(ctx context.Context, email, password string) (Agent, int, error) {
+	hash, err := s.hashPassword(password)
+	if err != nil {
+		return Agent{}, 0, err
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" || hasControls(email) || !utf8.ValidString(email) {
+		return Agent{}, 0, Invalid("email", "must be an e-mail address")
+	}
+	found, err := s.store.AgentByEmail(ctx, email)
+	if err != nil {
+		return Agent{}, 0, fmt.Errorf("set password of %s: %w", email, err)
+	}
+	var out Agent
+	var revoked int
+	err = s.store.Atomic(ctx, func(tx Tx) error {
+		a, err := tx.LockAgent(ctx, found.ID)
+		if err != nil {
+			return fmt.Errorf("set password of %s: %w", email, err)
+		}
+		a.PasswordHash = hash
+		if err := tx.UpdateAgent(ctx, a); err != nil {
+			return fmt.Errorf("set password of %s: %w", email, err)
+		}
+		if revoked, err = tx.DeleteAgentTokens(ctx, a.ID); err != nil {
+			return fmt.Errorf("set password of %s: revoke tokens: %w", email, err)
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return Agent{}, 0, err
+	}
+	s.auth.forgetAgent(out.ID)
+	return out, revoked, nil
+}
+
 // RandomPassword makes a password for generated accounts: 20 characters
 // of crypto/rand base64url (120 bits).
 func RandomPassword() string {

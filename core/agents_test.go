@@ -88,6 +88,72 @@ func TestEnsureAdmin(t *testing.T) {
 	})
 }
 
+func TestSetPassword(t *testing.T) {
+	e := newEnv(t)
+	alice := e.online("Alice")
+	bob := e.online("Bob")
+	var aliceTokens []string
+	for range 2 { // two browsers
+		tok, _, err := e.svc.Login(e.ctx, "alice@example.com", password)
+		ok(t, err)
+		_, err = e.svc.AgentByToken(e.ctx, tok) // remembered by the auth cache
+		ok(t, err)
+		aliceTokens = append(aliceTokens, tok)
+	}
+	bobToken, _, err := e.svc.Login(e.ctx, "bob@example.com", password)
+	ok(t, err)
+
+	refused := []struct {
+		name, email, pw string
+		field           string
+		notFound        bool
+	}{
+		{name: "too short", email: "alice@example.com", pw: "short7!", field: "password"},
+		{name: "too long", email: "alice@example.com", pw: strings.Repeat("x", 73), field: "password"},
+		{name: "empty", email: "alice@example.com", pw: "", field: "password"},
+		{name: "no e-mail", email: "  ", pw: "a-new-password", field: "email"},
+		{name: "control characters", email: "alice\x00@example.com", pw: "a-new-password", field: "email"},
+		{name: "unknown agent", email: "nobody@example.com", pw: "a-new-password", notFound: true},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := e.svc.SetPassword(e.ctx, tc.email, tc.pw)
+			if tc.notFound {
+				wantErr(t, err, core.ErrNotFound)
+			} else {
+				wantField(t, err, tc.field)
+			}
+			// Nothing changed: the old password and the sessions still work.
+			_, _, err = e.svc.Login(e.ctx, "alice@example.com", password)
+			ok(t, err)
+			_, err = e.svc.AgentByToken(e.ctx, aliceTokens[0])
+			ok(t, err)
+		})
+	}
+
+	got, revoked, err := e.svc.SetPassword(e.ctx, " ALICE@example.com ", "a-new-password")
+	ok(t, err)
+	mustEqual(t, "agent", got.ID, alice.ID)
+	mustEqual(t, "revoked", revoked, len(aliceTokens)+len(refused)) // each refused case logged in once more
+	if got.PasswordHash == "a-new-password" {
+		t.Fatal("password stored in clear")
+	}
+	_, _, err = e.svc.Login(e.ctx, "alice@example.com", password)
+	wantErr(t, err, core.ErrUnauthorized)
+	_, _, err = e.svc.Login(e.ctx, "alice@example.com", "a-new-password")
+	ok(t, err)
+	for _, tok := range aliceTokens {
+		_, err = e.svc.AgentByToken(e.ctx, tok)
+		wantErr(t, err, core.ErrUnauthorized)
+	}
+	b, err := e.svc.AgentByToken(e.ctx, bobToken)
+	ok(t, err)
+	mustEqual(t, "another agent's session", b.ID, bob.ID)
+	a, err := e.store.AgentByID(e.ctx, alice.ID)
+	ok(t, err)
+	mustEqual(t, "still online", a.Online, true)
+}
+
 func TestCreateAgent(t *testing.T) {
 	e := newEnv(t)
 	valid := core.NewAgent{Email: "Alice@Example.com", Name: " Alice ", Password: password,

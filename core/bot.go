@@ -46,3 +46,10 @@ func IsHandoff(text string, phrases []string) bool {
 	}
 	return false
 }
+
+// DefaultHandoffPhrases are the bot.handoff_phrases of the default
+// configuration: the ways customers most often ask for a person.
+func DefaultHandoffPhrases() []string {
+	return []string{"talk to a person", "speak to a person", "talk to someone", "speak to someone", "real person",
+		"human", "agent", "representative", "operator", "customer service"}
+}

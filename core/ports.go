@@ -56,6 +56,9 @@ type TokenStore interface {
 	CreateToken(ctx context.Context, t Token) error
 	TokenByHash(ctx context.Context, hash string) (Token, error)
 	DeleteToken(ctx context.Context, hash string) error
+	// DeleteAgentTokens removes every agent token of the agent and returns
+	// how many there were (0 is no error).
+	DeleteAgentTokens(ctx context.Context, agentID string) (int, error)
 }
 
 // CustomerStore persists customers, unique on (channel, channel user id).

@@ -62,8 +62,8 @@ type BotSettings struct {
 	MaxUnanswered int
 	// Knowledge is what the bot can answer.
 	Knowledge []KnowledgeEntry
-	// MinConfidence is the similarity (0–1) a question must reach before
-	// the bot answers; 0 means DefaultMinConfidence.
+	// MinConfidence is the confidence (0–1, see Knowledge) an entry must
+	// reach before the bot answers; 0 means DefaultMinConfidence.
 	MinConfidence float64
 }
 
@@ -115,8 +115,9 @@ func DefaultSettings() Settings {
 		Greetings: map[string]string{"web": DefaultGreeting},
 		Bot: BotSettings{
 			Enabled:        true,
-			HandoffPhrases: []string{"talk to a person", "human", "agent", "representative"},
+			HandoffPhrases: DefaultHandoffPhrases(),
 			MaxUnanswered:  2,
+			MinConfidence:  DefaultMinConfidence,
 		},
 		SLA:            SLA{AmberAfter: 2 * time.Minute, RedAfter: 5 * time.Minute},
 		DefaultMaxChat: 4,

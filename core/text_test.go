@@ -41,6 +41,10 @@ func TestIsHandoff(t *testing.T) {
 		{"my agents are broken", false},
 		{"representative!!!", true},
 		{"person", false},
+		{"I want to speak to someone about my refund", true},
+		{"is there a real person I can chat with?", true},
+		{"Operator!", true},
+		{"someone stole my parcel", false},
 		{"", false},
 	}
 	for _, tt := range tests {

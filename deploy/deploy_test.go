@@ -367,37 +367,42 @@ func subset(sel, labels map[string]any) bool {
 	return true
 }
 
-func TestGatewayProbesAndService(t *testing.T) {
+// TestProbesAndService: gateways and workers alike are probed over HTTP
+// on 8080 (readiness /readyz, liveness and startup /healthz), and the
+// Service selects the gateways only.
+func TestProbesAndService(t *testing.T) {
 	objs := k8sObjects(t)
 	gw := find(t, objs, "Deployment", "switchboard-gateway")
-	_, c := podSpec(t, gw)
-	for _, p := range []struct{ probe, path string }{
-		{"readinessProbe", "/readyz"},
-		{"livenessProbe", "/healthz"},
-	} {
-		if got := str(c, p.probe, "httpGet", "path"); got != p.path {
-			t.Errorf("%s path %q, want %q", p.probe, got, p.path)
-		}
-		if port, _ := get(c, p.probe, "httpGet", "port"); port != 8080 {
-			t.Errorf("%s port %v, want 8080", p.probe, port)
-		}
-	}
-	var exposed bool
-	for _, p := range listAt(c, "ports") {
-		if port, _ := get(p, "containerPort"); port == 8080 {
-			exposed = true
-		}
-	}
-	if !exposed {
-		t.Error("the gateway container does not declare containerPort 8080")
-	}
-
 	wk := find(t, objs, "Deployment", "switchboard-worker")
-	_, wc := podSpec(t, wk)
-	for _, p := range []string{"readinessProbe", "livenessProbe", "startupProbe"} {
-		if _, ok := get(wc, p, "httpGet"); ok {
-			t.Errorf("worker %s probes HTTP, but a worker process serves no HTTP", p)
-		}
+	for _, d := range []doc{gw, wk} {
+		t.Run(str(d.v, "metadata", "name"), func(t *testing.T) {
+			_, c := podSpec(t, d)
+			for _, p := range []struct{ probe, path string }{
+				{"readinessProbe", "/readyz"},
+				{"livenessProbe", "/healthz"},
+				{"startupProbe", "/healthz"},
+			} {
+				if got := str(c, p.probe, "httpGet", "path"); got != p.path {
+					t.Errorf("%s path %q, want %q", p.probe, got, p.path)
+				}
+				if port, _ := get(c, p.probe, "httpGet", "port"); port != 8080 {
+					t.Errorf("%s port %v, want 8080", p.probe, port)
+				}
+			}
+			// A database or Redis outage must fail readiness, never liveness.
+			if str(c, "livenessProbe", "httpGet", "path") == "/readyz" {
+				t.Error("the liveness probe is /readyz: an outage of PostgreSQL or Redis would restart every pod")
+			}
+			var exposed bool
+			for _, p := range listAt(c, "ports") {
+				if port, _ := get(p, "containerPort"); port == 8080 {
+					exposed = true
+				}
+			}
+			if !exposed {
+				t.Error("the container does not declare containerPort 8080")
+			}
+		})
 	}
 
 	svc := find(t, objs, "Service", "switchboard-gateway")
@@ -580,8 +585,35 @@ func TestCompose(t *testing.T) {
 					t.Errorf("environment %s is not set", k)
 				}
 			}
+			// The processes that listen are checked by the binary itself
+			// (the image has no shell or curl); migrate exits and has none.
+			check := stringList(listAt(s, "healthcheck", "test"))
+			switch {
+			case tc.service == "migrate" && len(check) > 0:
+				t.Errorf("migrate has a healthcheck %q, but it listens on no port", check)
+			case tc.service != "migrate" && !slices.Equal(check, []string{"CMD", entrypoint(t), "health"}):
+				t.Errorf("healthcheck %q, want [CMD %s health]", check, entrypoint(t))
+			}
 		})
 	}
+}
+
+// entrypoint is the binary's path in the image (the Dockerfile's
+// ENTRYPOINT).
+func entrypoint(t *testing.T) string {
+	t.Helper()
+	var ep []string
+	for _, in := range parseDockerfile(t, "Dockerfile") {
+		if in.op == "ENTRYPOINT" {
+			if err := yaml.Unmarshal([]byte(in.args), &ep); err != nil || len(ep) != 1 {
+				t.Fatalf("ENTRYPOINT %s: want the exec form with the binary alone", in.args)
+			}
+		}
+	}
+	if len(ep) == 0 {
+		t.Fatal("the Dockerfile has no ENTRYPOINT")
+	}
+	return ep[0]
 }
 
 // dockerInstr is one Dockerfile instruction with continuation lines joined.

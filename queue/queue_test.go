@@ -282,6 +282,22 @@ var suite = []struct {
 		must(t, e.enq.QueueRoute(ctx, "r1", "open"))
 		e.w.expect(t, "Route", "r1")
 	}},
+	{"Ping answers while the server runs", func(t *testing.T, e *env) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv := queue.NewServer(e.conn, e.w, e.opts)
+		if err := srv.Ping(ctx); err == nil {
+			t.Error("Ping before Start: no error")
+		}
+		must(t, srv.Start())
+		if err := srv.Ping(ctx); err != nil {
+			t.Errorf("Ping of a running server: %v", err)
+		}
+		srv.Shutdown()
+		if err := srv.Ping(ctx); err == nil {
+			t.Error("Ping after Shutdown: no error")
+		}
+	}},
 	{"tasks go to their namespaced queues", func(t *testing.T, e *env) {
 		ctx := context.Background()
 		must(t, e.enq.QueueBot(ctx, "m1"))

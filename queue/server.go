@@ -2,9 +2,11 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -21,6 +23,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	started bool
+	running atomic.Bool // started, for Ping without mu (Shutdown holds it while tasks finish)
 	stop    chan struct{}
 	done    chan struct{}
 }
@@ -70,6 +73,7 @@ func (s *Server) Start() error {
 		return fmt.Errorf("queue server: %w", err)
 	}
 	s.started = true
+	s.running.Store(true)
 	if s.opts.SweepEvery > 0 {
 		s.stop, s.done = make(chan struct{}), make(chan struct{})
 		go s.sweeper()
@@ -86,12 +90,34 @@ func (s *Server) Shutdown() {
 		return
 	}
 	s.started = false
+	s.running.Store(false)
 	if s.stop != nil {
 		close(s.stop)
 		<-s.done
 		s.stop = nil
 	}
 	s.srv.Shutdown()
+}
+
+// Ping is the worker's readiness check of Redis: Asynq's own health check
+// (asynq.Server.Ping, the ping its health checker sends) through the
+// server's connection. It fails when the server is not running, and gives
+// up when ctx ends.
+func (s *Server) Ping(ctx context.Context) error {
+	if !s.running.Load() {
+		return errors.New("queue server is not running")
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.srv.Ping() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("queue server: redis: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("queue server: redis: %w", ctx.Err())
+	}
 }
 
 // sweeper enqueues maintenance:sweep at start and once per period after.

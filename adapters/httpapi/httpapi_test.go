@@ -198,6 +198,53 @@ func TestServer(t *testing.T) {
 	}
 }
 
+// TestProbes: a worker's listener answers the probes and /metrics, and
+// nothing of the API.
+func TestProbes(t *testing.T) {
+	var redisDown bool
+	m := NewMetrics()
+	s := NewProbes(Options{Metrics: m, Ready: map[string]Check{
+		"database": func(context.Context) error { return nil },
+		"redis": func(context.Context) error {
+			if redisDown {
+				return core.ErrUnavailable
+			}
+			return nil
+		},
+	}})
+	get := func(path string) *httptest.ResponseRecorder {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		s.Echo.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec
+	}
+	for _, tc := range []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/healthz", 200, `"ok"`},
+		{"/readyz", 200, `"redis":"ok"`},
+		{"/metrics", 200, "go_goroutines"},
+		{"/openapi.yaml", 404, "not_found"},
+		{"/v1/me", 404, "not_found"},
+	} {
+		if rec := get(tc.path); rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.body) {
+			t.Errorf("GET %s: %d %s, want %d with %s", tc.path, rec.Code, rec.Body, tc.status, tc.body)
+		}
+	}
+	redisDown = true
+	rec := get("/readyz")
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), `"redis":"unavailable"`) || !strings.Contains(rec.Body.String(), "redis not answering") {
+		t.Errorf("readyz with redis down: %d %s", rec.Code, rec.Body)
+	}
+	redisDown = false
+	s.Drain()
+	if rec := get("/readyz"); rec.Code != 503 || !strings.Contains(rec.Body.String(), `"draining"`) {
+		t.Errorf("readyz while draining: %d %s", rec.Code, rec.Body)
+	}
+}
+
 type routesFunc func(*echo.Echo)
 
 func (f routesFunc) Register(e *echo.Echo) { f(e) }

@@ -64,6 +64,18 @@ type Server struct {
 
 // New builds the server and mounts the given adapters' routes.
 func New(o Options, routes ...Routes) *Server {
+	s := NewProbes(o)
+	s.Echo.GET("/openapi.yaml", serveOpenAPI)
+	for _, r := range routes {
+		r.Register(s.Echo)
+	}
+	return s
+}
+
+// NewProbes builds a server with the middleware and probes only: GET
+// /healthz, /readyz (o.Ready) and, with o.Metrics, /metrics. A worker
+// process serves it on server.addr; New adds the API to it.
+func NewProbes(o Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -110,10 +122,6 @@ func New(o Options, routes ...Routes) *Server {
 	})
 	s := &Server{Echo: e, log: o.Logger, opts: o}
 	e.GET("/readyz", readyHandler(o.Ready, &s.draining))
-	e.GET("/openapi.yaml", serveOpenAPI)
-	for _, r := range routes {
-		r.Register(e)
-	}
 	return s
 }
 
@@ -222,7 +230,7 @@ func readyHandler(checks map[string]Check, draining *atomic.Bool) echo.HandlerFu
 		if draining.Load() {
 			return c.JSON(http.StatusServiceUnavailable, map[string]any{
 				"status": "draining", "checks": map[string]string{},
-				"error": ErrorDetail{Code: "unavailable", Message: "this gateway is shutting down"},
+				"error": ErrorDetail{Code: "unavailable", Message: "this process is shutting down"},
 			})
 		}
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)

@@ -51,6 +51,15 @@ func (c *conn) DeleteToken(ctx context.Context, hash string) error {
 	return nil
 }
 
+// DeleteAgentTokens removes every agent token of an agent.
+func (c *conn) DeleteAgentTokens(ctx context.Context, agentID string) (int, error) {
+	n, err := exec(ctx, c.w, "DELETE FROM tokens WHERE kind = 'agent' AND subject_id = $1", agentID)
+	if err != nil {
+		return 0, wrap(err, "delete tokens of agent %s", agentID)
+	}
+	return int(n), nil
+}
+
 // agentTokenRow is an agent row with its token's columns.
 type agentTokenRow struct {
 	agentRow

@@ -10,7 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -35,7 +35,7 @@ type roles struct{ gateway, worker bool }
 type app struct {
 	g     globals
 	log   *slog.Logger
-	mu    sync.Mutex // guards cfg on reload
+	mu    sync.Mutex // serializes reloads; guards cfg
 	cfg   *config.Config
 	store *sqlstore.Store
 	conn  *queue.Conn
@@ -50,61 +50,45 @@ type app struct {
 	streams *httpapi.EventStreams
 }
 
-// open wires the parts from the config: the store (migrated), the queue
-// connection, and the Service with its senders.
+// open loads the config of g and wires the parts from it.
 func open(ctx context.Context, g globals, log *slog.Logger) (*app, error) {
-	cfg, err := loadConfig(g.configPath)
+	cfg, err := g.loadConfig()
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStore(ctx, cfg, log)
-	if err != nil {
+	return openWith(ctx, g, cfg, log)
+}
+
+// openWith wires the parts from cfg: the store (migrated), the queue
+// connection, the event bus, and the Service with its senders. When a
+// part fails, the parts made before it are closed.
+func openWith(ctx context.Context, g globals, cfg *config.Config, log *slog.Logger) (_ *app, err error) {
+	a := &app{g: g, log: log, cfg: cfg}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	if a.store, err = openStore(ctx, cfg, log); err != nil {
 		return nil, err
 	}
-	conn, err := queue.Connect(ctx, cfg.Redis.URL.Value(), queue.ConnectOptions{Logger: log})
-	if err != nil {
-		store.Close()
+	if a.conn, err = queue.Connect(ctx, cfg.Redis.URL.Value(), queue.ConnectOptions{Logger: log}); err != nil {
 		return nil, fmt.Errorf("connect to redis: %w", err)
 	}
-	cost, err := bcryptCost()
-	if err != nil {
-		conn.Close()
-		store.Close()
+	if a.bus, err = openBus(ctx, a.conn, cfg.Redis.Namespace, log); err != nil {
 		return nil, err
 	}
-	jobs := queue.NewEnqueuer(conn, queue.Options{Namespace: cfg.Redis.Namespace, Logger: log})
-	bus, err := openBus(ctx, conn, cfg.Redis.Namespace, log)
-	if err != nil {
-		conn.Close()
-		store.Close()
-		return nil, err
-	}
-	svc := core.NewService(core.Deps{Store: store, Jobs: jobs, Events: bus, Logger: log, BcryptCost: cost}, cfg.Settings())
-	metrics := httpapi.NewMetrics()
-	metrics.Registry.MustRegister(newStateCollector(svc, queue.NewInspector(conn, queue.Options{Namespace: cfg.Redis.Namespace})))
-	streams := httpapi.NewEventStreams(bus)
-	metrics.ObserveStreams(streams)
-	a := &app{g: g, log: log, cfg: cfg, store: store, conn: conn, svc: svc, metrics: metrics,
-		webhooks: httpapi.NewWebhooks(metrics), bus: bus, streams: streams}
+	jobs := queue.NewEnqueuer(a.conn, queue.Options{Namespace: cfg.Redis.Namespace, Logger: log})
+	a.svc = core.NewService(core.Deps{Store: a.store, Jobs: jobs, Events: a.bus, Logger: log, BcryptCost: g.env.BcryptCost}, cfg.Settings())
+	a.metrics = httpapi.NewMetrics()
+	a.metrics.Registry.MustRegister(newStateCollector(a.svc, queue.NewInspector(a.conn, queue.Options{Namespace: cfg.Redis.Namespace})))
+	a.streams = httpapi.NewEventStreams(a.bus)
+	a.metrics.ObserveStreams(a.streams)
+	a.webhooks = httpapi.NewWebhooks(a.metrics)
 	if a.runs, err = a.wireChannels(cfg); err != nil {
-		a.close()
 		return nil, err
 	}
 	return a, nil
-}
-
-// bcryptCost reads SWITCHBOARD_BCRYPT_COST (password hashing cost, 4–31;
-// empty: core's default).
-func bcryptCost() (int, error) {
-	v := os.Getenv("SWITCHBOARD_BCRYPT_COST")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 4 || n > 31 {
-		return 0, fmt.Errorf("SWITCHBOARD_BCRYPT_COST=%q: want a whole number from 4 to 31", v)
-	}
-	return n, nil
 }
 
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqlstore.Store, error) {
@@ -144,42 +128,51 @@ func openBus(ctx context.Context, conn *queue.Conn, namespace string, log *slog.
 	return bus, nil
 }
 
+// close closes what openWith made, the newest first; a part it never
+// made is skipped.
 func (a *app) close() {
-	a.streams.Close()
-	if err := a.bus.Close(); err != nil {
-		a.log.Warn("close event bus", "err", err)
+	if a.streams != nil {
+		a.streams.Close()
 	}
-	if err := a.conn.Close(); err != nil {
-		a.log.Warn("close redis", "err", err)
+	if a.bus != nil {
+		if err := a.bus.Close(); err != nil {
+			a.log.Warn("close event bus", "err", err)
+		}
 	}
-	if err := a.store.Close(); err != nil {
-		a.log.Warn("close database", "err", err)
+	if a.conn != nil {
+		if err := a.conn.Close(); err != nil {
+			a.log.Warn("close redis", "err", err)
+		}
+	}
+	if a.store != nil {
+		if err := a.store.Close(); err != nil {
+			a.log.Warn("close database", "err", err)
+		}
 	}
 }
 
-// reload re-reads the config file and swaps the Service's settings; an
-// invalid file changes nothing.
+// reload re-reads the config file (with --addr applied again) and swaps
+// the Service's settings; an invalid file changes nothing. Reloads
+// (SIGHUP, POST /v1/admin/reload) run one at a time.
 func (a *app) reload(ctx context.Context) error {
 	if a.g.configPath == "" {
 		return core.Invalid("config", "the server was started without a config file; there is nothing to reload")
 	}
-	cfg, err := config.Load(a.g.configPath)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cfg, err := a.g.loadConfig()
 	if err != nil {
 		a.log.WarnContext(ctx, "config reload refused; the old config stays in force", "err", err)
 		return core.Invalid("config", "%v", err)
 	}
-	a.mu.Lock()
 	old := a.cfg
-	a.cfg = cfg
-	a.mu.Unlock()
+	a.cfg = cfg // the channels' wiring reads it
 	if old.Database.URL.Value() != cfg.Database.URL.Value() || old.Redis.URL.Value() != cfg.Redis.URL.Value() || old.Server.Addr != cfg.Server.Addr {
 		a.log.WarnContext(ctx, "server, database and redis settings take effect on restart only")
 	}
 	if _, err := a.wireChannels(cfg); err != nil {
 		a.log.WarnContext(ctx, "config reload refused; the old config stays in force", "err", err)
-		a.mu.Lock()
 		a.cfg = old
-		a.mu.Unlock()
 		return core.Invalid("config", "%v", err)
 	}
 	a.svc.SetSettings(cfg.Settings())
@@ -190,27 +183,29 @@ func (a *app) reload(ctx context.Context) error {
 
 // serve runs the gateway, the workers, or both until ctx ends, then shuts
 // down gracefully: HTTP drains in-flight requests, workers finish or
-// re-queue their tasks.
+// re-queue their tasks. A worker alone serves its probes and metrics on
+// server.addr.
 func serve(ctx context.Context, g globals, log *slog.Logger, r roles, stdout io.Writer) error {
-	a, err := open(ctx, g, log)
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return err
+	}
+	if !(r.gateway && r.worker) && cfg.Redis.URL.IsZero() {
+		return errors.New("gateway and worker as separate processes share work through Redis: set redis.url")
+	}
+	// The port is taken before anything is made or started: a port in use
+	// ends the start here, before a database or the first admin exists.
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (server.addr; another one: --addr or SWITCHBOARD_ADDR): %w", cfg.Server.Addr, err)
+	}
+	defer ln.Close()
+	a, err := openWith(ctx, g, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if a.conn.Embedded() && !(r.gateway && r.worker) {
-		return errors.New("gateway and worker as separate processes share work through Redis: set redis.url")
-	}
-	// The first admin is made where its generated password can be shown:
-	// by a process that prints the banner.
-	var created bool
-	var pw string
-	if r.gateway {
-		if created, pw, err = a.svc.EnsureAdmin(ctx, os.Getenv("SWITCHBOARD_ADMIN_EMAIL"), os.Getenv("SWITCHBOARD_ADMIN_PASSWORD")); err != nil {
-			return fmt.Errorf("first admin: %w", err)
-		}
-	}
-
-	if addr := a.cfg.Server.DebugAddr; addr != "" {
+	if addr := cfg.Server.DebugAddr; addr != "" {
 		if _, err := debugServer(ctx, addr, a.metrics.Registry, log); err != nil {
 			return err
 		}
@@ -227,48 +222,108 @@ func serve(ctx context.Context, g globals, log *slog.Logger, r roles, stdout io.
 
 	var worker *queue.Server
 	if r.worker {
-		worker = queue.NewServer(a.conn, a.svc, queue.Options{Namespace: a.cfg.Redis.Namespace, Logger: log})
+		worker = queue.NewServer(a.conn, a.svc, queue.Options{Namespace: cfg.Redis.Namespace, Logger: log})
 		if err := worker.Start(); err != nil {
 			return fmt.Errorf("start workers: %w", err)
 		}
 		defer worker.Shutdown()
 	}
-	if !r.gateway {
-		log.Info("workers running", "redis", a.conn.Describe())
-		<-ctx.Done()
-		return nil
-	}
 
-	srv := a.gateway()
-	ln, err := net.Listen("tcp", a.cfg.Server.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", a.cfg.Server.Addr, err)
-	}
+	var srv *httpapi.Server
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	for _, run := range a.runs {
-		go func() {
-			if err := run(ctx); err != nil && ctx.Err() == nil {
-				log.Error("channel background work stopped", "err", err)
-			}
-		}()
+	if r.gateway {
+		srv = a.gateway()
+		// The first admin is made now that the port is ours, and its
+		// generated password printed at once.
+		admin, err := a.firstAdmin(ctx)
+		if err != nil {
+			return fmt.Errorf("first admin: %w", err)
+		}
+		go func() { errc <- srv.Serve(ln) }()
+		for _, run := range a.runs {
+			go func() {
+				if err := run(ctx); err != nil && ctx.Err() == nil {
+					log.Error("channel background work stopped", "err", err)
+				}
+			}()
+		}
+		printBanner(stdout, a, ln.Addr().String(), r, admin)
+	} else {
+		srv = a.probes(worker)
+		go func() { errc <- srv.Serve(ln) }()
+		log.Info("workers running", "redis", a.conn.Describe(), "probes", baseURL(ln.Addr().String())+"/readyz")
 	}
-	printBanner(stdout, a, ln.Addr(), r, created, pw)
 
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: closing event streams, draining HTTP requests")
-	srv.Drain()       // readiness fails: the load balancer stops sending
-	a.streams.Close() // clients reconnect elsewhere with their Last-Event-ID
+	srv.Drain() // readiness fails: the load balancer stops sending
+	if r.gateway {
+		log.Info("shutting down: closing event streams, draining HTTP requests")
+		a.streams.Close() // clients reconnect elsewhere with their Last-Event-ID
+	} else {
+		log.Info("shutting down: finishing or putting back running tasks")
+		worker.Shutdown() // the probes answer until it is done
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
 	return nil
+}
+
+// adminStart is what became of the first admin at start.
+type adminStart struct {
+	created  bool
+	email    string
+	password string   // generated, to be shown once; "" when it was given
+	ignored  []string // the SWITCHBOARD_ADMIN_* variables set in vain
+}
+
+// firstAdmin creates the first admin when no admin exists, from
+// SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD or with a
+// generated password. When an admin exists those variables are ignored,
+// and it says so.
+func (a *app) firstAdmin(ctx context.Context) (adminStart, error) {
+	env := a.g.env
+	created, pw, err := a.svc.EnsureAdmin(ctx, env.AdminEmail, env.AdminPassword.Value())
+	if err != nil {
+		return adminStart{}, err
+	}
+	out := adminStart{created: created, email: env.AdminEmail}
+	if out.email == "" {
+		out.email = core.DefaultAdminEmail
+	}
+	if created && env.AdminPassword.IsZero() {
+		out.password = pw
+	}
+	if !created {
+		if env.AdminEmail != "" {
+			out.ignored = append(out.ignored, config.EnvAdminEmail)
+		}
+		if !env.AdminPassword.IsZero() {
+			out.ignored = append(out.ignored, config.EnvAdminPassword)
+		}
+		if len(out.ignored) > 0 {
+			a.log.WarnContext(ctx, strings.Join(out.ignored, " and ")+" ignored because an admin exists already: "+
+				"they make the first admin only; to change a password run: switchboard agents passwd EMAIL")
+		}
+	}
+	return out, nil
+}
+
+// probes builds a worker's HTTP server: /healthz, /readyz (the database,
+// and Redis through Asynq's health check) and /metrics.
+func (a *app) probes(w *queue.Server) *httpapi.Server {
+	return httpapi.NewProbes(httpapi.Options{
+		Logger:           a.log,
+		Ready:            map[string]httpapi.Check{"database": a.store.Ping, "redis": w.Ping},
+		Metrics:          a.metrics,
+		AccessErrorsOnly: a.cfg.Server.AccessLog == config.AccessLogErrors,
+	})
 }
 
 // gateway builds the HTTP server with every adapter's routes.
@@ -312,7 +367,7 @@ func widgetOrigins(cfg *config.Config) []string {
 
 // printBanner tells a newcomer where things are and how to log in. A
 // generated admin password is shown this once and never logged.
-func printBanner(w io.Writer, a *app, addr net.Addr, r roles, created bool, pw string) {
+func printBanner(w io.Writer, a *app, addr string, r roles, admin adminStart) {
 	base := baseURL(addr)
 	mode := "gateway and workers"
 	if !r.worker {
@@ -328,26 +383,29 @@ func printBanner(w io.Writer, a *app, addr net.Addr, r roles, created bool, pw s
 	fmt.Fprintf(w, "  widget demo (a shop with the chat bubble): %s/widget/demo\n", base)
 	fmt.Fprintf(w, "  agent inbox:                               %s/inbox\n", base)
 	fmt.Fprintf(w, "  embed the widget: <script src=\"%s/widget.js\" data-channel=\"web\" async></script>\n", base)
-	if created {
-		email := os.Getenv("SWITCHBOARD_ADMIN_EMAIL")
-		if email == "" {
-			email = core.DefaultAdminEmail
-		}
-		fmt.Fprintf(w, "\n  First admin created: %s\n", email)
-		if os.Getenv("SWITCHBOARD_ADMIN_PASSWORD") == "" {
-			fmt.Fprintf(w, "  Password (shown once, write it down): %s\n", pw)
+	switch {
+	case admin.created:
+		fmt.Fprintf(w, "\n  First admin created: %s\n", admin.email)
+		if admin.password != "" {
+			fmt.Fprintf(w, "  Password (shown once, write it down): %s\n", admin.password)
 		}
 		fmt.Fprintf(w, "  Log in at %s/inbox with that e-mail and password (API: POST %s/v1/auth/login).\n", base, base)
-	} else {
+	default:
 		fmt.Fprintf(w, "  Log in at %s/inbox with an agent's e-mail and password (add one: switchboard agents add)\n", base)
+		if len(admin.ignored) > 0 {
+			fmt.Fprintf(w, "  %s ignored: an admin exists already (change a password: switchboard agents passwd EMAIL)\n",
+				strings.Join(admin.ignored, " and "))
+		}
 	}
 	fmt.Fprintln(w)
 }
 
-func baseURL(addr net.Addr) string {
-	host, port, err := net.SplitHostPort(addr.String())
+// baseURL is the URL of a listener on addr as seen from this host: an
+// unspecified host (":8080", "0.0.0.0:8080") is localhost.
+func baseURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "http://" + addr.String()
+		return "http://" + addr
 	}
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "localhost"
@@ -357,7 +415,7 @@ func baseURL(addr net.Addr) string {
 
 // migrate applies the migrations and exits.
 func migrate(ctx context.Context, g globals, log *slog.Logger, stdout io.Writer) error {
-	cfg, err := loadConfig(g.configPath)
+	cfg, err := g.loadConfig()
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -50,9 +51,13 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// config writes the shared config, listening on port (0 for a worker).
-func (f *fleet) config(port int) string {
+// config writes the shared config, listening on port, with Redis at
+// redisURL (the fleet's when empty).
+func (f *fleet) config(port int, redisURL string) string {
 	f.t.Helper()
+	if redisURL == "" {
+		redisURL = f.b.redisURL
+	}
 	path := filepath.Join(f.dir, fmt.Sprintf("switchboard-%d.yaml", port))
 	cfg := fmt.Sprintf(`server: {addr: "127.0.0.1:%d"}
 data_dir: %q
@@ -62,24 +67,30 @@ channels:
   - {id: web, type: widget}
   - {id: wa, type: whatsapp, phone_number_id: "1122334455", access_token: %q, app_secret: %q, verify_token: "v", graph_url: %q}
   - {id: fb, type: messenger, page_id: "PAGE", page_token: %q, app_secret: %q, verify_token: "v", graph_url: %q}
-`, port, f.dir, f.b.dbURL, f.b.redisURL, f.b.ns, fleetToken, fleetSecret, f.graphURL, fleetToken, fleetSecret, f.graphURL)
+`, port, f.dir, f.b.dbURL, redisURL, f.b.ns, fleetToken, fleetSecret, f.graphURL, fleetToken, fleetSecret, f.graphURL)
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		f.t.Fatal(err)
 	}
 	return path
 }
 
-// start runs `switchboard <role>`; a gateway is returned once it is ready.
+// start runs `switchboard <role>` on the fleet's Redis and returns it
+// once its /readyz answers 200 (a gateway's or a worker's, each on a port
+// of its own), with its base URL.
 func (f *fleet) start(role string) (*exec.Cmd, string) {
 	f.t.Helper()
-	port := 0
-	if role == "gateway" {
-		port = freePort(f.t)
-	}
-	cmd := exec.Command(f.bin, "--config", f.config(port), "--log-level", "warn", role)
+	return f.startOn(role, "")
+}
+
+// startOn is start with Redis at redisURL.
+func (f *fleet) startOn(role, redisURL string) (*exec.Cmd, string) {
+	f.t.Helper()
+	port := freePort(f.t)
+	// The config file comes after the command, the way operators write it.
+	cmd := exec.Command(f.bin, role, "--config", f.config(port, redisURL), "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "SWITCHBOARD_ADMIN_EMAIL="+adminEmail, "SWITCHBOARD_ADMIN_PASSWORD="+adminPassword,
 		"SWITCHBOARD_BCRYPT_COST=4")
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		f.t.Fatalf("start %s: %v", role, err)
@@ -87,21 +98,15 @@ func (f *fleet) start(role string) (*exec.Cmd, string) {
 	f.mu.Lock()
 	f.procs = append(f.procs, cmd)
 	f.mu.Unlock()
-	if role != "gateway" {
-		return cmd, ""
-	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get(base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return cmd, base
-			}
+		if readyz(base) == 200 {
+			return cmd, base
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	f.t.Fatalf("gateway not ready; logs:\n%s", logs.String())
+	f.t.Fatalf("%s not ready; logs:\n%s", role, logs.String())
 	return nil, ""
 }
 
@@ -170,6 +175,28 @@ func (g *fakeGraph) repliesTo() map[string]int {
 
 func recipient(n int) string { return fmt.Sprintf("49151%07d", n) }
 
+// checkWorkerProbes: a worker's /healthz and /readyz (database and Redis)
+// answer 200, its /metrics carries the process's and Switchboard's
+// series, and it serves nothing of the API.
+func checkWorkerProbes(t *testing.T, base string) {
+	t.Helper()
+	w := &server{t: t, base: base}
+	if r := w.call("GET", "/healthz", "", nil); r.status != 200 || str(r.body, "status") != "ok" {
+		t.Errorf("worker %s/healthz: %d %s", base, r.status, r.raw)
+	}
+	r := w.call("GET", "/readyz", "", nil)
+	if r.status != 200 || str(r.body, "checks", "database") != "ok" || str(r.body, "checks", "redis") != "ok" {
+		t.Errorf("worker %s/readyz: %d %s", base, r.status, r.raw)
+	}
+	if m := w.call("GET", "/metrics", "", nil); m.status != 200 || !strings.Contains(m.raw, "go_goroutines") ||
+		!strings.Contains(m.raw, `switchboard_state_scrape_ok{source="queue"} 1`) {
+		t.Errorf("worker %s/metrics: %d, lacks the runtime or the state series", base, m.status)
+	}
+	if r := w.call("GET", "/v1/me", "", nil); r.status != 404 {
+		t.Errorf("worker %s/v1/me: %d, want 404 (a worker serves no API)", base, r.status)
+	}
+}
+
 // TestFleet runs 2 gateways and 2 workers as separate processes on real
 // PostgreSQL and Redis: events cross gateways, webhooks are taken while
 // every worker is down and worked off when workers return, and a worker
@@ -194,10 +221,15 @@ func TestFleet(t *testing.T) {
 	})
 	_, gwA := f.start("gateway")
 	_, gwB := f.start("gateway")
-	w1, _ := f.start("worker")
-	w2, _ := f.start("worker")
+	w1, probes1 := f.start("worker")
+	w2, probes2 := f.start("worker")
 	a := &server{t: t, base: gwA}
 	b := &server{t: t, base: gwB}
+
+	// Each worker answers its probes and scrapes on its server.addr.
+	for _, base := range []string{probes1, probes2} {
+		checkWorkerProbes(t, base)
+	}
 
 	// An agent on gateway A hears of a request made through gateway B.
 	admin := str(a.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
@@ -262,8 +294,8 @@ func TestFleet(t *testing.T) {
 			sendWhatsApp(t, []string{gwA, gwB}[n%2], n)
 		}
 	}()
-	waitFor := time.Now().Add(60 * time.Second)
-	for len(graph.repliesTo()) < backlog+10 && time.Now().Before(waitFor) {
+	loadUntil := time.Now().Add(60 * time.Second)
+	for len(graph.repliesTo()) < backlog+10 && time.Now().Before(loadUntil) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	f.stop(w4, syscall.SIGKILL)
@@ -300,4 +332,21 @@ func TestFleet(t *testing.T) {
 			t.Errorf("conversation %s stored %v, want one customer message and one bot reply", str(c, "id"), byAuthor)
 		}
 	}
+
+	// A worker whose Redis stops is alive but not ready, and says which
+	// part failed; it is ready again when Redis is back.
+	rd := startPrivateRedis(t)
+	_, probes := f.startOn("worker", rd.url())
+	rd.kill()
+	waitFor(t, 30*time.Second, "/readyz 503 on the worker whose Redis stopped", func() bool { return readyz(probes) == 503 })
+	w := &server{t: t, base: probes}
+	if r := w.call("GET", "/readyz", "", nil); str(r.body, "checks", "redis") != "unavailable" || str(r.body, "checks", "database") != "ok" ||
+		!strings.Contains(str(r.body, "error", "message"), "redis") {
+		t.Errorf("worker /readyz with Redis stopped: %d %s", r.status, r.raw)
+	}
+	if r := w.call("GET", "/healthz", "", nil); r.status != 200 {
+		t.Errorf("worker /healthz with Redis stopped: %d (a Redis outage must not get the worker restarted)", r.status)
+	}
+	rd.start()
+	waitFor(t, 30*time.Second, "/readyz 200 once Redis is back", func() bool { return readyz(probes) == 200 })
 }

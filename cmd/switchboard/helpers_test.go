@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,27 +161,22 @@ func (s *server) stop() {
 	}
 }
 
+// lockedBuffer is a bytes.Buffer that goroutines may write and read at
+// once; its zero value is ready.
 type lockedBuffer struct {
-	mu  chan struct{}
+	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (l *lockedBuffer) lock() {
-	if l.mu == nil {
-		l.mu = make(chan struct{}, 1)
-	}
-	l.mu <- struct{}{}
-}
-
 func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.lock()
-	defer func() { <-l.mu }()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	return l.buf.Write(p)
 }
 
 func (l *lockedBuffer) String() string {
-	l.lock()
-	defer func() { <-l.mu }()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	return l.buf.String()
 }
 

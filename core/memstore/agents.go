@@ -149,6 +149,19 @@ func (t *tx) DeleteToken(_ context.Context, hash string) error {
 	return nil
 }
 
+// DeleteAgentTokens implements core.TokenStore.
+func (t *tx) DeleteAgentTokens(_ context.Context, agentID string) (int, error) {
+	defer t.write()()
+	n := 0
+	for hash, tok := range t.d().tokens {
+		if tok.Kind == core.TokenAgent && tok.SubjectID == agentID {
+			del(t, t.d().tokens, hash)
+			n++
+		}
+	}
+	return n, nil
+}
+
 // CreateCustomer implements core.CustomerStore.
 func (t *tx) CreateCustomer(_ context.Context, c core.Customer) error {
 	defer t.write()()

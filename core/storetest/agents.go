@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -146,6 +147,46 @@ func testTokens(t *testing.T, f *fx) {
 	_, err = s.TokenByHash(ctx, tok.Hash)
 	isErr(t, "deleted token", err, core.ErrNotFound)
 	isErr(t, "delete again", s.DeleteToken(ctx, tok.Hash), core.ErrNotFound)
+
+	// Every agent token of one agent goes; other agents' tokens and
+	// visitor tokens stay, and a rolled-back delete changes nothing.
+	other := f.agent(nil)
+	mine := []core.Token{
+		{Hash: core.HashToken("mine-1"), Kind: core.TokenAgent, SubjectID: a.ID, CreatedAt: at(0), ExpiresAt: at(time.Hour)},
+		{Hash: core.HashToken("mine-2"), Kind: core.TokenAgent, SubjectID: a.ID, CreatedAt: at(0), ExpiresAt: at(-time.Hour)},
+	}
+	theirs := core.Token{Hash: core.HashToken("theirs"), Kind: core.TokenAgent, SubjectID: other.ID, CreatedAt: at(0), ExpiresAt: at(time.Hour)}
+	visitor := core.Token{Hash: core.HashToken("visitor-same-id"), Kind: core.TokenVisitor, SubjectID: a.ID, CreatedAt: at(0), ExpiresAt: at(time.Hour)}
+	for _, tk := range append(mine, theirs, visitor) {
+		ok(t, "create token", s.CreateToken(ctx, tk))
+	}
+	rollback := errors.New("roll back")
+	isErr(t, "delete agent tokens, rolled back", s.Atomic(ctx, func(tx core.Tx) error {
+		n, err := tx.DeleteAgentTokens(ctx, a.ID)
+		if err != nil || n != 2 {
+			t.Errorf("DeleteAgentTokens in a transaction = %d, %v; want 2", n, err)
+		}
+		return rollback
+	}), rollback)
+	_, err = s.TokenByHash(ctx, mine[0].Hash)
+	ok(t, "token after a rolled-back delete", err)
+	n, err := s.DeleteAgentTokens(ctx, a.ID)
+	ok(t, "delete agent tokens", err)
+	if n != 2 {
+		t.Errorf("DeleteAgentTokens = %d, want 2", n)
+	}
+	for _, tk := range mine {
+		_, err = s.TokenByHash(ctx, tk.Hash)
+		isErr(t, "agent token after DeleteAgentTokens", err, core.ErrNotFound)
+	}
+	for _, tk := range []core.Token{theirs, visitor} {
+		_, err = s.TokenByHash(ctx, tk.Hash)
+		ok(t, "another subject's token after DeleteAgentTokens", err)
+	}
+	n, err = s.DeleteAgentTokens(ctx, a.ID)
+	if err != nil || n != 0 {
+		t.Errorf("DeleteAgentTokens again = %d, %v; want 0, nil", n, err)
+	}
 }
 
 func testCustomers(t *testing.T, f *fx) {
