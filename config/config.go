@@ -245,7 +245,8 @@ type SLA struct {
 	RedAfter   time.Duration `yaml:"red_after"`
 }
 
-// Offline configures the acknowledgment sent when no agent is online.
+// Offline configures the acknowledgment sent when no agent can take a
+// request (nobody online, or everyone busy).
 type Offline struct {
 	// Message may contain [ETA], replaced by the expected wait.
 	Message       string        `yaml:"message"`

@@ -19,12 +19,7 @@ import (
 // from autovacuum; tables that did not grow are left alone, and so is a
 // table analyzed since.
 func TestAnalyzeGrown(t *testing.T) {
-	t.Parallel()
-	base := os.Getenv(pgEnv)
-	if base == "" {
-		t.Skip("PostgreSQL test skipped: set " + pgEnv)
-	}
-	u := sqltest.Schema(t, base, "sbanalyze")
+	u := pgSchema(t, "sbanalyze")
 	s := openMigratedWith(t, u, sqlstore.Options{AnalyzeEvery: -1}) // no keeper: the test calls it
 	ctx := context.Background()
 	if got, err := s.AnalyzeGrown(ctx); err != nil || len(got) != 0 {
@@ -60,12 +55,7 @@ func TestAnalyzeGrown(t *testing.T) {
 
 // TestStatisticsKeeper: an open store analyzes a grown table by itself.
 func TestStatisticsKeeper(t *testing.T) {
-	t.Parallel()
-	base := os.Getenv(pgEnv)
-	if base == "" {
-		t.Skip("PostgreSQL test skipped: set " + pgEnv)
-	}
-	u := sqltest.Schema(t, base, "sbkeeper")
+	u := pgSchema(t, "sbkeeper")
 	s := openMigratedWith(t, u, sqlstore.Options{AnalyzeEvery: 50 * time.Millisecond})
 	ctx := context.Background()
 	cs := customers(3*sqlstore.GrowthRows, time.Now().Truncate(time.Microsecond))
@@ -79,6 +69,18 @@ func TestStatisticsKeeper(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// pgSchema runs the test in parallel in a PostgreSQL schema of its own, or
+// skips it without a database.
+func pgSchema(t *testing.T, prefix string) string {
+	t.Helper()
+	t.Parallel()
+	base := os.Getenv(pgEnv)
+	if base == "" {
+		t.Skip("PostgreSQL test skipped: set " + pgEnv)
+	}
+	return sqltest.Schema(t, base, prefix)
 }
 
 // customers makes n customers of channel wa.
