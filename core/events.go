@@ -22,7 +22,7 @@ type Published struct {
 	Data         any
 }
 
-// Event types on the streams (API.md).
+// Event types on the streams (docs/api.md).
 const (
 	EventRequestCreated      = "request.created"
 	EventRequestUpdated      = "request.updated"

@@ -11,8 +11,10 @@ import (
 )
 
 // TestOpenAPIDocument checks the document's structure: an OpenAPI 3.1
-// header, every $ref resolving, every operation answering something, every
-// path parameter declared, and every error response in the contract's format.
+// header, every $ref resolving, no key made of prose, every operation
+// answering something under a unique camelCase operationId, every path
+// parameter declared, and every error response in the contract's format.
+// (.ci/run also runs redocly lint on it.)
 func TestOpenAPIDocument(t *testing.T) {
 	var doc map[string]any
 	if err := yaml.Unmarshal(OpenAPI, &doc); err != nil {
@@ -35,6 +37,12 @@ func TestOpenAPIDocument(t *testing.T) {
 			for k, vv := range x {
 				if k == "$ref" {
 					refs = append(refs, vv.(string))
+				}
+				// An unquoted value with a comma in a YAML flow mapping
+				// ({description: a, b}) splits into a stray key "b" with
+				// no value; nothing in this document is a null value.
+				if vv == nil {
+					t.Errorf("key %q has no value: a flow-mapping value with a comma needs quotes", k)
 				}
 				walk(vv)
 			}
@@ -65,6 +73,8 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	// Operations answer, and path parameters are declared.
 	param := regexp.MustCompile(`\{([^}]+)\}`)
+	camel := regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
+	operationIDs := map[string]string{}
 	paths := doc["paths"].(map[string]any)
 	for path, v := range paths {
 		item := v.(map[string]any)
@@ -86,6 +96,15 @@ func TestOpenAPIDocument(t *testing.T) {
 				continue
 			}
 			o := op.(map[string]any)
+			id, _ := o["operationId"].(string)
+			switch {
+			case !camel.MatchString(id):
+				t.Errorf("%s %s: operationId %q, want a camelCase name", method, path, id)
+			case operationIDs[id] != "":
+				t.Errorf("%s %s: operationId %q is also %s", method, path, id, operationIDs[id])
+			default:
+				operationIDs[id] = method + " " + path
+			}
 			resp, _ := o["responses"].(map[string]any)
 			if len(resp) == 0 {
 				t.Errorf("%s %s has no responses", method, path)

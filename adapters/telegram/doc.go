@@ -14,5 +14,6 @@
 //   - run.go: RegisterWebhook (setWebhook at start) and Poller (getUpdates
 //     with a Redis lock and offset, for mode: polling).
 //
-// The README's "Channel: Telegram" section explains how to create the bot and configure the channel.
+// docs/channels/telegram.md explains how to create the bot and configure the
+// channel.
 package telegram

@@ -57,6 +57,14 @@
 // With -verify-db none it checks a random sample (-verify-sample) through
 // history search as the admin and says so.
 //
+// Ratios: absolute rates move several fold between machines of the same
+// kind, so -ceiling first measures the database's single-row commit
+// ceiling (-ceiling-conns connections, one INSERT per transaction, for
+// -ceiling-duration; what pgbench -M prepared measures) and gives ingest ÷
+// ceiling; -capacity (or -capacity-from, the JSON report of a closed-loop
+// run) gives an open-loop -rate as a share of the closed-loop capacity.
+// `loadgen ceiling` measures the ceiling alone.
+//
 // Output: a table with throughput, errors by kind and status, and count,
 // mean, p50, p90, p99 and max of each measured path (webhook ingest, per
 // channel and in all; widget session; webhook → request on agent stream;
