@@ -94,6 +94,10 @@ type Channel struct {
 	// widget
 	AllowedOrigins []string `yaml:"allowed_origins"`
 	Greeting       string   `yaml:"greeting"`
+	// PageURLQueryKeys are the query keys kept in the page URLs the widget
+	// reports (such as utm_source); every other key is dropped, since
+	// pages carry tokens in their query (core.CleanPageURL).
+	PageURLQueryKeys []string `yaml:"page_url_query_keys"`
 
 	// whatsapp
 	PhoneNumberID string `yaml:"phone_number_id"`

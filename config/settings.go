@@ -64,6 +64,12 @@ func (c *Config) Settings() core.Settings {
 		if ch.Type == core.ChannelWidget && ch.Greeting != "" {
 			s.Greetings[ch.ID] = ch.Greeting
 		}
+		if ch.Type == core.ChannelWidget && len(ch.PageURLQueryKeys) > 0 {
+			if s.PageQueryKeys == nil {
+				s.PageQueryKeys = map[string][]string{}
+			}
+			s.PageQueryKeys[ch.ID] = slices.Clone(ch.PageURLQueryKeys)
+		}
 	}
 	for _, t := range c.Templates {
 		s.Templates = append(s.Templates, core.Template{Name: t.Name, Shortcut: t.Shortcut, Body: t.Body})

@@ -169,7 +169,7 @@ var channelID = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 // and the ones it needs.
 var channelFields = map[core.ChannelType]struct{ allowed, required []string }{
 	core.ChannelWidget: {
-		allowed: []string{"allowed_origins", "greeting"},
+		allowed: []string{"allowed_origins", "greeting", "page_url_query_keys"},
 	},
 	core.ChannelWhatsApp: {
 		allowed:  []string{"phone_number_id", "access_token", "app_secret", "verify_token", "graph_url"},
@@ -190,6 +190,9 @@ var channelFields = map[core.ChannelType]struct{ allowed, required []string }{
 }
 
 var telegramSecret = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// queryKey is a key of page_url_query_keys, as pages write it unencoded.
+var queryKey = regexp.MustCompile(`^[A-Za-z0-9_.\[\]-]{1,64}$`)
 
 func (v *validator) channels() {
 	chans := v.c.Channels
@@ -238,6 +241,11 @@ func (v *validator) channels() {
 			for j, o := range ch.AllowedOrigins {
 				if o != "*" && !validOrigin(o) {
 					v.add(index(field(p, "allowed_origins"), j), "must be \"*\" or an origin such as https://example.com (got %q)", o)
+				}
+			}
+			for j, k := range ch.PageURLQueryKeys {
+				if !queryKey.MatchString(k) {
+					v.add(index(field(p, "page_url_query_keys"), j), "must be a query key of 1 to 64 letters, digits, _, -, . or [] (got %q)", k)
 				}
 			}
 		case core.ChannelWhatsApp, core.ChannelMessenger, core.ChannelInstagram:

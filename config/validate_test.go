@@ -49,6 +49,10 @@ func TestValidationRules(t *testing.T) {
 		{"allowed origins", "channels: [{id: w, type: widget, allowed_origins: ['*', 'https://a.example', 'https://a.example/path', example.com]}]\n", []string{
 			`test.yaml:1:78: channels[0].allowed_origins[2]: must be "*" or an origin such as https://example.com (got "https://a.example/path")`,
 			`test.yaml:1:104: channels[0].allowed_origins[3]: must be "*" or an origin such as https://example.com (got "example.com")`}},
+		{"page_url_query_keys", "channels: [{id: w, type: widget, page_url_query_keys: [utm_source, 'ids[]', '', 'a b', 'x=1']}]\n", []string{
+			`test.yaml:1:77: channels[0].page_url_query_keys[2]: must be a query key of 1 to 64 letters, digits, _, -, . or [] (got "")`,
+			`test.yaml:1:81: channels[0].page_url_query_keys[3]: must be a query key of 1 to 64 letters, digits, _, -, . or [] (got "a b")`,
+			`test.yaml:1:88: channels[0].page_url_query_keys[4]: must be a query key of 1 to 64 letters, digits, _, -, . or [] (got "x=1")`}},
 		{"graph_url parses", "channels: [{id: fb, type: messenger, page_id: '1', page_token: p, app_secret: s, verify_token: v, graph_url: 'graph.facebook.com'}]\n", []string{
 			`test.yaml:1:110: channels[0].graph_url: must be an http:// or https:// URL with a host (got "graph.facebook.com")`}},
 		{"api_url parses", "channels: [{id: tg, type: telegram, bot_token: t, mode: polling, api_url: 'https://%zz'}]\n", []string{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -32,6 +33,8 @@ type AgentPatch struct {
 	MaxChats *int
 	Admin    *bool
 	Online   *bool
+	// Active false deactivates the agent, true reactivates them.
+	Active *bool
 }
 
 // dummyHash equalises login timing for unknown e-mails.
@@ -61,6 +64,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, Ag
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil {
 		return "", Agent{}, fmt.Errorf("wrong e-mail or password: %w", ErrUnauthorized)
 	}
+	if !a.Active() { // answered as a wrong password: the account's state is no one's business
+		return "", Agent{}, fmt.Errorf("login of deactivated agent %s: %w", a.ID, ErrUnauthorized)
+	}
 	token, th := newToken("sba_")
 	now := s.clock()
 	if err := s.store.CreateToken(ctx, Token{Hash: th, Kind: TokenAgent, SubjectID: a.ID, CreatedAt: now,
@@ -70,13 +76,22 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, Ag
 	return token, a, nil
 }
 
-// Logout revokes an agent token.
+// Logout revokes an agent token, and tells the agent's open event
+// streams, so that the one it opened closes at once (TokensRevoked).
 func (s *Service) Logout(ctx context.Context, token string) error {
 	hash := HashToken(token)
 	s.auth.forgetToken(hash)
+	t, err := s.store.TokenByHash(ctx, hash)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("logout: %w", err)
+	}
 	if err := s.store.DeleteToken(ctx, hash); err != nil && !isNotFound(err) {
 		return fmt.Errorf("logout: %w", err)
 	}
+	s.tokensRevoked(ctx, t.Kind, t.SubjectID, "logout")
 	return nil
 }
 
@@ -98,6 +113,9 @@ func (s *Service) AgentByToken(ctx context.Context, token string) (Agent, error)
 			return Agent{}, fmt.Errorf("read agent token: %w", err)
 		}
 		a, expires = got, t.ExpiresAt
+		if !a.Active() { // a login that raced the deactivation made it
+			return Agent{}, fmt.Errorf("token of deactivated agent %s: %w", a.ID, ErrUnauthorized)
+		}
 		if now.Before(expires) {
 			s.auth.put(hash, a, expires, now)
 		}
@@ -192,7 +210,10 @@ func (s *Service) AddAgent(ctx context.Context, in NewAgent) (Agent, error) {
 
 func (s *Service) createAgent(ctx context.Context, in NewAgent) (Agent, error) {
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
-	in.Name = strings.TrimSpace(in.Name)
+	var err error
+	if in.Name, err = agentName(in.Name); err != nil {
+		return Agent{}, err
+	}
 	if in.MaxChats == 0 {
 		in.MaxChats = s.set().DefaultMaxChat
 	}
@@ -208,7 +229,7 @@ func (s *Service) createAgent(ctx context.Context, in NewAgent) (Agent, error) {
 		MaxChats: in.MaxChats, PasswordHash: hash, CreatedAt: now, StatusAt: now}
 	if err := s.store.CreateAgent(ctx, a); err != nil {
 		if errors.Is(err, ErrDuplicate) {
-			return Agent{}, fmt.Errorf("email %s is taken: %w", in.Email, err)
+			return Agent{}, emailTaken(in.Email, err)
 		}
 		return Agent{}, fmt.Errorf("create agent %s: %w", in.Email, err)
 	}
@@ -240,6 +261,7 @@ func (s *Service) UpdateAgent(ctx context.Context, actor Agent, id string, p Age
 		}
 	}
 	var out Agent
+	var revoke bool // a new password or a deactivation: every token of the agent goes
 	err := s.store.Atomic(ctx, func(tx Tx) error {
 		a, err := tx.LockAgent(ctx, id)
 		if err != nil {
@@ -249,7 +271,9 @@ func (s *Service) UpdateAgent(ctx context.Context, actor Agent, id string, p Age
 			a.Email = strings.ToLower(strings.TrimSpace(*p.Email))
 		}
 		if p.Name != nil {
-			a.Name = strings.TrimSpace(*p.Name)
+			if a.Name, err = agentName(*p.Name); err != nil {
+				return err
+			}
 		}
 		if p.Roles != nil {
 			a.Roles = normRoles(*p.Roles)
@@ -263,17 +287,46 @@ func (s *Service) UpdateAgent(ctx context.Context, actor Agent, id string, p Age
 			}
 			a.Admin = *p.Admin
 		}
-		if p.Online != nil && *p.Online != a.Online {
-			a.Online, a.StatusAt = *p.Online, s.clock()
+		if p.Active != nil && *p.Active != a.Active() {
+			switch {
+			case *p.Active:
+				a.DeactivatedAt = time.Time{}
+			case a.ID == actor.ID:
+				return Invalid("active", "an admin cannot deactivate themselves")
+			default:
+				a.DeactivatedAt = s.clock()
+				revoke = true
+			}
+		}
+		online := a.Online
+		if p.Online != nil {
+			online = *p.Online
+		}
+		if online && !a.Active() {
+			if p.Online != nil {
+				return Invalid("online", "a deactivated agent cannot be online")
+			}
+			online = false // deactivated now: offline, offered nothing
+		}
+		if online != a.Online {
+			a.Online, a.StatusAt = online, s.clock()
 		}
 		if hash != "" {
-			a.PasswordHash = hash
+			a.PasswordHash, revoke = hash, true
 		}
 		if err := checkAgent(a.Email, a.Name, a.Roles, a.MaxChats); err != nil {
 			return err
 		}
 		if err := tx.UpdateAgent(ctx, a); err != nil {
+			if errors.Is(err, ErrDuplicate) {
+				return emailTaken(a.Email, err)
+			}
 			return fmt.Errorf("update agent %s: %w", id, err)
+		}
+		if revoke {
+			if _, err := tx.DeleteAgentTokens(ctx, a.ID); err != nil {
+				return fmt.Errorf("update agent %s: revoke tokens: %w", id, err)
+			}
 		}
 		out = a
 		return nil
@@ -282,6 +335,13 @@ func (s *Service) UpdateAgent(ctx context.Context, actor Agent, id string, p Age
 		return Agent{}, err
 	}
 	s.auth.forgetAgent(id) // their next call reads the change
+	if revoke {
+		reason := "password"
+		if !out.Active() {
+			reason = "deactivated"
+		}
+		s.tokensRevoked(ctx, TokenAgent, id, reason)
+	}
 	s.rerouteOpen(ctx, fmt.Sprintf("agent:%s:%d", id, s.clock().UnixNano()))
 	return out, nil
 }
@@ -325,6 +385,7 @@ func (s *Service) SetPassword(ctx context.Context, email, password string) (Agen
 		return Agent{}, 0, err
 	}
 	s.auth.forgetAgent(out.ID)
+	s.tokensRevoked(ctx, TokenAgent, out.ID, "password")
 	return out, revoked, nil
 }
 
@@ -336,11 +397,8 @@ func RandomPassword() string {
 }
 
 func (s *Service) hashPassword(pw string) (string, error) {
-	if utf8.RuneCountInString(pw) < 8 {
-		return "", Invalid("password", "must be at least 8 characters")
-	}
-	if len(pw) > 72 {
-		return "", Invalid("password", "must be at most 72 bytes")
+	if err := checkPassword(pw); err != nil {
+		return "", err
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), s.bcryptCost)
 	if err != nil {
@@ -349,9 +407,19 @@ func (s *Service) hashPassword(pw string) (string, error) {
 	return string(h), nil
 }
 
+// agentName is the name an admin typed, cleaned as customers' names are
+// (CleanName); control characters (NUL, ESC) are refused rather than
+// dropped, since nobody types them.
+func agentName(name string) (string, error) {
+	if hasControls(name) || !utf8.ValidString(name) {
+		return "", Invalid("name", "must be text without control characters")
+	}
+	return CleanName(name), nil
+}
+
 func checkAgent(email, name string, roles []string, maxChats int) error {
 	switch {
-	case email == "" || len(email) > 254 || !strings.Contains(email, "@"):
+	case !validEmail(email):
 		return Invalid("email", "must be an e-mail address")
 	case name == "" || utf8.RuneCountInString(name) > 100:
 		return Invalid("name", "is required, at most 100 characters")
@@ -364,6 +432,13 @@ func checkAgent(email, name string, roles []string, maxChats int) error {
 		}
 	}
 	return nil
+}
+
+// emailTaken is the refusal of an e-mail address another agent has: a
+// field error people can read, which still matches ErrDuplicate (err, the
+// store's own error, stays in the chain for logs but not in the message).
+func emailTaken(email string, err error) error {
+	return &FieldError{Field: "email", Reason: email + " is already used by another agent", Err: err}
 }
 
 func normRoles(roles []string) []string {

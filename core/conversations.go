@@ -265,6 +265,9 @@ func (s *Service) Reassign(ctx context.Context, actor Agent, convID, targetID st
 		if err != nil {
 			return fmt.Errorf("reassign: lock agent %s: %w", targetID, err)
 		}
+		if !target.Active() {
+			return Invalid("agent_id", "agent %s is deactivated", targetID)
+		}
 		if conv, err = tx.LockConversation(ctx, convID); err != nil {
 			return fmt.Errorf("reassign: read conversation %s: %w", convID, err)
 		}

@@ -43,12 +43,18 @@ func (e *DuplicateMessagesError) Is(target error) bool { return target == ErrDup
 type FieldError struct {
 	Field  string
 	Reason string
+	// Err, when set, is the cause (a store's ErrDuplicate): errors.Is
+	// sees it, the message does not show it.
+	Err error
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
 // Is lets errors.Is(err, ErrInvalid) match.
 func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+
+// Unwrap is the cause, if any.
+func (e *FieldError) Unwrap() error { return e.Err }
 
 // Invalid returns a FieldError for field.
 func Invalid(field, format string, args ...any) error {

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"slices"
 )
 
@@ -114,4 +115,53 @@ func (s *Service) visitorStatus(a *after, conv Conversation, st VisitorStatus) {
 	if s.channelOf(conv.ChannelID).Type == ChannelWidget {
 		s.publish(a, VisitorStream(conv.CustomerID), EventStatus, st)
 	}
+}
+
+// EventTokensRevoked tells the open event streams of an agent (or a
+// visitor) that tokens of theirs were revoked (logout, a new password,
+// deactivation). It is not for clients: a stream checks whether its own
+// token still stands (Service.LiveTokens) and closes at once if not.
+const EventTokensRevoked = "tokens.revoked"
+
+// TokensRevoked is the data of EventTokensRevoked.
+type TokensRevoked struct {
+	// Reason is logout, password or deactivated.
+	Reason string `json:"reason"`
+}
+
+// tokensRevoked publishes EventTokensRevoked on the subject's stream. A
+// failed publish is logged: the streams find out at their next check.
+func (s *Service) tokensRevoked(ctx context.Context, kind TokenKind, subjectID, reason string) {
+	if s.events == nil {
+		return
+	}
+	stream := AgentStream(subjectID)
+	if kind == TokenVisitor {
+		stream = VisitorStream(subjectID)
+	}
+	if err := s.events.Publish(ctx, stream, EventTokensRevoked, TokensRevoked{Reason: reason}); err != nil {
+		s.log.WarnContext(ctx, "publish token revocation failed; open streams close at their next check",
+			"stream", stream, "err", err)
+	}
+}
+
+// LiveTokens reports which of the token hashes still authenticate (they
+// exist and have not expired): an event stream whose token is not live is
+// closed. It costs one read for the lot.
+func (s *Service) LiveTokens(ctx context.Context, hashes []string) (map[string]bool, error) {
+	live := make(map[string]bool, len(hashes))
+	if len(hashes) == 0 {
+		return live, nil
+	}
+	toks, err := s.store.TokensByHashes(ctx, hashes)
+	if err != nil {
+		return nil, fmt.Errorf("check %d tokens: %w", len(hashes), err)
+	}
+	now := s.clock()
+	for _, t := range toks {
+		if now.Before(t.ExpiresAt) {
+			live[t.Hash] = true
+		}
+	}
+	return live, nil
 }

@@ -13,3 +13,10 @@ func AcceptCallers(s *Service, requestID string) int {
 	}
 	return 0
 }
+
+// ValidEmail, CheckPassword and CommonPasswords expose the account rules.
+var (
+	ValidEmail      = validEmail
+	CheckPassword   = checkPassword
+	CommonPasswords = commonPasswords
+)

@@ -281,10 +281,12 @@ func wantField(t *testing.T, err error, field string) {
 	}
 }
 
-// addAgent creates an agent (e-mail: lower-case name at example.com).
+// addAgent creates an agent (e-mail: lower-case name at example.com, its
+// spaces turned into dots).
 func (e *env) addAgent(name string, maxChats int, admin, online bool) core.Agent {
 	e.t.Helper()
-	a, err := e.svc.AddAgent(e.ctx, core.NewAgent{Email: strings.ToLower(name) + "@example.com", Name: name,
+	email := strings.ReplaceAll(strings.ToLower(name), " ", ".") + "@example.com"
+	a, err := e.svc.AddAgent(e.ctx, core.NewAgent{Email: email, Name: name,
 		Password: password, MaxChats: maxChats, Admin: admin})
 	ok(e.t, err)
 	if online {

@@ -27,8 +27,9 @@ type Inbound struct {
 // same as alone.
 func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 	// Providers relay whatever was typed; invisible control characters
-	// (NUL above all, which PostgreSQL cannot store) are dropped.
-	in.Text, in.Name = stripControls(in.Text), stripControls(in.Name)
+	// (NUL above all, which PostgreSQL cannot store) are dropped, and from
+	// names the bidi overrides and zero-width characters too (CleanName).
+	in.Text, in.Name = stripControls(in.Text), CleanName(in.Name)
 	if _, ok := s.set().channel(in.ChannelID); !ok {
 		return Message{}, fmt.Errorf("channel %q: %w", in.ChannelID, ErrNotFound)
 	}

@@ -43,7 +43,14 @@ type Agent struct {
 	// LastAssignedAt is when the agent last accepted a request (zero:
 	// never); filled by store reads, never written.
 	LastAssignedAt time.Time `json:"-"`
+	// DeactivatedAt is when an admin deactivated the agent (zero: active).
+	// A deactivated agent has no tokens, cannot log in, is offline and is
+	// offered nothing; their history stays.
+	DeactivatedAt time.Time `json:"-"`
 }
+
+// Active reports an agent who was not deactivated.
+func (a Agent) Active() bool { return a.DeactivatedAt.IsZero() }
 
 // IdleSince is when the agent last became free of new work: the later of
 // going online (StatusAt) and their last accepted request. Direct routing
@@ -55,14 +62,18 @@ func (a Agent) IdleSince() time.Time {
 	return a.StatusAt
 }
 
-// MarshalJSON renders the contract's Agent object (roles never null).
+// MarshalJSON renders the contract's Agent object (roles never null),
+// with active.
 func (a Agent) MarshalJSON() ([]byte, error) {
 	type plain Agent
 	p := plain(a)
 	if p.Roles == nil {
 		p.Roles = []string{}
 	}
-	return json.Marshal(p)
+	return json.Marshal(struct {
+		plain
+		Active bool `json:"active"`
+	}{p, a.Active()})
 }
 
 // Customer is a person writing on one channel.
@@ -75,6 +86,11 @@ type Customer struct {
 	Visits        int       `json:"-"`
 	CreatedAt     time.Time `json:"-"`
 	LastSeenAt    time.Time `json:"-"`
+	// VisitorSecretHash is HashToken of a widget visitor's returning
+	// credential (WidgetSession.VisitorSecret), which only their browser
+	// holds; ChannelUserID, which agents see, opens nothing. Empty for
+	// other channels' customers. Written on create only.
+	VisitorSecretHash string `json:"-"`
 }
 
 // DisplayName is the customer's name or AnonymousName.

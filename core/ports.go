@@ -59,6 +59,10 @@ type TokenStore interface {
 	// DeleteAgentTokens removes every agent token of the agent and returns
 	// how many there were (0 is no error).
 	DeleteAgentTokens(ctx context.Context, agentID string) (int, error)
+	// TokensByHashes reads the tokens of the hashes that name one, in
+	// any order (expired ones too); the open event streams' check of
+	// their tokens reads hundreds at once.
+	TokensByHashes(ctx context.Context, hashes []string) ([]Token, error)
 }
 
 // CustomerStore persists customers, unique on (channel, channel user id).

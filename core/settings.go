@@ -22,6 +22,10 @@ type Settings struct {
 	Routing        RoutingSettings
 	Offline        OfflineSettings
 	Conversations  ConversationSettings
+	// PageQueryKeys maps a widget channel id to the query keys its page
+	// URLs keep (CleanPageURL); every other key, and any fragment that
+	// is not a route, is dropped.
+	PageQueryKeys map[string][]string
 }
 
 // OfflineSettings configure the acknowledgment a customer gets when no

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"regexp"
 	"strings"
@@ -9,19 +10,30 @@ import (
 	"unicode/utf8"
 )
 
-// WidgetSessionInput is POST /v1/widget/sessions.
+// WidgetSessionInput is POST /v1/widget/sessions. A returning visitor
+// passes back both VisitorID and VisitorSecret from an earlier session.
 type WidgetSessionInput struct {
 	ChannelID, VisitorID, Name, Email, PageURL string
+	VisitorSecret                              string
 }
 
 // WidgetSession is what a new widget session gets back.
 type WidgetSession struct {
-	VisitorID      string `json:"visitor_id"`
+	// VisitorID is the visitor's id on the channel, which agents see as
+	// the customer's channel_user_id: not a credential.
+	VisitorID string `json:"visitor_id"`
+	// VisitorSecret is the visitor's returning credential: only their
+	// browser holds it (only its hash is stored), and with VisitorID it
+	// resumes the visitor on a later visit.
+	VisitorSecret  string `json:"visitor_secret"`
 	Token          string `json:"token"`
 	ConversationID string `json:"conversation_id"`
 	Returning      bool   `json:"returning"`
 	PreviousVisits int    `json:"previous_visits"`
 	Greeting       string `json:"greeting"`
+	// PageURLQueryKeys are the query keys the channel keeps in page URLs
+	// (CleanPageURL): the widget reports no others.
+	PageURLQueryKeys []string `json:"page_url_query_keys"`
 }
 
 // Visitor is an authenticated widget visitor.
@@ -43,10 +55,13 @@ type VisitorThread struct {
 
 var visitorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
-// StartWidgetSession identifies the visitor (a known visitor_id marks them
-// returning; an unknown one is replaced by a fresh id, since a visitor id
-// is a credential), opens or resumes their conversation, and issues a
-// visitor token.
+// StartWidgetSession identifies the visitor, opens or resumes their
+// conversation, and issues a visitor token. A visitor is returning only
+// with the visitor_id and the visitor_secret of an earlier session: the
+// id alone, which every agent sees as channel_user_id, is no credential,
+// so an unknown id, an id without its secret or with another secret gets a
+// new visitor (new id, new secret), never the session, the conversation or
+// the name of the customer it names.
 func (s *Service) StartWidgetSession(ctx context.Context, in WidgetSessionInput) (WidgetSession, error) {
 	set := s.set()
 	var ch Channel
@@ -67,17 +82,21 @@ func (s *Service) StartWidgetSession(ctx context.Context, in WidgetSessionInput)
 	if err := checkVisitor(in); err != nil {
 		return WidgetSession{}, err
 	}
+	keys := set.PageQueryKeys[ch.ID]
+	if in.PageURL != "" {
+		in.PageURL = CleanPageURL(in.PageURL, keys)
+	}
 	token, hash := newToken("sbv_")
 	var out WidgetSession
 	err := s.store.Atomic(ctx, func(tx Tx) error {
 		now := s.clock()
 		var cust Customer
-		known := false
-		if in.VisitorID != "" {
+		known, secret := false, in.VisitorSecret
+		if in.VisitorID != "" && in.VisitorSecret != "" {
 			c, err := tx.CustomerByChannelUser(ctx, ch.ID, in.VisitorID)
 			switch {
 			case err == nil:
-				cust, known = c, true
+				cust, known = c, visitorSecretMatches(c, in.VisitorSecret)
 			case !isNotFound(err):
 				return fmt.Errorf("find visitor %s: %w", in.VisitorID, err)
 			}
@@ -85,8 +104,8 @@ func (s *Service) StartWidgetSession(ctx context.Context, in WidgetSessionInput)
 		if known {
 			cust.Visits++
 			cust.LastSeenAt = now
-			if in.Name != "" {
-				cust.Name = strings.TrimSpace(in.Name)
+			if name := CleanName(in.Name); name != "" {
+				cust.Name = name
 			}
 			if in.Email != "" {
 				cust.Email = strings.TrimSpace(in.Email)
@@ -95,8 +114,11 @@ func (s *Service) StartWidgetSession(ctx context.Context, in WidgetSessionInput)
 				return fmt.Errorf("update visitor %s: %w", cust.ID, err)
 			}
 		} else {
-			cust = Customer{ID: NewID(), ChannelID: ch.ID, ChannelUserID: NewID(), Name: strings.TrimSpace(in.Name),
-				Email: strings.TrimSpace(in.Email), Visits: 1, CreatedAt: now, LastSeenAt: now}
+			var secretHash string
+			secret, secretHash = newToken("sbs_")
+			cust = Customer{ID: NewID(), ChannelID: ch.ID, ChannelUserID: NewID(), Name: CleanName(in.Name),
+				Email: strings.TrimSpace(in.Email), Visits: 1, CreatedAt: now, LastSeenAt: now,
+				VisitorSecretHash: secretHash}
 			if err := tx.CreateCustomer(ctx, cust); err != nil {
 				return fmt.Errorf("create visitor: %w", err)
 			}
@@ -130,21 +152,33 @@ func (s *Service) StartWidgetSession(ctx context.Context, in WidgetSessionInput)
 			CreatedAt: now, ExpiresAt: now.Add(set.VisitorTTL)}); err != nil {
 			return fmt.Errorf("store visitor token: %w", err)
 		}
-		out = WidgetSession{VisitorID: cust.ChannelUserID, Token: token, ConversationID: conv.ID,
-			Returning: cust.Returning(), PreviousVisits: cust.PreviousVisits(), Greeting: set.Greetings[ch.ID]}
+		out = WidgetSession{VisitorID: cust.ChannelUserID, VisitorSecret: secret, Token: token, ConversationID: conv.ID,
+			Returning: cust.Returning(), PreviousVisits: cust.PreviousVisits(), Greeting: set.Greetings[ch.ID],
+			PageURLQueryKeys: append([]string{}, keys...)}
 		return nil
 	})
 	return out, err
+}
+
+// visitorSecretMatches reports secret as c's returning credential, in
+// time independent of where the hashes differ. A customer without one (of
+// another channel, or from before visitor secrets) matches nothing.
+func visitorSecretMatches(c Customer, secret string) bool {
+	return c.VisitorSecretHash != "" &&
+		subtle.ConstantTimeCompare([]byte(HashToken(secret)), []byte(c.VisitorSecretHash)) == 1
 }
 
 func checkVisitor(in WidgetSessionInput) error {
 	if in.VisitorID != "" && (len(in.VisitorID) > maxVisitorLen || !visitorIDPattern.MatchString(in.VisitorID)) {
 		return Invalid("visitor_id", "must be the id a previous session returned")
 	}
+	if in.VisitorSecret != "" && (len(in.VisitorSecret) > maxVisitorLen || !visitorIDPattern.MatchString(in.VisitorSecret)) {
+		return Invalid("visitor_secret", "must be the secret a previous session returned")
+	}
 	if utf8.RuneCountInString(in.Name) > MaxNameLen || !utf8.ValidString(in.Name) || hasControls(in.Name) {
 		return Invalid("name", "must be valid text of at most %d characters, without control characters", MaxNameLen)
 	}
-	if in.Email != "" && (len(in.Email) > 254 || !strings.Contains(in.Email, "@") || hasControls(in.Email)) {
+	if in.Email != "" && !validEmail(strings.TrimSpace(in.Email)) {
 		return Invalid("email", "must be an e-mail address")
 	}
 	return checkPageURL("page_url", in.PageURL)
@@ -249,6 +283,7 @@ func (s *Service) VisitorPage(ctx context.Context, v Visitor, pageURL string) er
 	if err := checkPageURL("page_url", pageURL); err != nil {
 		return err
 	}
+	pageURL = CleanPageURL(pageURL, s.set().PageQueryKeys[v.Channel.ID])
 	var a after
 	err := s.store.Atomic(ctx, func(tx Tx) error {
 		latest, err := tx.LatestConversation(ctx, v.Customer.ID, v.Channel.ID)

@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,8 @@ func TestStartWidgetSessionReturning(t *testing.T) {
 	e := newEnv(t)
 	first, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{ChannelID: "web"})
 	ok(t, err)
-	again, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{VisitorID: first.VisitorID, Name: "Ada"})
+	again, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{VisitorID: first.VisitorID,
+		VisitorSecret: first.VisitorSecret, Name: "Ada"})
 	ok(t, err)
 	mustEqual(t, "visitor id", again.VisitorID, first.VisitorID)
 	mustEqual(t, "returning", again.Returning, true)
@@ -62,7 +64,8 @@ func TestStartWidgetSessionReturning(t *testing.T) {
 	ok(t, err)
 	_, err = e.svc.Resolve(e.ctx, agent, r.ConversationID)
 	ok(t, err)
-	third, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{VisitorID: first.VisitorID})
+	third, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{VisitorID: first.VisitorID,
+		VisitorSecret: first.VisitorSecret})
 	ok(t, err)
 	if third.ConversationID == first.ConversationID {
 		t.Fatal("a resolved conversation was resumed")
@@ -82,6 +85,96 @@ func TestStartWidgetSessionUnknownVisitorID(t *testing.T) {
 	mustEqual(t, "previous_visits", ws.PreviousVisits, 0)
 }
 
+// TestVisitorIDIsNoLogin performs the attack: an agent copies a
+// customer's channel_user_id from the inbox (or a visitor guesses one) and
+// starts a widget session with it, with no secret, a wrong one, or their
+// own. Each time they get a new visitor of their own: no token of the
+// customer, no read of their conversation, no rename, no visit counted.
+// The customer, with their secret, still returns to their conversation.
+func TestVisitorIDIsNoLogin(t *testing.T) {
+	e := newEnv(t)
+	agent := e.online("Mallory")
+	victim, vs := e.visitor("Dana Scully")
+	_, err := e.svc.VisitorSend(e.ctx, victim, "my card ends in 4242, refund it please")
+	ok(t, err)
+	r, err := e.svc.VisitorHandoff(e.ctx, victim, "")
+	ok(t, err)
+	ok(t, e.svc.Route(e.ctx, r.ID))
+	seen, err := e.svc.GetRequest(e.ctx, agent, r.ID)
+	ok(t, err)
+	leaked := seen.Customer.ChannelUserID // what every agent sees
+	mustEqual(t, "the id agents see is the visitor id", leaked, vs.VisitorID)
+	if vs.VisitorSecret == "" || vs.VisitorSecret == vs.VisitorID || strings.Contains(vs.VisitorSecret, vs.VisitorID) {
+		t.Fatalf("visitor secret %q: want a value apart from the id %q", vs.VisitorSecret, vs.VisitorID)
+	}
+	_, other := e.visitor("Other visitor")
+
+	for _, tt := range []struct{ name, secret string }{
+		{"the id alone", ""},
+		{"a made-up secret", "sbs_guessed"},
+		{"the attacker's own secret", other.VisitorSecret},
+		{"the id as secret", leaked},
+		{"the victim's token as secret", vs.Token},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{VisitorID: leaked, VisitorSecret: tt.secret,
+				Name: "Hacked", PageURL: "https://evil.example/"})
+			ok(t, err)
+			if got.VisitorID == leaked || got.ConversationID == vs.ConversationID || got.Returning || got.PreviousVisits != 0 {
+				t.Fatalf("session %+v: the attacker is the customer", got)
+			}
+			if got.VisitorSecret == "" || got.VisitorSecret == vs.VisitorSecret || got.VisitorSecret == tt.secret {
+				t.Fatalf("visitor secret %q: want a fresh one", got.VisitorSecret)
+			}
+			v, err := e.svc.VisitorByToken(e.ctx, got.Token)
+			ok(t, err)
+			if v.Customer.ID == victim.Customer.ID {
+				t.Fatal("the token opens the customer")
+			}
+			th, err := e.svc.VisitorMessages(e.ctx, v, "")
+			ok(t, err)
+			for _, m := range th.Messages {
+				if strings.Contains(m.Text, "4242") {
+					t.Fatalf("the attacker reads the customer's conversation: %q", m.Text)
+				}
+			}
+			c, err := e.store.CustomerByID(e.ctx, victim.Customer.ID)
+			ok(t, err)
+			mustEqual(t, "the customer's name", c.Name, "Dana Scully")
+			mustEqual(t, "the customer's visits", c.Visits, 1)
+			mustEqual(t, "the customer's page", e.conv(vs.ConversationID).PageURL, "https://shop.example/cart")
+		})
+	}
+
+	back, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{VisitorID: vs.VisitorID, VisitorSecret: vs.VisitorSecret})
+	ok(t, err)
+	mustEqual(t, "the customer returns", back.VisitorID, vs.VisitorID)
+	mustEqual(t, "to their conversation", back.ConversationID, vs.ConversationID)
+	mustEqual(t, "returning", back.Returning, true)
+	mustEqual(t, "with the same secret", back.VisitorSecret, vs.VisitorSecret)
+	stored, err := e.store.CustomerByID(e.ctx, victim.Customer.ID)
+	ok(t, err)
+	if stored.VisitorSecretHash != core.HashToken(vs.VisitorSecret) {
+		t.Fatalf("stored %q: want only the secret's hash", stored.VisitorSecretHash)
+	}
+}
+
+// TestVisitorSecretOfAnotherChannel: a secret resumes a visitor on the
+// widget channel that issued it only.
+func TestVisitorSecretOfAnotherChannel(t *testing.T) {
+	e := newEnv(t, func(s *core.Settings) {
+		s.Channels = append(s.Channels, core.Channel{ID: "docs", Type: core.ChannelWidget})
+	})
+	first, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{ChannelID: "web"})
+	ok(t, err)
+	there, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{ChannelID: "docs", VisitorID: first.VisitorID,
+		VisitorSecret: first.VisitorSecret})
+	ok(t, err)
+	if there.Returning || there.VisitorID == first.VisitorID {
+		t.Fatalf("session on another widget channel: %+v", there)
+	}
+}
+
 func TestStartWidgetSessionInvalid(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -96,6 +189,8 @@ func TestStartWidgetSessionInvalid(t *testing.T) {
 		{"page url too long", core.WidgetSessionInput{PageURL: "https://x.example/" + strings.Repeat("a", core.MaxURLLen)}, core.ErrInvalid, "page_url"},
 		{"email", core.WidgetSessionInput{Email: "not-an-email"}, core.ErrInvalid, "email"},
 		{"visitor id", core.WidgetSessionInput{VisitorID: "../../etc"}, core.ErrInvalid, "visitor_id"},
+		{"visitor secret", core.WidgetSessionInput{VisitorID: "v", VisitorSecret: "sbs_x y"}, core.ErrInvalid, "visitor_secret"},
+		{"visitor secret too long", core.WidgetSessionInput{VisitorSecret: strings.Repeat("s", 65)}, core.ErrInvalid, "visitor_secret"},
 		{"name too long", core.WidgetSessionInput{Name: strings.Repeat("n", core.MaxNameLen+1)}, core.ErrInvalid, "name"},
 	}
 	for _, tt := range tests {
@@ -279,4 +374,88 @@ func TestVisitorPageTellsAgents(t *testing.T) {
 	mustEqual(t, "request still accepted", e.req(r.ID).Status, core.ReqAccepted)
 	mustEqual(t, "request page kept once accepted", e.req(r.ID).PageURL, "https://shop.example/docs")
 	mustEqual(t, "events for Bob", len(e.events.take(core.AgentStream(bob.ID))), 0)
+}
+
+func TestCleanPageURL(t *testing.T) {
+	keep := []string{"utm_source", "utm_campaign", "q"}
+	tests := []struct{ in, want string }{
+		{"https://shop.example/cart", "https://shop.example/cart"},
+		{"https://shop.example/account/reset?reset_token=s3cr3t", "https://shop.example/account/reset"},
+		{"https://shop.example/login#access_token=s3cr3t&token_type=bearer", "https://shop.example/login"},
+		{"https://shop.example/?reset_token=s3cr3t&utm_source=mail&q=red+pens#access_token=s3cr3t",
+			"https://shop.example/?utm_source=mail&q=red+pens"},
+		{"https://shop.example/?UTM_SOURCE=x&utm_source=y&utm_source=z", "https://shop.example/?utm_source=y&utm_source=z"},
+		{"https://shop.example/?utm%5Fsource=enc", "https://shop.example/?utm%5Fsource=enc"},
+		{"https://shop.example/p?", "https://shop.example/p"},
+		{"https://shop.example/p#", "https://shop.example/p"},
+		{"https://shop.example/#/docs", "https://shop.example/#/docs"},
+		{"https://shop.example/#!/orders/7", "https://shop.example/#!/orders/7"},
+		{"https://shop.example/#/callback?code=s3cr3t&utm_campaign=x", "https://shop.example/#/callback?utm_campaign=x"},
+		{"https://shop.example/#/reset?token=s3cr3t", "https://shop.example/#/reset"},
+		{"https://shop.example/#section-2", "https://shop.example/"},
+		{"https://shop.example/#id_token=s3cr3t", "https://shop.example/"},
+		{"https://user:s3cr3t@shop.example/p", "https://shop.example/p"},
+		{"https://shop.example:8443/p?a=1", "https://shop.example:8443/p"},
+		{"https://shop.example/caf%C3%A9/#/d%C3%A9j%C3%A0", "https://shop.example/caf%C3%A9/#/d%C3%A9j%C3%A0"},
+	}
+	for _, tt := range tests {
+		if got := core.CleanPageURL(tt.in, keep); got != tt.want {
+			t.Errorf("CleanPageURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := core.CleanPageURL("https://shop.example/?utm_source=x&q=1", nil); got != "https://shop.example/" {
+		t.Errorf("no keys kept: %q", got)
+	}
+}
+
+// TestPageURLSecretsAreDropped performs the attack of item 9: a visitor
+// on a password-reset page reached from an OAuth redirect reports
+// ?reset_token=…#access_token=…; neither the conversation, the request
+// nor the panel shows either secret, while the channel's allowed keys stay.
+func TestPageURLSecretsAreDropped(t *testing.T) {
+	e := newEnv(t, func(s *core.Settings) { s.PageQueryKeys = map[string][]string{"web": {"utm_source"}} })
+	agent := e.online("Alice")
+	const page = "https://shop.example/account/reset?reset_token=RT-s3cr3t&utm_source=mail#access_token=AT-s3cr3t"
+	ws, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{PageURL: page})
+	ok(t, err)
+	mustSlice(t, "keys the widget may report", ws.PageURLQueryKeys, []string{"utm_source"})
+	const clean = "https://shop.example/account/reset?utm_source=mail"
+	mustEqual(t, "conversation page", e.conv(ws.ConversationID).PageURL, clean)
+
+	v, err := e.svc.VisitorByToken(e.ctx, ws.Token)
+	ok(t, err)
+	r, err := e.svc.VisitorHandoff(e.ctx, v, "I can't log in")
+	ok(t, err)
+	ok(t, e.svc.Route(e.ctx, r.ID))
+	ok(t, e.svc.VisitorPage(e.ctx, v, "https://shop.example/login?next=%2Fhome&reset_token=RT2-s3cr3t#id_token=IT-s3cr3t"))
+	got, err := e.svc.GetRequest(e.ctx, agent, r.ID)
+	ok(t, err)
+	mustEqual(t, "request page after navigation", got.PageURL, "https://shop.example/login")
+	mustEqual(t, "conversation page after navigation", e.conv(ws.ConversationID).PageURL, "https://shop.example/login")
+	for _, ev := range e.events.all() {
+		if strings.Contains(ev, "s3cr3t") {
+			t.Errorf("an event shows a secret of the page: %s", ev)
+		}
+	}
+	// The same page again (only its secrets differ) is no navigation.
+	before := len(e.events.all())
+	if before == 0 {
+		t.Fatal("no events published: the search above proves nothing")
+	}
+	ok(t, e.svc.VisitorPage(e.ctx, v, "https://shop.example/login?reset_token=other"))
+	mustEqual(t, "events for the same page", len(e.events.all()), before)
+}
+
+// all renders every event published so far as stream, type and JSON data.
+func (f *fakeEvents) all() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for stream, ps := range f.got {
+		for _, p := range ps {
+			b, _ := json.Marshal(p.data)
+			out = append(out, stream+" "+p.typ+" "+string(b))
+		}
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -48,13 +49,22 @@ const streamBuffer = 1024
 type EventStreams struct {
 	Bus       eventbus.Bus
 	Heartbeat time.Duration
-	ctx       context.Context
-	cancel    context.CancelFunc
-	open      atomic.Int64
+	// Tokens, when set, ends the streams of ServeToken whose token no
+	// longer authenticates (see ServeToken). Set it before serving.
+	Tokens TokenChecker
+	// Log reports failed token checks (nil: slog.Default()).
+	Log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
+	open   atomic.Int64
 
 	mu     sync.Mutex // closed and the start of a pump
 	closed bool
 	pumps  sync.WaitGroup
+
+	watchMu sync.Mutex
+	watches map[string]map[*tokenWatch]struct{} // by token hash
+	checker sync.Once
 }
 
 // NewEventStreams serves the streams of bus.
@@ -100,6 +110,26 @@ func LastEventID(c echo.Context) (string, error) {
 // Serve streams one bus stream to the client as text/event-stream: first
 // the events after Last-Event-ID, then live ones, with heartbeats.
 func (s *EventStreams) Serve(c echo.Context, stream string) error {
+	return s.serve(c, stream, nil)
+}
+
+// ServeToken is Serve for a stream that the bearer token opened (already
+// checked by the caller): the stream ends when the token is revoked or
+// expires. A core.EventTokensRevoked event on the stream (a logout, a new
+// password, a deactivation) makes it check its token at once, and every
+// Heartbeat the tokens of all of this process's streams are checked in
+// batches of tokenCheckBatch, one read each, for what no event said (a
+// revocation whose event was lost, an expiry). A stream whose token is
+// gone gets ": token revoked" and is closed; its client's reconnect is
+// refused (401). Without Tokens, ServeToken is Serve.
+func (s *EventStreams) ServeToken(c echo.Context, stream, token string) error {
+	if s.Tokens == nil || token == "" {
+		return s.serve(c, stream, nil)
+	}
+	return s.serve(c, stream, &tokenWatch{hash: core.HashToken(token), gone: make(chan struct{})})
+}
+
+func (s *EventStreams) serve(c echo.Context, stream string, tw *tokenWatch) error {
 	last, err := LastEventID(c)
 	if err != nil {
 		return err
@@ -126,7 +156,7 @@ func (s *EventStreams) Serve(c echo.Context, stream string) error {
 		h.Set(echo.HeaderConnection, "keep-alive")
 		res.WriteHeader(http.StatusOK)
 		rc := http.NewResponseController(res.Writer)
-		s.pump(sub, res, rc.Flush)
+		s.pump(sub, tw, res, rc.Flush)
 		return nil
 	}
 	res.Status, res.Committed = http.StatusOK, true // for the request log and metrics
@@ -136,7 +166,7 @@ func (s *EventStreams) Serve(c echo.Context, stream string) error {
 		conn.Close()
 		return nil
 	}
-	w := bufio.NewWriterSize(conn, streamBuffer) // rw's buffers go with net/http's connection
+	bw := bufio.NewWriterSize(conn, streamBuffer) // rw's buffers go with net/http's connection
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -150,7 +180,7 @@ func (s *EventStreams) Serve(c echo.Context, stream string) error {
 		defer s.pumps.Done()
 		defer conn.Close()
 		defer cancel()
-		s.pump(sub, &deadlineWriter{conn: conn, w: w}, w.Flush)
+		s.pump(sub, tw, &deadlineWriter{conn: conn, w: bw}, bw.Flush)
 	}()
 	return nil
 }
@@ -176,15 +206,33 @@ func (d *deadlineWriter) Write(p []byte) (int, error) {
 }
 
 // pump writes the stream until the subscription ends (shutdown, or the
-// follower fell behind: the client reconnects and replays) or a write
-// fails (the client went away).
-func (s *EventStreams) pump(sub *eventbus.Subscription, w io.Writer, flush func() error) {
+// follower fell behind: the client reconnects and replays), a write
+// fails (the client went away) or the stream's token is gone (tw, nil
+// for Serve).
+func (s *EventStreams) pump(sub *eventbus.Subscription, tw *tokenWatch, w io.Writer, flush func() error) {
 	s.open.Add(1)
 	defer s.open.Add(-1)
+	var gone <-chan struct{} // nil: never
+	if tw != nil {
+		s.watch(tw)
+		defer s.unwatch(tw)
+		gone = tw.gone
+	}
+	revoked := func() {
+		fmt.Fprint(w, ": token revoked\n\n")
+		flush()
+	}
 	if _, err := fmt.Fprintf(w, "retry: %d\n: connected\n\n", retryMillis); err != nil {
 		return
 	}
 	for _, e := range sub.Replay {
+		if e.Type == core.EventTokensRevoked {
+			if !s.live(tw) {
+				revoked()
+				return
+			}
+			continue
+		}
 		if writeEvent(w, e) != nil {
 			return
 		}
@@ -203,7 +251,17 @@ func (s *EventStreams) pump(sub *eventbus.Subscription, w io.Writer, flush func(
 				flush()
 				return
 			}
+			if e.Type == core.EventTokensRevoked { // for the streams, not their clients
+				if !s.live(tw) {
+					revoked()
+					return
+				}
+				continue
+			}
 			err = errors.Join(writeEvent(w, e), flush())
+		case <-gone:
+			revoked()
+			return
 		case <-tick.C:
 			_, err = fmt.Fprint(w, ": keep-alive\n\n")
 			err = errors.Join(err, flush())

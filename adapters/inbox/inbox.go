@@ -125,11 +125,12 @@ func ctx(c echo.Context) context.Context { return c.Request().Context() }
 
 // events is the agent's Server-Sent Events stream.
 func (h *Handler) events(c echo.Context) error {
-	a, err := h.svc.AgentByToken(ctx(c), httpapi.StreamToken(c))
+	token := httpapi.StreamToken(c)
+	a, err := h.svc.AgentByToken(ctx(c), token)
 	if err != nil {
 		return err
 	}
-	return h.streams.Serve(c, core.AgentStream(a.ID))
+	return h.streams.ServeToken(c, core.AgentStream(a.ID), token)
 }
 
 func (h *Handler) login(c echo.Context) error {
@@ -171,6 +172,7 @@ func (h *Handler) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	httpapi.NoStore(c)
 	return c.JSON(http.StatusOK, map[string]any{"token": token, "agent": a})
 }
 
@@ -412,6 +414,7 @@ type agentBody struct {
 	MaxChats *int      `json:"max_chats"`
 	Admin    *bool     `json:"admin"`
 	Online   *bool     `json:"online"`
+	Active   *bool     `json:"active"`
 }
 
 func deref[T any](p *T) T {
@@ -452,7 +455,7 @@ func (h *Handler) updateAgent(c echo.Context) error {
 		return err
 	}
 	a, err := h.svc.UpdateAgent(ctx(c), agent(c), c.Param("id"), core.AgentPatch{Email: b.Email, Name: b.Name,
-		Password: b.Password, Roles: b.Roles, MaxChats: b.MaxChats, Admin: b.Admin, Online: b.Online})
+		Password: b.Password, Roles: b.Roles, MaxChats: b.MaxChats, Admin: b.Admin, Online: b.Online, Active: b.Active})
 	if err != nil {
 		return err
 	}

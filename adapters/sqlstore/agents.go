@@ -11,7 +11,7 @@ import (
 )
 
 const agentCols = `a.id, a.email, a.name, a.roles, a.admin, a.online, a.max_chats, a.password_hash,
-	a.created_at, a.status_at,
+	a.created_at, a.status_at, a.deactivated_at,
 	(SELECT count(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'active') AS active_chats,
 	(SELECT max(r.accepted_at) FROM requests r WHERE r.accepted_by = a.id) AS last_assigned_at`
 
@@ -28,6 +28,7 @@ type agentRow struct {
 	StatusAt     micros `db:"status_at"`
 	ActiveChats  int    `db:"active_chats"`
 	LastAssigned micros `db:"last_assigned_at"`
+	Deactivated  micros `db:"deactivated_at"`
 }
 
 func (r agentRow) agent() (core.Agent, error) {
@@ -40,7 +41,7 @@ func (r agentRow) agent() (core.Agent, error) {
 	}
 	return core.Agent{ID: r.ID, Email: r.Email, Name: r.Name, Roles: roles, Admin: r.Admin, Online: r.Online,
 		MaxChats: r.MaxChats, ActiveChats: r.ActiveChats, PasswordHash: r.PasswordHash, LastAssignedAt: r.LastAssigned.time(),
-		CreatedAt: r.CreatedAt.time(), StatusAt: r.StatusAt.time()}, nil
+		CreatedAt: r.CreatedAt.time(), StatusAt: r.StatusAt.time(), DeactivatedAt: r.Deactivated.time()}, nil
 }
 
 func encodeRoles(roles []string) (string, error) {
@@ -59,9 +60,10 @@ func (c *conn) CreateAgent(ctx context.Context, a core.Agent) error {
 		return fmt.Errorf("create agent %s: encode roles: %w", a.ID, err)
 	}
 	_, err = c.w.ExecContext(ctx, `INSERT INTO agents
-		(id, email, name, roles, admin, online, max_chats, password_hash, created_at, status_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		a.ID, a.Email, a.Name, roles, a.Admin, a.Online, a.MaxChats, a.PasswordHash, tm(a.CreatedAt), tm(a.StatusAt))
+		(id, email, name, roles, admin, online, max_chats, password_hash, created_at, status_at, deactivated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		a.ID, a.Email, a.Name, roles, a.Admin, a.Online, a.MaxChats, a.PasswordHash, tm(a.CreatedAt), tm(a.StatusAt),
+		tm(a.DeactivatedAt))
 	if err != nil {
 		return wrap(err, "create agent %s", a.ID)
 	}
@@ -75,8 +77,8 @@ func (c *conn) UpdateAgent(ctx context.Context, a core.Agent) error {
 		return fmt.Errorf("update agent %s: encode roles: %w", a.ID, err)
 	}
 	n, err := exec(ctx, c.w, `UPDATE agents SET email = $2, name = $3, roles = $4, admin = $5, online = $6,
-		max_chats = $7, password_hash = $8, status_at = $9 WHERE id = $1`,
-		a.ID, a.Email, a.Name, roles, a.Admin, a.Online, a.MaxChats, a.PasswordHash, tm(a.StatusAt))
+		max_chats = $7, password_hash = $8, status_at = $9, deactivated_at = $10 WHERE id = $1`,
+		a.ID, a.Email, a.Name, roles, a.Admin, a.Online, a.MaxChats, a.PasswordHash, tm(a.StatusAt), tm(a.DeactivatedAt))
 	if err != nil {
 		return wrap(err, "update agent %s", a.ID)
 	}

@@ -14,7 +14,7 @@ import (
 // so that it can join conversations and requests.
 const customerCols = `cu.id AS cu_id, cu.channel_id AS cu_channel_id, cu.channel_user_id AS cu_channel_user_id,
 	cu.name AS cu_name, cu.email AS cu_email, cu.visits AS cu_visits, cu.created_at AS cu_created_at,
-	cu.last_seen_at AS cu_last_seen_at`
+	cu.last_seen_at AS cu_last_seen_at, cu.visitor_secret_hash AS cu_visitor_secret_hash`
 
 type customerRow struct {
 	CuID            string `db:"cu_id"`
@@ -25,11 +25,13 @@ type customerRow struct {
 	CuVisits        int    `db:"cu_visits"`
 	CuCreatedAt     micros `db:"cu_created_at"`
 	CuLastSeenAt    micros `db:"cu_last_seen_at"`
+	CuVisitorSecret string `db:"cu_visitor_secret_hash"`
 }
 
 func (r customerRow) customer() core.Customer {
 	return core.Customer{ID: r.CuID, ChannelID: r.CuChannelID, ChannelUserID: r.CuChannelUserID, Name: r.CuName,
-		Email: r.CuEmail, Visits: r.CuVisits, CreatedAt: r.CuCreatedAt.time(), LastSeenAt: r.CuLastSeenAt.time()}
+		Email: r.CuEmail, Visits: r.CuVisits, CreatedAt: r.CuCreatedAt.time(), LastSeenAt: r.CuLastSeenAt.time(),
+		VisitorSecretHash: r.CuVisitorSecret}
 }
 
 // nameKey is what customer search matches: the name as shown ("Anonymous
@@ -44,11 +46,11 @@ func nameKey(name string) string {
 // insert racing another waits for it and then inserts nothing.
 func (c *conn) CreateCustomer(ctx context.Context, cu core.Customer) error {
 	n, err := exec(ctx, c.w, `INSERT INTO customers
-		(id, channel_id, channel_user_id, name, name_key, email, visits, created_at, last_seen_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		(id, channel_id, channel_user_id, name, name_key, email, visits, created_at, last_seen_at, visitor_secret_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (channel_id, channel_user_id) DO NOTHING`,
 		cu.ID, cu.ChannelID, cu.ChannelUserID, cu.Name, nameKey(cu.Name), cu.Email, cu.Visits,
-		tm(cu.CreatedAt), tm(cu.LastSeenAt))
+		tm(cu.CreatedAt), tm(cu.LastSeenAt), cu.VisitorSecretHash)
 	if err != nil {
 		return wrap(err, "create customer %s/%s", cu.ChannelID, cu.ChannelUserID)
 	}

@@ -18,7 +18,8 @@ import (
 )
 
 // wrap adds the operation to err and maps it to the core sentinels: no
-// rows → ErrNotFound, unique violation → ErrDuplicate, foreign key
+// rows → ErrNotFound, unique violation → ErrDuplicate (alone: the
+// database's message is dropped), foreign key
 // violation → ErrNotFound, text the database cannot take (NUL) →
 // ErrInvalid, lost connection → ErrUnavailable.
 func wrap(err error, format string, args ...any) error {
@@ -29,7 +30,9 @@ func wrap(err error, format string, args ...any) error {
 	case isUnstorableText(err):
 		return fmt.Errorf("%s: text contains a character that cannot be stored (NUL): %w (%w)", op, core.ErrInvalid, err)
 	case isUnique(err):
-		return fmt.Errorf("%s: %w (%w)", op, core.ErrDuplicate, err)
+		// Without the driver's text ("UNIQUE constraint failed: agents.email",
+		// the constraint's name): errors of this kind reach people.
+		return fmt.Errorf("%s: %w", op, core.ErrDuplicate)
 	case isForeignKey(err):
 		return fmt.Errorf("%s: a referenced row does not exist: %w (%w)", op, core.ErrNotFound, err)
 	case isUnavailable(err):

@@ -39,6 +39,26 @@ func (c *conn) TokenByHash(ctx context.Context, hash string) (core.Token, error)
 		ExpiresAt: r.ExpiresAt.time(), CreatedAt: r.CreatedAt.time()}, nil
 }
 
+// TokensByHashes reads the tokens of the hashes that name one, in one
+// statement (the caller keeps the list within a statement's parameters).
+func (c *conn) TokensByHashes(ctx context.Context, hashes []string) ([]core.Token, error) {
+	if len(hashes) == 0 {
+		return nil, nil
+	}
+	var a args
+	var rs []tokenRow
+	if err := sqlx.SelectContext(ctx, c.r, &rs, `SELECT hash, kind, subject_id, expires_at, created_at
+		FROM tokens WHERE hash IN (`+a.in(hashes)+`)`, a...); err != nil {
+		return nil, wrap(err, "read %d tokens", len(hashes))
+	}
+	out := make([]core.Token, len(rs))
+	for i, r := range rs {
+		out[i] = core.Token{Hash: r.Hash, Kind: core.TokenKind(r.Kind), SubjectID: r.SubjectID,
+			ExpiresAt: r.ExpiresAt.time(), CreatedAt: r.CreatedAt.time()}
+	}
+	return out, nil
+}
+
 // DeleteToken removes a token; ErrNotFound when there is none.
 func (c *conn) DeleteToken(ctx context.Context, hash string) error {
 	n, err := exec(ctx, c.w, "DELETE FROM tokens WHERE hash = $1", hash)

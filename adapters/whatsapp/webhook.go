@@ -11,7 +11,10 @@ type Config struct {
 	ChannelID   string
 	AppSecret   string
 	VerifyToken string
-	Log         *slog.Logger
+	// PhoneNumberID is the channel's business number: changes about
+	// another one are logged and ignored (forNumber). Empty: any number.
+	PhoneNumberID string
+	Log           *slog.Logger
 }
 
 // NewWebhook returns the channel's webhook: X-Hub-Signature-256 checked
@@ -19,6 +22,13 @@ type Config struct {
 // customer's name comes with the payload (contacts[].profile.name), so no
 // profile look-up is made.
 func NewWebhook(svc meta.Ingester, cfg Config) *meta.Webhook {
+	parse := Normalize
+	if cfg.PhoneNumberID != "" {
+		if cfg.Log == nil {
+			cfg.Log = slog.Default()
+		}
+		parse = forNumber(cfg.ChannelID, cfg.PhoneNumberID, cfg.Log)
+	}
 	return meta.NewWebhook(svc, meta.WebhookConfig{ChannelID: cfg.ChannelID, AppSecret: cfg.AppSecret,
-		VerifyToken: cfg.VerifyToken, Normalize: Normalize, Log: cfg.Log})
+		VerifyToken: cfg.VerifyToken, Normalize: parse, Log: cfg.Log})
 }

@@ -66,19 +66,21 @@ func visitor(c echo.Context) core.Visitor { return c.Get("visitor").(core.Visito
 
 // events is the visitor's Server-Sent Events stream.
 func (h *Handler) events(c echo.Context) error {
-	v, err := h.svc.VisitorByToken(c.Request().Context(), httpapi.StreamToken(c))
+	token := httpapi.StreamToken(c)
+	v, err := h.svc.VisitorByToken(c.Request().Context(), token)
 	if err != nil {
 		return err
 	}
-	return h.streams.Serve(c, core.VisitorStream(v.Customer.ID))
+	return h.streams.ServeToken(c, core.VisitorStream(v.Customer.ID), token)
 }
 
 type sessionBody struct {
-	ChannelID string `json:"channel_id"`
-	VisitorID string `json:"visitor_id"`
-	Name      string `json:"name"`
-	Email     string `json:"email"`
-	PageURL   string `json:"page_url"`
+	ChannelID     string `json:"channel_id"`
+	VisitorID     string `json:"visitor_id"`
+	Name          string `json:"name"`
+	Email         string `json:"email"`
+	PageURL       string `json:"page_url"`
+	VisitorSecret string `json:"visitor_secret"`
 }
 
 func (h *Handler) createSession(c echo.Context) error {
@@ -90,6 +92,7 @@ func (h *Handler) createSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	httpapi.NoStore(c)
 	return c.JSON(http.StatusCreated, s)
 }
 

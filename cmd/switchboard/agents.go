@@ -23,7 +23,7 @@ func agentsAddSetup(fs *flag.FlagSet) action {
 	var roles string
 	fs.StringVar(&in.Email, "email", "", "e-mail (login name), required")
 	fs.StringVar(&in.Name, "name", "", "display name, required")
-	fs.StringVar(&in.Password, "password", "", "password (at least 8 characters); empty: generated and printed")
+	fs.StringVar(&in.Password, "password", "", "password (at least 10 characters, not a common one); empty: generated and printed")
 	fs.StringVar(&roles, "roles", "", "comma-separated roles, e.g. developer,support")
 	fs.IntVar(&in.MaxChats, "max-chats", 0, "active conversations at most (0: agents.default_max_chats)")
 	fs.BoolVar(&in.Admin, "admin", false, "make the agent an admin")

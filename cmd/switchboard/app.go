@@ -83,6 +83,7 @@ func openWith(ctx context.Context, g globals, cfg *config.Config, log *slog.Logg
 	a.metrics = httpapi.NewMetrics()
 	a.metrics.Registry.MustRegister(newStateCollector(a.svc, queue.NewInspector(a.conn, queue.Options{Namespace: cfg.Redis.Namespace})))
 	a.streams = httpapi.NewEventStreams(a.bus)
+	a.streams.Tokens, a.streams.Log = a.svc, a.log // streams end with their tokens
 	a.metrics.ObserveStreams(a.streams)
 	a.webhooks = httpapi.NewWebhooks(a.metrics)
 	if a.runs, err = a.wireChannels(cfg); err != nil {

@@ -30,7 +30,7 @@ func wireWhatsApp(a *app, ch config.Channel) (channelParts, error) {
 	return channelParts{
 		Sender: whatsapp.NewSender(graphURL(ch), ch.PhoneNumberID, ch.AccessToken.Value(), graphHTTP),
 		Webhook: whatsapp.NewWebhook(a.svc, whatsapp.Config{ChannelID: ch.ID, AppSecret: ch.AppSecret.Value(),
-			VerifyToken: ch.VerifyToken.Value(), Log: a.log}),
+			VerifyToken: ch.VerifyToken.Value(), PhoneNumberID: ch.PhoneNumberID, Log: a.log}),
 	}, nil
 }
 

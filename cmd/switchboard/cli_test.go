@@ -650,7 +650,7 @@ func TestFirstAdminBusyPort(t *testing.T) {
 
 	// A password too short is refused by the rules of agent creation.
 	r = runCLI(t, "short\n", "agents", "passwd", "admin@localhost", "--config", cfg)
-	if r.code != 1 || !strings.Contains(r.stderr, "at least 8 characters") {
+	if r.code != 1 || !strings.Contains(r.stderr, "at least 10 characters") {
 		t.Errorf("agents passwd with a short password: exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 	s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": "admin@localhost", "password": "a-new-admin-password"})

@@ -291,7 +291,7 @@ func TestRestartLosesNothing(t *testing.T) {
 			s := startServer(t, b, dir)
 			admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
 			sess := s.must(201, "POST", "/v1/widget/sessions", "", map[string]any{"name": "Walter Skinner"})
-			vtok, vid := str(sess, "token"), str(sess, "visitor_id")
+			vtok, vid, vsecret := str(sess, "token"), str(sess, "visitor_id"), str(sess, "visitor_secret")
 			s.must(202, "POST", "/v1/widget/messages", vtok, map[string]any{"text": "my invoice is wrong"})
 			reqID := str(s.must(202, "POST", "/v1/widget/handoff", vtok, nil), "request", "id")
 			before := len(list(s.must(200, "GET", "/v1/widget/messages", vtok, nil), "messages"))
@@ -305,7 +305,7 @@ func TestRestartLosesNothing(t *testing.T) {
 			if got := len(list(wp, "messages")); got < before || wp["status"] != "waiting" {
 				t.Fatalf("visitor after restart: %d messages (had %d), status %v", got, before, wp["status"])
 			}
-			again := s2.must(201, "POST", "/v1/widget/sessions", "", map[string]any{"visitor_id": vid})
+			again := s2.must(201, "POST", "/v1/widget/sessions", "", map[string]any{"visitor_id": vid, "visitor_secret": vsecret})
 			if again["returning"] != true || again["previous_visits"] != float64(1) {
 				t.Errorf("returning visitor after restart: %v", again)
 			}

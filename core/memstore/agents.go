@@ -149,6 +149,18 @@ func (t *tx) DeleteToken(_ context.Context, hash string) error {
 	return nil
 }
 
+// TokensByHashes implements core.TokenStore.
+func (t *tx) TokensByHashes(_ context.Context, hashes []string) ([]core.Token, error) {
+	defer t.read()()
+	var out []core.Token
+	for _, h := range hashes {
+		if tok, ok := t.d().tokens[h]; ok {
+			out = append(out, tok)
+		}
+	}
+	return out, nil
+}
+
 // DeleteAgentTokens implements core.TokenStore.
 func (t *tx) DeleteAgentTokens(_ context.Context, agentID string) (int, error) {
 	defer t.write()()
@@ -193,7 +205,7 @@ func (t *tx) UpdateCustomer(_ context.Context, c core.Customer) error {
 		del(t, d.customerKey, oldKey)
 		put(t, d.customerKey, k, c.ID)
 	}
-	c.CreatedAt = old.CreatedAt
+	c.CreatedAt, c.VisitorSecretHash = old.CreatedAt, old.VisitorSecretHash // written on create only
 	put(t, d.customers, c.ID, c)
 	return nil
 }

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,7 +44,7 @@ func testAgents(t *testing.T, f *fx) {
 
 	upd = bob
 	upd.Email, upd.Name, upd.Roles, upd.Admin, upd.Online = "robert@example.com", "Robert", []string{"vip"}, true, false
-	upd.MaxChats, upd.PasswordHash, upd.StatusAt = 9, "new-hash", at(time.Hour)
+	upd.MaxChats, upd.PasswordHash, upd.StatusAt, upd.DeactivatedAt = 9, "new-hash", at(time.Hour), at(2*time.Hour)
 	ok(t, "update agent", s.UpdateAgent(ctx, upd))
 	got, err = s.AgentByID(ctx, bob.ID)
 	ok(t, "read updated agent", err)
@@ -141,6 +143,19 @@ func testTokens(t *testing.T, f *fx) {
 	_, _, err = s.AgentByTokenHash(ctx, orphan.Hash)
 	isErr(t, "token of an agent that is gone", err, core.ErrNotFound)
 
+	// Many at once: the known ones (expired too), none for unknown hashes.
+	many, err := s.TokensByHashes(ctx, []string{core.HashToken("unknown"), expired.Hash, tok.Hash, orphan.Hash})
+	ok(t, "tokens by hashes", err)
+	slices.SortFunc(many, func(x, y core.Token) int { return strings.Compare(x.Hash, y.Hash) })
+	want := []core.Token{tok, expired, orphan}
+	slices.SortFunc(want, func(x, y core.Token) int { return strings.Compare(x.Hash, y.Hash) })
+	equal(t, "tokens by hashes", many, want)
+	none, err := s.TokensByHashes(ctx, []string{core.HashToken("unknown")})
+	ok(t, "tokens by unknown hashes", err)
+	if len(none) != 0 {
+		t.Errorf("tokens by unknown hashes: %v, want none", none)
+	}
+
 	ok(t, "delete token", s.DeleteToken(ctx, tok.Hash))
 	_, _, err = s.AgentByTokenHash(ctx, tok.Hash)
 	isErr(t, "deleted agent token", err, core.ErrNotFound)
@@ -192,7 +207,8 @@ func testTokens(t *testing.T, f *fx) {
 func testCustomers(t *testing.T, f *fx) {
 	ctx, s := f.ctx, f.s
 	c := core.Customer{ID: core.NewID(), ChannelID: "web", ChannelUserID: "v-1", Name: "Dana Scully",
-		Email: "dana@example.com", Visits: 2, CreatedAt: at(0), LastSeenAt: at(time.Minute)}
+		Email: "dana@example.com", Visits: 2, CreatedAt: at(0), LastSeenAt: at(time.Minute),
+		VisitorSecretHash: core.HashToken("sbs_dana")}
 	ok(t, "create customer", s.CreateCustomer(ctx, c))
 	got, err := s.CustomerByID(ctx, c.ID)
 	ok(t, "customer by id", err)
@@ -205,17 +221,19 @@ func testCustomers(t *testing.T, f *fx) {
 	dup.ID = core.NewID()
 	isErr(t, "same channel user", s.CreateCustomer(ctx, dup), core.ErrDuplicate)
 	other := dup
-	other.ChannelID = "wa"
+	other.ChannelID, other.VisitorSecretHash = "wa", ""
 	ok(t, "same user id on another channel", s.CreateCustomer(ctx, other))
 	got, err = s.CustomerByChannelUser(ctx, "wa", "v-1")
 	ok(t, "customer on the other channel", err)
 	equal(t, "customer on the other channel", got, other)
 
 	c.Name, c.Email, c.Visits, c.LastSeenAt = "Dana K. Scully", "dks@example.com", 3, at(time.Hour)
-	ok(t, "update customer", s.UpdateCustomer(ctx, c))
+	upd := c
+	upd.VisitorSecretHash = core.HashToken("sbs_someone-else") // written on create only
+	ok(t, "update customer", s.UpdateCustomer(ctx, upd))
 	got, err = s.CustomerByID(ctx, c.ID)
 	ok(t, "read updated customer", err)
-	equal(t, "updated customer", got, c)
+	equal(t, "updated customer, its visitor secret kept", got, c)
 
 	ghost := c
 	ghost.ID = core.NewID()

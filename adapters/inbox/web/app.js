@@ -1270,7 +1270,8 @@
   }
 
   function setAgents(list) {
-    S.agents = new Map(list.map((a) => {
+    // A deactivated agent (active: false) can be given no conversation.
+    S.agents = new Map(list.filter((a) => a.active !== false).map((a) => {
       const e = agentEntry(a);
       return [e.id, e];
     }));
@@ -1440,7 +1441,8 @@
       part(el, 'agent-name').textContent = a.name + (a.admin ? ' · admin' : '');
       part(el, 'agent-email').textContent = a.email;
       part(el, 'agent-roles').textContent = (a.roles || []).join(', ') || 'all requests';
-      part(el, 'agent-load').textContent = (a.online ? 'online' : 'offline') + ' · ' + a.active_chats + '/' + a.max_chats;
+      part(el, 'agent-load').textContent = (a.active === false ? 'deactivated' : a.online ? 'online' : 'offline') +
+        ' · ' + a.active_chats + '/' + a.max_chats;
       return el;
     }));
   }

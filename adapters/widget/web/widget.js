@@ -25,10 +25,12 @@
   const MAX_URL = 2048;
   const WAITING_POLL_MS = 20000;
 
-  // ---- storage: visitor_id outlives the visit (localStorage); the session
-  // token, greeting and panel state last for the tab's visit (sessionStorage),
-  // so that every page of a site continues one conversation while a visit
-  // on another day counts as a returning one.
+  // ---- storage: visitor_id and visitor_secret outlive the visit
+  // (localStorage): agents see the id; the secret, only here, proves a
+  // returning visitor. The session token, greeting and panel state last
+  // for the tab's visit (sessionStorage), so that every page of a site
+  // continues one conversation while a visit on another day counts as a
+  // returning one.
   const storage = (area) => ({
     get(k) {
       try { return window[area].getItem(KEY + k); } catch (_) { return null; }
@@ -48,6 +50,7 @@
     greeting: tab.get("greeting") || "",
     agent: tab.get("agent") || "",
     names: parseJSON(tab.get("names")) || {},
+    keys: parseJSON(tab.get("keys")) || [], // query keys the channel keeps in page URLs
     returning: tab.get("returning") === "1",
     conv: "",
     status: "",
@@ -510,9 +513,22 @@ textarea::placeholder { color: #868e96; }
     return "Something went wrong. Please try again.";
   }
 
+  // pageURL: no secrets of the address (?reset_token=…, #access_token=…);
+  // the path, the query keys the channel keeps, a #/route.
   function pageURL() {
     if (!/^https?:$/.test(location.protocol)) return "";
-    let u = location.href;
+    const query = (q) => {
+      const kept = new URLSearchParams();
+      for (const [k, v] of new URLSearchParams(q)) if (S.keys.indexOf(k) >= 0) kept.append(k, v);
+      const s = kept.toString();
+      return s ? "?" + s : "";
+    };
+    let u = location.origin + location.pathname + query(location.search);
+    const hash = location.hash;
+    if (/^#!?\//.test(hash)) {
+      const i = hash.indexOf("?");
+      u += i < 0 ? hash : hash.slice(0, i) + query(hash.slice(i + 1));
+    }
     if (u.length > MAX_URL) u = location.origin + location.pathname;
     return u.length > MAX_URL ? location.origin + "/" : u;
   }
@@ -527,24 +543,35 @@ textarea::placeholder { color: #868e96; }
         const page = pageURL();
         if (page) body.page_url = page;
         const vid = local.get("visitor_id");
-        if (vid) body.visitor_id = vid;
+        const secret = local.get("visitor_secret");
+        if (vid && secret) {
+          body.visitor_id = vid;
+          body.visitor_secret = secret;
+        }
         let s;
         try {
           s = await api("POST", "/v1/widget/sessions", body);
         } catch (e) {
-          if (e.status !== 400 || !vid) throw e;
-          local.set("visitor_id", null); // not an id we issued: start afresh
+          if (e.status !== 400 || !body.visitor_id) throw e;
+          local.set("visitor_id", null); // not what we were issued: start afresh
+          local.set("visitor_secret", null);
           delete body.visitor_id;
+          delete body.visitor_secret;
           s = await api("POST", "/v1/widget/sessions", body);
         }
         S.token = s.token;
         S.page = page;
+        S.keys = Array.isArray(s.page_url_query_keys) ? s.page_url_query_keys : [];
+        tab.set("keys", S.keys.length ? JSON.stringify(S.keys) : null);
+        // Kept query keys (utm_source…) were unknown until now: report them.
+        if (pageURL() !== page) setTimeout(reportPage, 0);
         S.greeting = s.greeting || "";
         S.returning = !!s.returning;
         tab.set("token", s.token);
         tab.set("greeting", S.greeting);
         tab.set("returning", S.returning ? "1" : null);
         local.set("visitor_id", s.visitor_id);
+        local.set("visitor_secret", s.visitor_secret);
         showGreeting();
       })().finally(() => { S.starting = null; });
     }

@@ -26,12 +26,16 @@ func TestMatchPageURL(t *testing.T) {
 			"https://shop.example/documents/x":                       false,
 			"https://shop.example/mydocs/x":                          false,
 			"https://shop.example/?next=/docs/api":                   false, // a query is no path
-			"https://shop.example/#/docs/api":                        false, // nor is a fragment
+			"https://shop.example/#/docs/api":                        true,  // a single-page app's route
+			"https://shop.example/app#!/docs/api/webhooks":           true,
+			"https://shop.example/#faq/docs/api":                     false, // a fragment that is no route
 			"https://shop.example/pricing":                           false,
 			"":                                                       false,
 		}},
 		{"/docs/*", map[string]bool{
 			"https://shop.example/docs/api/webhooks": true,
+			"https://shop.example/#/docs/api?tab=go": true,
+			"https://shop.example/#/pricing":         false,
 			"https://shop.example/docs":              true,
 			"https://shop.example/docs/?q=retry":     true,
 			"https://docs.example/docs/x":            true,
