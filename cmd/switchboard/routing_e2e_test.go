@@ -73,8 +73,8 @@ const docsYAML = `routing:
 
 // TestNestedDocsPageGoesToDevelopersFirst: a visitor three levels deep in
 // the docs, with a query and a fragment, is offered to the developer tier
-// first; a visitor on another page (with /docs/ only in its query) to
-// everyone.
+// first, and so is one on a single-page app's #/docs route; a visitor on
+// another page (with /docs/ only in its query) to everyone.
 func TestNestedDocsPageGoesToDevelopersFirst(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
@@ -94,8 +94,13 @@ func TestNestedDocsPageGoesToDevelopersFirst(t *testing.T) {
 				t.Fatal("support offered a docs request during the developer tier")
 			}
 			req := s.must(200, "GET", "/v1/requests/"+docs, dev, nil)
-			if got := str(req, "page_url"); got != "https://shop.example/docs/api/webhooks?lang=go#retries" {
+			if got := str(req, "page_url"); got != "https://shop.example/docs/api/webhooks" { // cleaned: no query keys configured
 				t.Errorf("page_url in the panel = %q", got)
+			}
+			spa := visit("https://app.shop.example/#/docs/api/webhooks")
+			eventually(t, "the single-page app's docs request offered to the developer", func() bool { return offeredTo(s, dev, spa) })
+			if offeredTo(s, sup, spa) {
+				t.Fatal("support offered a docs route's request during the developer tier")
 			}
 			other := visit("https://shop.example/login?next=/docs/api/webhooks")
 			eventually(t, "the other request offered to everyone", func() bool {
