@@ -22,6 +22,7 @@ type Config struct {
 	Conversations Conversations `yaml:"conversations"`
 	Templates     []Template    `yaml:"templates"`
 	Stats         Stats         `yaml:"stats"`
+	Limits        Limits        `yaml:"limits"`
 
 	// meta is where the values came from (a pointer, so printing a Config
 	// does not dump it).
@@ -53,6 +54,15 @@ type Server struct {
 	// AccessLog is which requests get a log line: AccessLogAll (every
 	// request) or AccessLogErrors (answered 400 or more).
 	AccessLog string `yaml:"access_log"`
+	// TrustedProxies are the addresses and CIDR ranges of the proxies in
+	// front of the gateway (ingress, load balancer): only from them is
+	// X-Forwarded-For believed for the client address. Empty: the client
+	// address is the TCP peer.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// Metrics says who may read /metrics: MetricsDebug (the default: on
+	// DebugAddr only), MetricsPublic or MetricsToken (with MetricsToken).
+	Metrics      string `yaml:"metrics"`
+	MetricsToken Secret `yaml:"metrics_token"`
 }
 
 // Values of Server.AccessLog.
@@ -85,55 +95,16 @@ type Redis struct {
 	Namespace string `yaml:"namespace"`
 }
 
-// Channel is one configured entry point. Which fields apply depends on
-// Type; setting a field another type uses is a problem.
+// Channel is one configured entry point: its id and type, and the keys
+// of its type (see ChannelSpec), decoded into Settings.
 type Channel struct {
 	ID   string           `yaml:"id"`
 	Type core.ChannelType `yaml:"type"`
-
-	// widget
-	AllowedOrigins []string `yaml:"allowed_origins"`
-	Greeting       string   `yaml:"greeting"`
-	// PageURLQueryKeys are the query keys kept in the page URLs the widget
-	// reports (such as utm_source); every other key is dropped, since
-	// pages carry tokens in their query (core.CleanPageURL).
-	PageURLQueryKeys []string `yaml:"page_url_query_keys"`
-
-	// whatsapp
-	PhoneNumberID string `yaml:"phone_number_id"`
-	// whatsapp and instagram
-	AccessToken Secret `yaml:"access_token"`
-	// whatsapp, messenger and instagram
-	AppSecret   Secret `yaml:"app_secret"`
-	VerifyToken Secret `yaml:"verify_token"`
-	GraphURL    string `yaml:"graph_url"`
-
-	// messenger
-	PageID    string `yaml:"page_id"`
-	PageToken Secret `yaml:"page_token"`
-
-	// instagram
-	AccountID string `yaml:"account_id"`
-
-	// telegram
-	BotToken    Secret `yaml:"bot_token"`
-	SecretToken Secret `yaml:"secret_token"`
-	// Mode is TelegramWebhook (the default) or TelegramPolling.
-	Mode   string `yaml:"mode"`
-	APIURL string `yaml:"api_url"`
+	// Settings is the value of the settings struct the type registered,
+	// with its defaults applied (SettingsOf reads it); nil for a type no
+	// one registered.
+	Settings any `yaml:"-"`
 }
-
-// Telegram modes.
-const (
-	TelegramWebhook = "webhook"
-	TelegramPolling = "polling"
-)
-
-// Default provider endpoints.
-const (
-	DefaultGraphURL       = "https://graph.facebook.com/v21.0"
-	DefaultTelegramAPIURL = "https://api.telegram.org"
-)
 
 // Core is the channel as core sees it.
 func (ch Channel) Core() core.Channel { return core.Channel{ID: ch.ID, Type: ch.Type} }
@@ -294,21 +265,19 @@ type Reading struct {
 // "web", the bot on with the demo shop's knowledge base, broadcast routing
 // to every agent, SQLite and the embedded Redis under ./data.
 func Default() *Config {
-	return &Config{
+	c := &Config{
 		Server: Server{
 			Addr:       ":8080",
 			PublicURL:  "http://localhost:8080",
 			BodyLimit:  1 << 20,
 			VisitorTTL: 30 * 24 * time.Hour,
 			AccessLog:  AccessLogAll,
+			Metrics:    MetricsDebug,
+			// TrustedProxies is empty, not nil: the example's [] is the default.
+			TrustedProxies: []string{},
 		},
-		DataDir: "./data",
-		Channels: []Channel{{
-			ID:             "web",
-			Type:           core.ChannelWidget,
-			AllowedOrigins: []string{"*"},
-			Greeting:       core.DefaultGreeting,
-		}},
+		DataDir:  "./data",
+		Channels: []Channel{{ID: "web", Type: core.ChannelWidget}}, // settings: the widget's defaults
 		Bot: Bot{
 			Enabled:        true,
 			HandoffPhrases: core.DefaultHandoffPhrases(),
@@ -332,31 +301,18 @@ func Default() *Config {
 			{Name: "hold", Shortcut: "/wait", Body: "Thanks for your patience, [Name]. I'm checking this and will be right back."},
 			{Name: "closing", Shortcut: "/bye", Body: "Is there anything else I can help you with today, [Name]? If not, have a great day!"},
 		},
-		Stats: Stats{Reading: Reading{ActiveHigh: 0.8, PendingHigh: 1, ResolvedHigh: 20}},
+		Stats:  Stats{Reading: Reading{ActiveHigh: 0.8, PendingHigh: 1, ResolvedHigh: 20}},
+		Limits: DefaultLimits(),
 	}
+	c.Channels[0].applyDefaults()
+	c.Channels[0].setKey("greeting", core.DefaultGreeting)
+	return c
 }
 
 // applyDefaults fills the per-item defaults of lists the file replaced.
 func (c *Config) applyDefaults() {
 	for i := range c.Channels {
-		ch := &c.Channels[i]
-		switch ch.Type {
-		case core.ChannelWidget:
-			if ch.AllowedOrigins == nil {
-				ch.AllowedOrigins = []string{"*"}
-			}
-		case core.ChannelWhatsApp, core.ChannelMessenger, core.ChannelInstagram:
-			if ch.GraphURL == "" {
-				ch.GraphURL = DefaultGraphURL
-			}
-		case core.ChannelTelegram:
-			if ch.Mode == "" {
-				ch.Mode = TelegramWebhook
-			}
-			if ch.APIURL == "" {
-				ch.APIURL = DefaultTelegramAPIURL
-			}
-		}
+		c.Channels[i].applyDefaults()
 	}
 	for i := range c.Routing.Rules {
 		p := field(index("routing.rules", i), "offer_timeout")

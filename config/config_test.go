@@ -143,8 +143,8 @@ stats: {reading: {active_high: 0.5, pending_high: 2.5, resolved_high: 50}}
 
 func TestFullFile(t *testing.T) {
 	c := mustParse(t, fullFile, map[string]string{"DB_PASSWORD": "pw", "WA_TOKEN": "wa-token"})
-	if c.Server != (Server{Addr: "127.0.0.1:9090", PublicURL: "https://chat.example.com", BodyLimit: 512 << 10, VisitorTTL: 240 * time.Hour,
-		AccessLog: AccessLogErrors}) {
+	if !reflect.DeepEqual(c.Server, Server{Addr: "127.0.0.1:9090", PublicURL: "https://chat.example.com", BodyLimit: 512 << 10, VisitorTTL: 240 * time.Hour,
+		AccessLog: AccessLogErrors, Metrics: MetricsDebug, TrustedProxies: []string{}}) {
 		t.Errorf("server = %+v", c.Server)
 	}
 	if c.Database.URL.Value() != "postgres://sb:pw@db:5432/switchboard" || c.Redis.URL.Value() != "redis://cache:6379/0" || c.Redis.Namespace != "sb" {
@@ -153,21 +153,31 @@ func TestFullFile(t *testing.T) {
 	if c.DataDir != "/var/lib/switchboard" || len(c.Channels) != 6 {
 		t.Fatalf("data_dir %q, %d channels", c.DataDir, len(c.Channels))
 	}
-	wantCh := []Channel{
-		{ID: "web", Type: core.ChannelWidget, AllowedOrigins: []string{"https://shop.example.com"}, Greeting: "Hello!"},
-		{ID: "help", Type: core.ChannelWidget, AllowedOrigins: []string{"*"}},
-		{ID: "wa", Type: core.ChannelWhatsApp, PhoneNumberID: "1234567890", AccessToken: NewSecret("wa-token"),
-			AppSecret: NewSecret("app-secret"), VerifyToken: NewSecret("verify-me"), GraphURL: DefaultGraphURL},
-		{ID: "fb", Type: core.ChannelMessenger, PageID: "42", PageToken: NewSecret("page-token"),
-			AppSecret: NewSecret("s"), VerifyToken: NewSecret("v"), GraphURL: DefaultGraphURL},
-		{ID: "ig", Type: core.ChannelInstagram, AccountID: "17841", AccessToken: NewSecret("ig-token"),
-			AppSecret: NewSecret("s"), VerifyToken: NewSecret("v"), GraphURL: "http://graph.local"},
-		{ID: "tg", Type: core.ChannelTelegram, BotToken: NewSecret("123:abc"), Mode: TelegramPolling, APIURL: DefaultTelegramAPIURL},
+	graph := "https://graph.facebook.com/v21.0"
+	wantCh := []struct {
+		id   string
+		typ  core.ChannelType
+		keys map[string]any
+	}{
+		{"web", core.ChannelWidget, map[string]any{"allowed_origins": []string{"https://shop.example.com"}, "greeting": "Hello!",
+			"page_url_query_keys": []string(nil)}},
+		{"help", core.ChannelWidget, map[string]any{"allowed_origins": []string{"*"}, "greeting": "", "page_url_query_keys": []string(nil)}},
+		{"wa", "whatsapp", map[string]any{"phone_number_id": "1234567890", "access_token": NewSecret("wa-token"),
+			"app_secret": NewSecret("app-secret"), "verify_token": NewSecret("verify-me"), "graph_url": graph}},
+		{"fb", "messenger", map[string]any{"page_id": "42", "page_token": NewSecret("page-token"),
+			"app_secret": NewSecret("s"), "verify_token": NewSecret("v"), "graph_url": graph}},
+		{"ig", "instagram", map[string]any{"account_id": "17841", "access_token": NewSecret("ig-token"),
+			"app_secret": NewSecret("s"), "verify_token": NewSecret("v"), "graph_url": "http://graph.local"}},
+		{"tg", "telegram", map[string]any{"bot_token": NewSecret("123:abc"), "secret_token": NewSecret(""), "mode": "polling",
+			"api_url": "https://api.telegram.org"}},
 	}
-	if !reflect.DeepEqual(c.Channels, wantCh) {
-		t.Errorf("channels\n got %+v\nwant %+v", c.Channels, wantCh)
+	for i, w := range wantCh {
+		ch := c.Channels[i]
+		if ch.ID != w.id || ch.Type != w.typ || !reflect.DeepEqual(settings(ch), w.keys) {
+			t.Errorf("channel %d\n got %s %s %+v\nwant %s %s %+v", i, ch.ID, ch.Type, settings(ch), w.id, w.typ, w.keys)
+		}
 	}
-	if ch, ok := c.Channel("tg"); !ok || ch.BotToken.Value() != "123:abc" {
+	if ch, ok := c.Channel("tg"); !ok || secret(t, ch, "bot_token") != "123:abc" {
 		t.Errorf("Channel(tg) = %+v, %v", ch, ok)
 	}
 	if _, ok := c.Channel("nope"); ok {

@@ -164,6 +164,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 
 	switch v.Kind() {
 	case reflect.Struct:
+		if v.Type() == channelStruct {
+			d.decodeChannel(at, n, v, path)
+			return
+		}
 		d.decodeStruct(at, n, v, path)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {

@@ -17,6 +17,12 @@
 // [Default] alone is a complete, valid configuration, so the binary runs
 // with no file at all.
 //
+// Config names no channel type: each registers the keys of its channels,
+// their defaults and checks with [RegisterChannel] (adapters/channels does,
+// one file per type), and a channel's keys decode into its type's settings
+// struct ([Channel.Settings], read with [SettingsOf]). A key of another
+// type is a problem like an unknown one.
+//
 // Credentials (tokens, app secrets, database and Redis URLs) have the type
 // [Secret], which prints, logs and marshals as "[redacted]"; only
 // [Secret.Value] returns the text.

@@ -69,6 +69,13 @@ var anyIndex = regexp.MustCompile(`\[\d+\]`)
 // schemaKeys lists every key path of t, with [] for list items.
 func schemaKeys(t reflect.Type, path string) []string {
 	var keys []string
+	if t == channelStruct { // the keys of every registered type
+		names, _ := allChannelKeys()
+		for _, name := range names {
+			keys = append(keys, field(path, name))
+		}
+		return keys
+	}
 	fs := structFields(t)
 	for _, name := range fs.names {
 		f := t.FieldByIndex(fs.byName[name])

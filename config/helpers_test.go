@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -43,4 +44,30 @@ func problemsOf(t *testing.T, src string, env map[string]string) []string {
 		lines[i] = p.String()
 	}
 	return lines
+}
+
+// settings maps each key of ch's settings to its value (a Secret as it
+// is), for tests that cannot name the settings types of adapters/channels
+// (which imports config).
+func settings(ch Channel) map[string]any {
+	out := map[string]any{}
+	if ch.Settings == nil {
+		return out
+	}
+	v := reflect.ValueOf(ch.Settings)
+	fs := structFields(v.Type())
+	for _, name := range fs.names {
+		out[name] = v.FieldByIndex(fs.byName[name]).Interface()
+	}
+	return out
+}
+
+// secret is the text of ch's secret key.
+func secret(t *testing.T, ch Channel, key string) string {
+	t.Helper()
+	s, ok := settings(ch)[key].(Secret)
+	if !ok {
+		t.Fatalf("channel %s has no secret %s: %+v", ch.ID, key, ch.Settings)
+	}
+	return s.Value()
 }

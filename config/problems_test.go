@@ -28,8 +28,8 @@ bot: {handoff_phrases: ["${YAMLISH}", "$TOKEN"]}
 	if c.DataDir != "/tmp/x" || c.Redis.Namespace != "fallback" {
 		t.Errorf("data_dir %q namespace %q", c.DataDir, c.Redis.Namespace)
 	}
-	if c.Channels[0].BotToken.Value() != "s3cret" {
-		t.Errorf("bot_token = %q", c.Channels[0].BotToken.Value())
+	if got := secret(t, c.Channels[0], "bot_token"); got != "s3cret" {
+		t.Errorf("bot_token = %q", got)
 	}
 	if c.Offline.Message != "price: $$5, literal ${TOKEN}, within [ETA]" {
 		t.Errorf("message = %q", c.Offline.Message)
@@ -131,11 +131,11 @@ routing:
   default: {tiers: [{roles: *support}]}
 `, map[string]string{"SECRET": "${NOT_EXPANDED_TWICE}"})
 	fb, ig := c.Channels[0], c.Channels[1]
-	if fb.AppSecret.Value() != "${NOT_EXPANDED_TWICE}" || fb.VerifyToken.Value() != "v" {
-		t.Errorf("fb = %q %q", fb.AppSecret.Value(), fb.VerifyToken.Value())
+	if secret(t, fb, "app_secret") != "${NOT_EXPANDED_TWICE}" || secret(t, fb, "verify_token") != "v" {
+		t.Errorf("fb = %q %q", secret(t, fb, "app_secret"), secret(t, fb, "verify_token"))
 	}
-	if ig.AppSecret.Value() != "${NOT_EXPANDED_TWICE}" || ig.VerifyToken.Value() != "own" {
-		t.Errorf("ig = %q %q", ig.AppSecret.Value(), ig.VerifyToken.Value())
+	if secret(t, ig, "app_secret") != "${NOT_EXPANDED_TWICE}" || secret(t, ig, "verify_token") != "own" {
+		t.Errorf("ig = %q %q", secret(t, ig, "app_secret"), secret(t, ig, "verify_token"))
 	}
 	if !reflect.DeepEqual(c.Routing.Default.Tiers, []Tier{{Roles: []string{"support"}}}) {
 		t.Errorf("tiers = %+v", c.Routing.Default.Tiers)

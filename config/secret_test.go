@@ -21,13 +21,13 @@ channels:
   - {id: fb, type: messenger, page_id: "1", page_token: "${PW}", app_secret: "${PW}", verify_token: "${PW}"}
   - {id: tg, type: telegram, bot_token: "${PW}", secret_token: "${PW}"}
 `, map[string]string{"PW": token})
-	if got := c.Channels[0].AccessToken.Value(); got != token {
+	if got := secret(t, c.Channels[0], "access_token"); got != token {
 		t.Fatalf("Value() = %q", got)
 	}
 
 	var outputs []string
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
-		outputs = append(outputs, fmt.Sprintf(verb, c), fmt.Sprintf(verb, *c), fmt.Sprintf(verb, c.Channels[0].AccessToken))
+		outputs = append(outputs, fmt.Sprintf(verb, c), fmt.Sprintf(verb, *c), fmt.Sprintf(verb, settings(c.Channels[0])["access_token"]))
 	}
 	outputs = append(outputs, fmt.Sprint(c.Channels), fmt.Sprintln(c.Database.URL), c.Redis.URL.String())
 
@@ -36,7 +36,7 @@ channels:
 		func(b *bytes.Buffer) slog.Handler { return slog.NewJSONHandler(b, nil) },
 	} {
 		var buf bytes.Buffer
-		slog.New(h(&buf)).Info("loaded", "config", c, "channel", c.Channels[2], "token", c.Channels[2].BotToken)
+		slog.New(h(&buf)).Info("loaded", "config", c, "channel", c.Channels[2], "token", settings(c.Channels[2])["bot_token"])
 		outputs = append(outputs, buf.String())
 	}
 	js, err := json.Marshal(c)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"slices"
 
 	"github.com/switchboard-chat/switchboard/core"
@@ -61,14 +62,8 @@ func (c *Config) Settings() core.Settings {
 	}
 	for _, ch := range c.Channels {
 		s.Channels = append(s.Channels, ch.Core())
-		if ch.Type == core.ChannelWidget && ch.Greeting != "" {
-			s.Greetings[ch.ID] = ch.Greeting
-		}
-		if ch.Type == core.ChannelWidget && len(ch.PageURLQueryKeys) > 0 {
-			if s.PageQueryKeys == nil {
-				s.PageQueryKeys = map[string][]string{}
-			}
-			s.PageQueryKeys[ch.ID] = slices.Clone(ch.PageURLQueryKeys)
+		if spec := specOf(ch.Type); spec != nil && spec.core != nil && reflect.TypeOf(ch.Settings) == spec.settings {
+			spec.core(ch.Settings, ch.ID, &s)
 		}
 	}
 	for _, t := range c.Templates {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -19,6 +18,9 @@ import (
 // is valid). Parse and Load already validate; Validate is for a Config
 // built or changed in code. It also prepares the parsed business hours.
 func (c *Config) Validate() error {
+	for i := range c.Channels { // a channel built in code takes its type's defaults
+		c.Channels[i].applyDefaults()
+	}
 	return asError(c.problems(nil))
 }
 
@@ -82,6 +84,7 @@ func (c *Config) problems(skip map[string]bool) []Problem {
 	v.positive("conversations.idle_resolve_after", c.Conversations.IdleResolveAfter)
 	v.templates()
 	v.stats()
+	v.limits()
 	return v.probs
 }
 
@@ -165,42 +168,12 @@ func (v *validator) stores() {
 
 var channelID = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 
-// channelFields lists, per channel type, the type-specific keys it takes
-// and the ones it needs.
-var channelFields = map[core.ChannelType]struct{ allowed, required []string }{
-	core.ChannelWidget: {
-		allowed: []string{"allowed_origins", "greeting", "page_url_query_keys"},
-	},
-	core.ChannelWhatsApp: {
-		allowed:  []string{"phone_number_id", "access_token", "app_secret", "verify_token", "graph_url"},
-		required: []string{"phone_number_id", "access_token", "app_secret", "verify_token"},
-	},
-	core.ChannelMessenger: {
-		allowed:  []string{"page_id", "page_token", "app_secret", "verify_token", "graph_url"},
-		required: []string{"page_id", "page_token", "app_secret", "verify_token"},
-	},
-	core.ChannelInstagram: {
-		allowed:  []string{"account_id", "access_token", "app_secret", "verify_token", "graph_url"},
-		required: []string{"account_id", "access_token", "app_secret", "verify_token"},
-	},
-	core.ChannelTelegram: {
-		allowed:  []string{"bot_token", "secret_token", "mode", "api_url"},
-		required: []string{"bot_token"},
-	},
-}
-
-var telegramSecret = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
-
-// queryKey is a key of page_url_query_keys, as pages write it unencoded.
-var queryKey = regexp.MustCompile(`^[A-Za-z0-9_.\[\]-]{1,64}$`)
-
 func (v *validator) channels() {
 	chans := v.c.Channels
 	if len(chans) == 0 {
 		v.add("channels", "at least one channel is required")
 		return
 	}
-	fields := structFields(reflect.TypeFor[Channel]())
 	seen := map[string]string{}
 	for i, ch := range chans {
 		p := index("channels", i)
@@ -214,62 +187,31 @@ func (v *validator) channels() {
 		default:
 			seen[ch.ID] = p
 		}
-		spec, ok := channelFields[ch.Type]
-		if !ok {
-			if ch.Type == "" {
-				v.add(field(p, "type"), "is required (widget, whatsapp, messenger, instagram or telegram)")
-			} else {
-				v.add(field(p, "type"), "must be widget, whatsapp, messenger, instagram or telegram (got %q)", ch.Type)
-			}
-			continue
-		}
-		rv := reflect.ValueOf(ch)
-		for _, name := range fields.names {
-			if name == "id" || name == "type" {
-				continue
-			}
-			set := !rv.FieldByIndex(fields.byName[name]).IsZero()
-			switch {
-			case set && !slices.Contains(spec.allowed, name):
-				v.add(field(p, name), "is not a setting of %s channels", ch.Type)
-			case !set && slices.Contains(spec.required, name):
-				v.add(field(p, name), "is required for %s channels", ch.Type)
-			}
-		}
-		switch ch.Type {
-		case core.ChannelWidget:
-			for j, o := range ch.AllowedOrigins {
-				if o != "*" && !validOrigin(o) {
-					v.add(index(field(p, "allowed_origins"), j), "must be \"*\" or an origin such as https://example.com (got %q)", o)
-				}
-			}
-			for j, k := range ch.PageURLQueryKeys {
-				if !queryKey.MatchString(k) {
-					v.add(index(field(p, "page_url_query_keys"), j), "must be a query key of 1 to 64 letters, digits, _, -, . or [] (got %q)", k)
-				}
-			}
-		case core.ChannelWhatsApp, core.ChannelMessenger, core.ChannelInstagram:
-			if err := checkHTTPURL(ch.GraphURL); err != nil {
-				v.add(field(p, "graph_url"), "%s", err)
-			}
-		case core.ChannelTelegram:
-			switch ch.Mode {
-			case TelegramWebhook:
-				if ch.SecretToken.IsZero() {
-					v.add(field(p, "secret_token"), "is required for telegram channels in webhook mode")
-				}
-			case TelegramPolling:
-			default:
-				v.add(field(p, "mode"), "must be webhook or polling (got %q)", ch.Mode)
-			}
-			if s := ch.SecretToken.Value(); s != "" && !telegramSecret.MatchString(s) {
-				v.add(field(p, "secret_token"), "must be 1 to 256 of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
-			}
-			if err := checkHTTPURL(ch.APIURL); err != nil {
-				v.add(field(p, "api_url"), "%s", err)
-			}
+		spec := specOf(ch.Type)
+		switch {
+		case spec != nil:
+			v.channel(p, ch, spec)
+		case len(ChannelTypes()) == 0:
+			v.add(field(p, "type"), "no channel type is registered in this program (it must import adapters/channels)")
+		case ch.Type == "":
+			v.add(field(p, "type"), "is required (%s)", typeList("or"))
+		default:
+			v.add(field(p, "type"), "must be %s (got %q)", typeList("or"), ch.Type)
 		}
 	}
+}
+
+// CheckHTTPURL accepts an absolute http or https URL with a host, and no
+// query or fragment (a provider's API base URL, the public URL).
+func CheckHTTPURL(s string) error { return checkHTTPURL(s) }
+
+// CheckOrigin accepts "*" or an origin: scheme://host[:port] with nothing
+// after it.
+func CheckOrigin(o string) error {
+	if o != "*" && !validOrigin(o) {
+		return fmt.Errorf("must be \"*\" or an origin such as https://example.com (got %q)", o)
+	}
+	return nil
 }
 
 // validOrigin accepts scheme://host[:port] with nothing after it.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -46,6 +47,12 @@ func TestValidationRules(t *testing.T) {
 		{"field of another type", "channels: [{id: w, type: widget, page_id: '1', bot_token: x}]\n", []string{
 			"test.yaml:1:43: channels[0].page_id: is not a setting of widget channels",
 			"test.yaml:1:59: channels[0].bot_token: is not a setting of widget channels"}},
+		{"unknown key of a channel", "channels: [{id: w, type: widget, greting: hi}, {id: t, type: telegram, bot_token: t, secret_token: s, api_ur: x}]\n", []string{
+			`test.yaml:1:34: channels[0].greting: unknown key "greting" (did you mean "greeting"?)`,
+			`test.yaml:1:103: channels[1].api_ur: unknown key "api_ur" (did you mean "api_url"?)`}},
+		{"keys of an unknown type are not judged twice", "channels: [{id: a, type: sms, page_id: '1', nope: x}]\n", []string{
+			`test.yaml:1:26: channels[0].type: must be widget, whatsapp, messenger, instagram or telegram (got "sms")`,
+			`test.yaml:1:45: channels[0].nope: unknown key "nope"`}},
 		{"allowed origins", "channels: [{id: w, type: widget, allowed_origins: ['*', 'https://a.example', 'https://a.example/path', example.com]}]\n", []string{
 			`test.yaml:1:78: channels[0].allowed_origins[2]: must be "*" or an origin such as https://example.com (got "https://a.example/path")`,
 			`test.yaml:1:104: channels[0].allowed_origins[3]: must be "*" or an origin such as https://example.com (got "example.com")`}},
@@ -166,6 +173,15 @@ func TestValidationRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			assertLines(t, problemsOf(t, tt.src, nil), tt.want)
 		})
+	}
+}
+
+// An empty key of another type leaves it unset, as on no channel at all.
+func TestEmptyKeyOfAnotherType(t *testing.T) {
+	c := mustParse(t, "channels: [{id: w, type: widget, page_id: '', bot_token: ~, allowed_origins: []}]\n", nil)
+	if got := settings(c.Channels[0]); !reflect.DeepEqual(got, map[string]any{"allowed_origins": []string{}, "greeting": "",
+		"page_url_query_keys": []string(nil)}) {
+		t.Errorf("settings %+v", got)
 	}
 }
 

@@ -34,6 +34,9 @@ func (s *Service) SearchConversations(ctx context.Context, actor Agent, q Conver
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
 		return nil, "", Invalid("to", "must be after from")
 	}
+	if err := checkSearch(q.Text); err != nil {
+		return nil, "", err
+	}
 	q.VisibleTo = ""
 	if !actor.Admin {
 		q.VisibleTo = actor.ID

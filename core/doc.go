@@ -20,7 +20,8 @@
 //	after.go                    what a use case does once its transaction committed
 //
 // and the pure parts beside them: routing.go (Decide), knowledge.go and
-// bot.go (the bot's matching), search.go (ParseSearch), model.go,
+// bot.go (the bot's matching), search.go (ParseSearch), inbound.go (the
+// InboundEvent every channel's parser produces, ClipText), model.go,
 // settings.go, errors.go, input.go.
 //
 // A port method that queues work says so (Jobs.QueueBot, QueueRoute,

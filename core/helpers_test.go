@@ -215,8 +215,8 @@ type env struct {
 // latter without a sender) and one template.
 func testSettings() core.Settings {
 	set := core.DefaultSettings()
-	set.Channels = append(set.Channels, core.Channel{ID: "wa", Type: core.ChannelWhatsApp},
-		core.Channel{ID: "tg", Type: core.ChannelTelegram})
+	set.Channels = append(set.Channels, core.Channel{ID: "wa", Type: "whatsapp"},
+		core.Channel{ID: "tg", Type: "telegram"})
 	set.Templates = []core.Template{{Name: "opening", Shortcut: "/hi",
 		Body: "Hi [Name], I'm [Agent] on [Channel]. ([FullName])"}}
 	// Off unless a test turns them on: no offline acknowledgment, no

@@ -8,17 +8,13 @@ import (
 // AnonymousName is shown for a customer who never told us their name.
 const AnonymousName = "Anonymous Visitor"
 
-// ChannelType decides which adapter parses and sends for a channel.
+// ChannelType decides which adapter parses and sends for a channel. The
+// types are registered by the channels of the build (adapters/channels);
+// core knows only the widget's, whose visitors it serves itself.
 type ChannelType string
 
-// Channel types.
-const (
-	ChannelWidget    ChannelType = "widget"
-	ChannelWhatsApp  ChannelType = "whatsapp"
-	ChannelMessenger ChannelType = "messenger"
-	ChannelInstagram ChannelType = "instagram"
-	ChannelTelegram  ChannelType = "telegram"
-)
+// ChannelWidget is the website widget's channel type.
+const ChannelWidget ChannelType = "widget"
 
 // Channel is one configured entry point (its id is the config's channel id).
 type Channel struct {

@@ -86,7 +86,7 @@ func TestSLALevel(t *testing.T) {
 func TestFillTemplate(t *testing.T) {
 	body := "Hi [Name]! [FullName] talks to [Agent] on [Channel]."
 	agent := core.Agent{Name: "Grace"}
-	ch := core.Channel{ID: "wa", Type: core.ChannelWhatsApp}
+	ch := core.Channel{ID: "wa", Type: "whatsapp"}
 	tests := []struct{ name, want string }{
 		{"Ada Lovelace", "Hi Ada! Ada Lovelace talks to Grace on whatsapp."},
 		{"Ada", "Hi Ada! Ada talks to Grace on whatsapp."},

@@ -210,7 +210,7 @@ func TestStartWidgetSessionInvalid(t *testing.T) {
 }
 
 func TestStartWidgetSessionNoWidgetChannel(t *testing.T) {
-	e := newEnv(t, func(s *core.Settings) { s.Channels = []core.Channel{{ID: "wa", Type: core.ChannelWhatsApp}} })
+	e := newEnv(t, func(s *core.Settings) { s.Channels = []core.Channel{{ID: "wa", Type: "whatsapp"}} })
 	_, err := e.svc.StartWidgetSession(e.ctx, core.WidgetSessionInput{})
 	wantErr(t, err, core.ErrNotFound)
 }

@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	_ "github.com/switchboard-chat/switchboard/adapters/channels" // the channel types the configs use
 	"github.com/switchboard-chat/switchboard/config"
 )
 
@@ -141,6 +142,7 @@ func setEnv(t *testing.T) {
 		"META_VERIFY_TOKEN":      "verify-token",
 		"TG_TOKEN":               "123456:token",
 		"TG_SECRET":              "tg_secret-1",
+		"METRICS_TOKEN":          "metrics-token-0123456789",
 	} {
 		t.Setenv(k, v)
 	}

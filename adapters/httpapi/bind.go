@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/switchboard-chat/switchboard/adapters/inbound"
 	"github.com/switchboard-chat/switchboard/core"
 )
 
@@ -21,13 +21,12 @@ import (
 // With optional set, an empty body leaves v untouched.
 func Bind(c echo.Context, v any, optional bool) error {
 	r := c.Request()
-	data, err := io.ReadAll(r.Body)
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return ErrPayloadTooLarge
+	data, err := inbound.ReadBody(r.Body, r.ContentLength, 0) // within the BodyLimit middleware's limit
+	if errors.Is(err, inbound.ErrTooLarge) {
+		return fmt.Errorf("%w: %w", ErrPayloadTooLarge, err)
 	}
 	if err != nil {
-		return core.Invalid("body", "could not be read")
+		return err
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		if optional {

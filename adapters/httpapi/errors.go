@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/switchboard-chat/switchboard/adapters/inbound"
 	"github.com/switchboard-chat/switchboard/core"
 )
 
@@ -51,6 +52,8 @@ var errorTable = []errorRule{
 	{core.ErrAgentOffline, http.StatusConflict, "agent_offline", "You must be online to accept requests."},
 	{core.ErrInvalidTransition, http.StatusConflict, "invalid_transition", "This action is not valid in the current status."},
 	{ErrPayloadTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "The request body is too large."},
+	{inbound.ErrTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "The request body is too large."},
+	{inbound.ErrNoHandshake, http.StatusMethodNotAllowed, "invalid_request", "This method is not allowed on this path."},
 	{ErrMediaType, http.StatusUnsupportedMediaType, "unsupported_media_type", "The request body must be JSON (Content-Type: application/json)."},
 	{ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "Too many requests; retry later."},
 	{core.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "A dependency is unavailable; nothing was stored. Retry later."},

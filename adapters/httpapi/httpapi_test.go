@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/switchboard-chat/switchboard/adapters/inbound"
 	"github.com/switchboard-chat/switchboard/core"
 )
 
@@ -252,14 +253,14 @@ func (f routesFunc) Register(e *echo.Echo) { f(e) }
 func TestMetrics(t *testing.T) {
 	m := NewMetrics()
 	hooks := NewWebhooks(m)
-	hooks.Replace(map[string]Webhook{"wa": webhookFunc(func(c echo.Context) error {
-		switch c.Request().Header.Get("X-Case") {
+	hooks.Replace(map[string]Webhook{"wa": webhookFunc(func(r *http.Request) error {
+		switch r.Header.Get("X-Case") {
 		case "unsigned":
 			return core.ErrUnauthorized
 		case "down":
 			return core.ErrUnavailable
 		}
-		return c.NoContent(200)
+		return nil
 	})})
 	s := New(Options{Metrics: m}, hooks, routesFunc(func(e *echo.Echo) {
 		e.POST("/v1/requests/:id/accept", func(c echo.Context) error {
@@ -293,7 +294,7 @@ func TestMetrics(t *testing.T) {
 		`switchboard_webhook_ingest_total{channel="unknown",outcome="unknown_channel"} 1`,
 		`switchboard_accept_seconds_count{outcome="accepted"} 1`,
 		`switchboard_accept_seconds_count{outcome="already_accepted"} 2`,
-		`echo_requests_total{code="200",host="example.com",method="POST",url="/v1/requests/:id/accept"} 1`,
+		`echo_requests_total{code="200",host="",method="POST",url="/v1/requests/:id/accept"} 1`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {
@@ -305,10 +306,52 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-type webhookFunc func(echo.Context) error
+// TestWebhookRoutes: a channel's answers become the contract's statuses,
+// including the errors of receiving that core has no sentinel for.
+func TestWebhookRoutes(t *testing.T) {
+	hooks := NewWebhooks(nil)
+	hooks.Replace(map[string]Webhook{
+		"tg": webhookFunc(func(r *http.Request) error {
+			switch r.Header.Get("X-Case") {
+			case "large":
+				return fmt.Errorf("webhook tg: %w", inbound.ErrTooLarge)
+			case "bad":
+				return core.Invalid("body", "is not valid JSON")
+			}
+			return nil
+		}),
+		"wa": echoHandshake{},
+	})
+	s := New(Options{}, hooks)
+	cases := []struct {
+		method, path, kase string
+		status             int
+		body               string
+	}{
+		{"POST", "/webhooks/tg", "", 200, ""},
+		{"POST", "/webhooks/tg", "large", 413, `"code":"payload_too_large"`},
+		{"POST", "/webhooks/tg", "bad", 400, `"code":"invalid_request"`},
+		{"POST", "/webhooks/nope", "", 404, `"code":"not_found"`},
+		{"GET", "/webhooks/tg", "", 405, `"code":"invalid_request"`},
+		{"GET", "/webhooks/wa?hub.challenge=42", "", 200, "42"},
+	}
+	for _, c := range cases {
+		t.Run(c.method+" "+c.path+" "+c.kase, func(t *testing.T) {
+			req := httptest.NewRequest(c.method, c.path, strings.NewReader("{}"))
+			req.Header.Set("X-Case", c.kase)
+			rec := httptest.NewRecorder()
+			s.Echo.ServeHTTP(rec, req)
+			if rec.Code != c.status || !strings.Contains(rec.Body.String(), c.body) {
+				t.Fatalf("%d %s, want %d %s", rec.Code, rec.Body, c.status, c.body)
+			}
+		})
+	}
+}
 
-func (webhookFunc) Handshake(echo.Context) error   { return echo.ErrMethodNotAllowed }
-func (f webhookFunc) Receive(c echo.Context) error { return f(c) }
+type webhookFunc func(*http.Request) error
+
+func (webhookFunc) Handshake(*http.Request) (string, error) { return "", inbound.ErrNoHandshake }
+func (f webhookFunc) Receive(r *http.Request) error         { return f(r) }
 
 // TestAccessLog: by default every request has its log line; with
 // AccessErrorsOnly only those answered 400 or more, 5xx at ERROR.

@@ -1,6 +1,10 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -8,6 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/switchboard-chat/switchboard/core"
 )
 
 // Metrics is the gateway's Prometheus registry: Echo's HTTP metrics, Go
@@ -62,8 +68,15 @@ const acceptRoute = "/v1/requests/:id/accept"
 // middleware records Echo's HTTP metrics and times accepts.
 func (m *Metrics) middleware() echo.MiddlewareFunc {
 	return echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
-		Registerer:                m.Registry,
+		Registerer: m.Registry,
+		// Labels come from a fixed set only: the route template (never the
+		// path), a known method or "OTHER", and no Host (a client can send
+		// any, and every new value was a new series kept forever).
 		DoNotUseRequestPathFor404: true,
+		LabelFuncs: map[string]echoprometheus.LabelValueFunc{
+			"method": func(c echo.Context, _ error) string { return metricMethod(c.Request().Method) },
+			"host":   func(echo.Context, error) string { return "" },
+		},
 		Skipper: func(c echo.Context) bool {
 			return c.Path() == "/metrics"
 		},
@@ -108,6 +121,45 @@ func webhookOutcome(c echo.Context, err error) string {
 	return "error_" + strconv.Itoa(status)
 }
 
-func (m *Metrics) handler() echo.HandlerFunc {
-	return echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: m.Registry})
+// metricMethod is method if it is one of HTTP's standard methods, else
+// "OTHER".
+func metricMethod(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "OTHER"
+}
+
+// MetricsAccess says who may read /metrics on a server.
+type MetricsAccess int
+
+// Metrics access modes.
+const (
+	// MetricsPublic serves /metrics to anyone.
+	MetricsPublic MetricsAccess = iota
+	// MetricsOff does not serve /metrics (the private debug listener does).
+	MetricsOff
+	// MetricsBearer serves /metrics to requests with the bearer token.
+	MetricsBearer
+)
+
+// handler serves the registry as access says; nil when it is not served.
+func (m *Metrics) handler(access MetricsAccess, token string) echo.HandlerFunc {
+	h := echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: m.Registry})
+	switch access {
+	case MetricsOff:
+		return nil
+	case MetricsBearer:
+		want := sha256.Sum256([]byte(token))
+		return func(c echo.Context) error {
+			got := sha256.Sum256([]byte(BearerToken(c)))
+			if token == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+				return fmt.Errorf("metrics: %w", core.ErrUnauthorized)
+			}
+			return h(c)
+		}
+	}
+	return h
 }

@@ -33,8 +33,15 @@ type Options struct {
 	CORSOrigins []string
 	// Ready lists the readiness checks by name.
 	Ready map[string]Check
-	// Metrics, when set, is served at /metrics and fed by every request.
-	Metrics *Metrics
+	// Metrics, when set, is fed by every request and served at /metrics
+	// as MetricsAccess says (MetricsToken is the bearer token of
+	// MetricsBearer).
+	Metrics       *Metrics
+	MetricsAccess MetricsAccess
+	MetricsToken  string
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed for
+	// the client address (Echo's RealIP); empty: the TCP peer is the client.
+	TrustedProxies []*net.IPNet
 	// ReadHeaderTimeout bounds reading a request's headers (default 10 s),
 	// ReadTimeout the whole request with its body (default 30 s), and
 	// IdleTimeout a kept-alive connection between requests (default 120 s):
@@ -96,16 +103,16 @@ func NewProbes(o Options) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	// The client address is the TCP peer: forwarded-for headers are set by
-	// whoever sends the request, so they never decide a rate limit.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = clientIP(o.TrustedProxies)
 	e.HTTPErrorHandler = errorHandler(o.Logger)
 	e.Pre(noSniff)
 	e.Pre(corsMiddleware(o.CORSOrigins))
 	e.Use(middleware.RequestID())
 	if o.Metrics != nil {
 		e.Use(o.Metrics.middleware())
-		e.GET("/metrics", o.Metrics.handler())
+		if h := o.Metrics.handler(o.MetricsAccess, o.MetricsToken); h != nil {
+			e.GET("/metrics", h)
+		}
 	}
 	e.Use(requestLog(o.Logger, o.AccessErrorsOnly))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
@@ -154,6 +161,22 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	return s.http.Shutdown(ctx)
+}
+
+// clientIP is the client address of a request: the TCP peer, or, when the
+// peer is one of the trusted proxies, the nearest address in
+// X-Forwarded-For that is not (Echo's extractor walks the header from the
+// right). Only the configured ranges are trusted: Echo's default trust of
+// loopback and private networks would let any neighbour forge the header.
+func clientIP(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // noSniff tells browsers to trust each answer's Content-Type rather than

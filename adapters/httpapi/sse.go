@@ -110,7 +110,7 @@ func LastEventID(c echo.Context) (string, error) {
 // Serve streams one bus stream to the client as text/event-stream: first
 // the events after Last-Event-ID, then live ones, with heartbeats.
 func (s *EventStreams) Serve(c echo.Context, stream string) error {
-	return s.serve(c, stream, nil)
+	return s.serve(c, stream, nil, nil)
 }
 
 // ServeToken is Serve for a stream that the bearer token opened (already
@@ -123,13 +123,26 @@ func (s *EventStreams) Serve(c echo.Context, stream string) error {
 // gone gets ": token revoked" and is closed; its client's reconnect is
 // refused (401). Without Tokens, ServeToken is Serve.
 func (s *EventStreams) ServeToken(c echo.Context, stream, token string) error {
-	if s.Tokens == nil || token == "" {
-		return s.serve(c, stream, nil)
-	}
-	return s.serve(c, stream, &tokenWatch{hash: core.HashToken(token), gone: make(chan struct{})})
+	return s.ServeTokenThen(c, stream, token, nil)
 }
 
-func (s *EventStreams) serve(c echo.Context, stream string, tw *tokenWatch) error {
+// ServeTokenThen is ServeToken, calling ended (when not nil) once the
+// stream is over, which can be long after the handler returned: a caller
+// counts the streams it allows with it.
+func (s *EventStreams) ServeTokenThen(c echo.Context, stream, token string, ended func()) error {
+	if s.Tokens == nil || token == "" {
+		return s.serve(c, stream, nil, ended)
+	}
+	return s.serve(c, stream, &tokenWatch{hash: core.HashToken(token), gone: make(chan struct{})}, ended)
+}
+
+func (s *EventStreams) serve(c echo.Context, stream string, tw *tokenWatch, ended func()) error {
+	handed := false // the pump goroutine calls ended
+	defer func() {
+		if ended != nil && !handed {
+			ended()
+		}
+	}()
 	last, err := LastEventID(c)
 	if err != nil {
 		return err
@@ -176,7 +189,11 @@ func (s *EventStreams) serve(c echo.Context, stream string, tw *tokenWatch) erro
 	}
 	s.pumps.Add(1)
 	s.mu.Unlock()
+	handed = true
 	go func() {
+		if ended != nil {
+			defer ended()
+		}
 		defer s.pumps.Done()
 		defer conn.Close()
 		defer cancel()

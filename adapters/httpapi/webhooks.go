@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"fmt"
+	"net/http"
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -9,14 +10,19 @@ import (
 	"github.com/switchboard-chat/switchboard/core"
 )
 
-// Webhook receives one channel's provider callbacks. The channel id of the
-// path picks it; its config's type decided which adapter built it.
+// Webhook receives one channel's provider callbacks (an *inbound.Webhook
+// in the running system). The channel id of the path picks it; its
+// config's type decided which channel built it. It sees the plain
+// *http.Request, so channel packages need no web framework, and answers
+// with an error this package's error table turns into the status (nil:
+// 200).
 type Webhook interface {
-	// Handshake answers GET /webhooks/{id} (Meta's verification request).
-	// A channel without one answers 405.
-	Handshake(c echo.Context) error
-	// Receive answers POST /webhooks/{id}: verify, parse, store, then 200.
-	Receive(c echo.Context) error
+	// Handshake answers GET /webhooks/{id} (Meta's verification request)
+	// with the text to echo, or an error (inbound.ErrNoHandshake: the
+	// channel's provider sends none, 405).
+	Handshake(r *http.Request) (string, error)
+	// Receive answers POST /webhooks/{id}: verify, parse, store, then nil.
+	Receive(r *http.Request) error
 }
 
 // Webhooks routes /webhooks/{channel_id} to the channel's Webhook. The
@@ -60,15 +66,19 @@ func (w *Webhooks) Register(e *echo.Echo) {
 		if err != nil {
 			return err
 		}
-		return h.Handshake(c)
+		challenge, err := h.Handshake(c.Request())
+		if err != nil {
+			return err
+		}
+		return c.String(http.StatusOK, challenge)
 	})
 	e.POST("/webhooks/:channel_id", func(c echo.Context) error {
 		id := c.Param("channel_id")
 		h, err := w.get(id)
 		if err != nil {
 			id = "unknown" // keep the label set bounded
-		} else {
-			err = h.Receive(c)
+		} else if err = h.Receive(c.Request()); err == nil {
+			err = c.NoContent(http.StatusOK)
 		}
 		if w.metrics != nil {
 			w.metrics.WebhookIngest.WithLabelValues(id, webhookOutcome(c, err)).Inc()
@@ -76,9 +86,3 @@ func (w *Webhooks) Register(e *echo.Echo) {
 		return err
 	})
 }
-
-// NoHandshake is for channels whose provider sends no verification GET.
-type NoHandshake struct{}
-
-// Handshake answers 405.
-func (NoHandshake) Handshake(echo.Context) error { return echo.ErrMethodNotAllowed }

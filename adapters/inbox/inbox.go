@@ -3,16 +3,15 @@ package inbox
 import (
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/switchboard-chat/switchboard/adapters/httpapi"
+	"github.com/switchboard-chat/switchboard/adapters/ratelimit"
 	"github.com/switchboard-chat/switchboard/core"
 )
 
@@ -20,25 +19,21 @@ import (
 // (errors.Is core.ErrInvalid) and the old configuration stays in force.
 type Reloader func(ctx context.Context) error
 
-// FailureLimiter counts failed logins (adapters/ratelimit).
-type FailureLimiter interface {
-	Blocked(ctx context.Context, key string) (time.Duration, error)
-	Fail(ctx context.Context, key string) error
-}
-
 // Handler serves the agent routes.
 type Handler struct {
 	svc     *core.Service
 	reload  Reloader
 	streams *httpapi.EventStreams
-	// byEmail and byIP limit failed logins; nil: no limit.
-	byEmail, byIP FailureLimiter
+	// logins limits login attempts; nil: no limit.
+	logins *ratelimit.Logins
+	// search bounds history searches (searches.go).
+	search searchLimits
 }
 
-// LimitLogins refuses logins (429) for an e-mail or a client address that
-// failed too often.
-func (h *Handler) LimitLogins(byEmail, byIP FailureLimiter) *Handler {
-	h.byEmail, h.byIP = byEmail, byIP
+// LimitLogins counts every login attempt under l before its password is
+// checked (429 past a limit, a growing delay past the per-e-mail one).
+func (h *Handler) LimitLogins(l *ratelimit.Logins) *Handler {
+	h.logins = l
 	return h
 }
 
@@ -141,37 +136,30 @@ func (h *Handler) login(c echo.Context) error {
 	if err := httpapi.Bind(c, &b, false); err != nil {
 		return err
 	}
-	type limit struct {
-		l   FailureLimiter
-		key string
+	// The attempt is counted before the password is checked, so parallel
+	// guesses cannot all pass a limit that none of them has reached yet.
+	att, wait, err := h.logins.Begin(ctx(c), b.Email, c.RealIP())
+	if err != nil {
+		return fmt.Errorf("login limit: %w: %w", core.ErrUnavailable, err)
 	}
-	limits := []limit{{h.byEmail, "email:" + strings.ToLower(strings.TrimSpace(b.Email))}, {h.byIP, "ip:" + c.RealIP()}}
-	for _, lim := range limits {
-		if lim.l == nil {
-			continue
-		}
-		wait, err := lim.l.Blocked(ctx(c), lim.key)
-		if err != nil {
-			return fmt.Errorf("login limit: %w: %w", core.ErrUnavailable, err)
-		}
-		if wait > 0 {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
-			return httpapi.ErrRateLimited
+	if wait > 0 {
+		return httpapi.RateLimited(c, wait)
+	}
+	if att.Delay > 0 {
+		t := time.NewTimer(att.Delay)
+		select {
+		case <-t.C:
+		case <-ctx(c).Done():
+			t.Stop()
+			return fmt.Errorf("login: %w", ctx(c).Err())
 		}
 	}
 	token, a, err := h.svc.Login(ctx(c), b.Email, b.Password)
-	if errors.Is(err, core.ErrUnauthorized) {
-		for _, lim := range limits {
-			if lim.l != nil {
-				if ferr := lim.l.Fail(ctx(c), lim.key); ferr != nil {
-					return fmt.Errorf("login limit: %w: %w", core.ErrUnavailable, ferr)
-				}
-			}
-		}
-	}
 	if err != nil {
 		return err
 	}
+	// A failed reset only leaves this attempt counted against the limits.
+	_ = att.Succeeded(ctx(c))
 	httpapi.NoStore(c)
 	return c.JSON(http.StatusOK, map[string]any{"token": token, "agent": a})
 }
@@ -251,6 +239,11 @@ func (h *Handler) listConversations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	release, err := h.search.begin(c, agent(c), q)
+	if err != nil {
+		return err
+	}
+	defer release()
 	convs, next, err := h.svc.SearchConversations(ctx(c), agent(c), q)
 	if err != nil {
 		return err

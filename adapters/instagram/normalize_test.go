@@ -2,10 +2,10 @@ package instagram_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/switchboard-chat/switchboard/adapters/instagram"
-	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/adapters/meta/metatest"
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -38,7 +38,7 @@ func TestGolden(t *testing.T) {
 			b := envelope(t, f.Body)
 			if string(b) != string(f.Body) { // as found: no object, so nothing to act on
 				raw, err := instagram.Normalize(f.Body)
-				if err != nil || len(raw) != 1 || raw[0].Kind != meta.KindIgnored {
+				if err != nil || len(raw) != 1 || raw[0].Kind != core.InboundIgnored {
 					t.Fatalf("body without envelope: %v %+v, want one ignored event", err, raw)
 				}
 			}
@@ -66,22 +66,22 @@ func TestNormalize(t *testing.T) {
 	cases := []struct {
 		name  string
 		items string
-		want  meta.Event
+		want  core.InboundEvent
 	}{
 		{"text", `{` + from + `,"message":{"mid":"aWdf1","text":"oi"}}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "IGSID1", ProviderID: "aWdf1", Text: "oi"}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "IGSID1", ProviderID: "aWdf1", Text: "oi"}},
 		{"unsend revokes", `{` + from + `,"message":{"mid":"aWdf1","is_deleted":true}}`,
-			meta.Event{Kind: meta.KindRevoke, UserID: "IGSID1", ProviderID: "aWdf1"}},
+			core.InboundEvent{Kind: core.InboundRevoke, UserID: "IGSID1", ProviderID: "aWdf1"}},
 		{"story reply", `{` + from + `,"message":{"mid":"m","text":"nice","reply_to":{"story":{"id":"1","url":"https://s/1"}}}}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "IGSID1", ProviderID: "m", Text: "[story reply https://s/1] nice"}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "IGSID1", ProviderID: "m", Text: "[story reply https://s/1] nice"}},
 		{"story mention", `{` + from + `,"message":{"mid":"m","attachments":[{"type":"story_mention","payload":{"url":"https://s/2"}}]}}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "IGSID1", ProviderID: "m", Text: "[story_mention] https://s/2"}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "IGSID1", ProviderID: "m", Text: "[story_mention] https://s/2"}},
 		{"read names the message", `{` + from + `,"read":{"mid":"ours"}}`,
-			meta.Event{Kind: meta.KindStatus, UserID: "IGSID1", ProviderID: "ours", Status: core.DeliveryRead}},
+			core.InboundEvent{Kind: core.InboundStatus, UserID: "IGSID1", ProviderID: "ours", Status: core.DeliveryRead}},
 		{"echo ignored", `{` + from + `,"message":{"mid":"m","text":"x","is_echo":true}}`,
-			meta.Ignored("echo of a message sent by the page")},
+			core.IgnoredEvent("echo of a message sent by the page")},
 		{"unsupported", `{` + from + `,"message":{"mid":"m","is_unsupported":true}}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "IGSID1", ProviderID: "m", Text: "[unsupported message]"}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "IGSID1", ProviderID: "m", Text: "[unsupported message]"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -91,7 +91,7 @@ func TestNormalize(t *testing.T) {
 			}
 			got := evs[0]
 			got.At = c.want.At
-			if got != c.want {
+			if !reflect.DeepEqual(got, c.want) {
 				t.Fatalf("got  %+v\nwant %+v", got, c.want)
 			}
 		})

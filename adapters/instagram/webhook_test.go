@@ -31,7 +31,7 @@ func harness(t *testing.T) *metatest.Harness {
 		w.Write([]byte(`{"username":"joao.silva"}`))
 	}))
 	t.Cleanup(srv.Close)
-	return metatest.NewHarness(t, core.Channel{ID: "ig", Type: core.ChannelInstagram}, func(svc *core.Service) httpapi.Webhook {
+	return metatest.NewHarness(t, core.Channel{ID: "ig", Type: "instagram"}, func(svc *core.Service) httpapi.Webhook {
 		return instagram.NewWebhook(svc, instagram.Config{ChannelID: "ig", AppSecret: igSecret, VerifyToken: "v",
 			GraphURL: srv.URL, AccessToken: igToken})
 	})

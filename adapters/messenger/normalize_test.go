@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/switchboard-chat/switchboard/adapters/messenger"
-	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/adapters/meta/metatest"
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -43,31 +42,35 @@ func TestNormalize(t *testing.T) {
 	cases := []struct {
 		name  string
 		items string
-		want  []meta.Event
+		want  []core.InboundEvent
 	}{
 		{"text", `{` + from + `,"message":{"mid":"m1","text":"Hi"}}`,
-			[]meta.Event{{Kind: meta.KindMessage, UserID: "PSID1", ProviderID: "m1", Text: "Hi", At: at}}},
+			[]core.InboundEvent{{Kind: core.InboundMessage, UserID: "PSID1", ProviderID: "m1", Text: "Hi", At: at}}},
 		{"numeric ids", `{"sender":{"id":982337261802700},"recipient":{"id":1},"timestamp":1460923697635,"message":{"mid":"m1","text":"x"}}`,
-			[]meta.Event{{Kind: meta.KindMessage, UserID: "982337261802700", ProviderID: "m1", Text: "x", At: at}}},
+			[]core.InboundEvent{{Kind: core.InboundMessage, UserID: "982337261802700", ProviderID: "m1", Text: "x", At: at}}},
 		{"quick reply without text: payload", `{` + from + `,"message":{"mid":"m1","quick_reply":{"payload":"TALK_TO_HUMAN"}}}`,
-			[]meta.Event{{Kind: meta.KindMessage, UserID: "PSID1", ProviderID: "m1", Text: "TALK_TO_HUMAN", At: at}}},
+			[]core.InboundEvent{{Kind: core.InboundMessage, UserID: "PSID1", ProviderID: "m1", Text: "TALK_TO_HUMAN", At: at}}},
 		{"attachments", `{` + from + `,"message":{"mid":"m1","text":"look","attachments":[{"type":"image","payload":{"url":"https://x/1.jpg"}},{"type":"location","payload":{"coordinates":{"lat":1.5,"long":2}}}]}}`,
-			[]meta.Event{{Kind: meta.KindMessage, UserID: "PSID1", ProviderID: "m1", Text: "look\n[image] https://x/1.jpg\n[location] 1.5, 2", At: at}}},
+			[]core.InboundEvent{{Kind: core.InboundMessage, UserID: "PSID1", ProviderID: "m1", Text: "look\n[image] https://x/1.jpg\n[location] 1.5, 2", At: at,
+				Attachments: []core.InboundAttachment{{Kind: core.AttachmentImage, URL: "https://x/1.jpg"}}}}},
+		{"file and sticker", `{` + from + `,"message":{"mid":"m1","attachments":[{"type":"file","payload":{"url":"https://x/a.pdf"}},{"type":"image","payload":{"url":"https://x/s.png","sticker_id":369239263222822}}]}}`,
+			[]core.InboundEvent{{Kind: core.InboundMessage, UserID: "PSID1", ProviderID: "m1", Text: "[file] https://x/a.pdf\n[image] https://x/s.png", At: at,
+				Attachments: []core.InboundAttachment{{Kind: core.AttachmentDocument, URL: "https://x/a.pdf"}, {Kind: core.AttachmentSticker, URL: "https://x/s.png"}}}}},
 		{"postback title", `{` + from + `,"postback":{"mid":"m2","title":"Talk to a person","payload":"P"}}`,
-			[]meta.Event{{Kind: meta.KindMessage, UserID: "PSID1", ProviderID: "m2", Text: "Talk to a person", At: at}}},
+			[]core.InboundEvent{{Kind: core.InboundMessage, UserID: "PSID1", ProviderID: "m2", Text: "Talk to a person", At: at}}},
 		{"postback without mid gets a stable id", `{` + from + `,"postback":{"payload":"GET_STARTED"}}`,
-			[]meta.Event{{Kind: meta.KindMessage, UserID: "PSID1", ProviderID: "postback:PSID1:1460923697635", Text: "GET_STARTED", At: at}}},
+			[]core.InboundEvent{{Kind: core.InboundMessage, UserID: "PSID1", ProviderID: "postback:PSID1:1460923697635", Text: "GET_STARTED", At: at}}},
 		{"echo ignored", `{` + from + `,"message":{"mid":"m3","text":"ours","is_echo":true,"app_id":1}}`,
-			[]meta.Event{meta.Ignored("echo of a message sent by the page")}},
+			[]core.InboundEvent{core.IgnoredEvent("echo of a message sent by the page")}},
 		{"delivery mids", `{` + from + `,"delivery":{"mids":["a","b"],"watermark":1460923697635}}`,
-			[]meta.Event{{Kind: meta.KindStatus, UserID: "PSID1", ProviderID: "a", Status: core.DeliveryDelivered, At: at},
-				{Kind: meta.KindStatus, UserID: "PSID1", ProviderID: "b", Status: core.DeliveryDelivered, At: at}}},
+			[]core.InboundEvent{{Kind: core.InboundStatus, UserID: "PSID1", ProviderID: "a", Status: core.DeliveryDelivered, At: at},
+				{Kind: core.InboundStatus, UserID: "PSID1", ProviderID: "b", Status: core.DeliveryDelivered, At: at}}},
 		{"read watermark", `{` + from + `,"read":{"watermark":1460923697000}}`,
-			[]meta.Event{{Kind: meta.KindReadUpTo, UserID: "PSID1", At: time.UnixMilli(1460923697000).UTC()}}},
+			[]core.InboundEvent{{Kind: core.InboundReadUpTo, UserID: "PSID1", At: time.UnixMilli(1460923697000).UTC()}}},
 		{"edit", `{` + from + `,"message_edit":{"mid":"m1","text":"Hello","num_edit":1}}`,
-			[]meta.Event{{Kind: meta.KindEdit, UserID: "PSID1", ProviderID: "m1", Text: "Hello", At: at}}},
+			[]core.InboundEvent{{Kind: core.InboundEdit, UserID: "PSID1", ProviderID: "m1", Text: "Hello", At: at}}},
 		{"reaction ignored", `{` + from + `,"reaction":{"mid":"m1","action":"react","emoji":"x"}}`,
-			[]meta.Event{meta.Ignored("reaction")}},
+			[]core.InboundEvent{core.IgnoredEvent("reaction")}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -91,7 +94,7 @@ func TestNormalize(t *testing.T) {
 	if err != nil || strings.Join(ids, ",") != "a,b,c" {
 		t.Fatalf("batch: %v %v", err, ids)
 	}
-	if evs, _ := messenger.Normalize([]byte(`{"object":"instagram","entry":[{"messaging":[{` + from + `,"message":{"mid":"a","text":"1"}}]}]}`)); len(evs) != 1 || evs[0].Kind != meta.KindIgnored {
+	if evs, _ := messenger.Normalize([]byte(`{"object":"instagram","entry":[{"messaging":[{` + from + `,"message":{"mid":"a","text":"1"}}]}]}`)); len(evs) != 1 || evs[0].Kind != core.InboundIgnored {
 		t.Fatalf("another object: %+v", evs)
 	}
 	if _, err := messenger.Normalize([]byte(`{"object":"page",`)); err == nil {

@@ -45,7 +45,7 @@ func (p *profileAPI) serve(t *testing.T) string {
 
 func harness(t *testing.T, graphURL string) *metatest.Harness {
 	t.Helper()
-	return metatest.NewHarness(t, core.Channel{ID: "fb", Type: core.ChannelMessenger}, func(svc *core.Service) httpapi.Webhook {
+	return metatest.NewHarness(t, core.Channel{ID: "fb", Type: "messenger"}, func(svc *core.Service) httpapi.Webhook {
 		return messenger.NewWebhook(svc, messenger.Config{ChannelID: "fb", AppSecret: secret, VerifyToken: "v",
 			GraphURL: graphURL, PageToken: pageToken})
 	})

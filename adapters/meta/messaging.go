@@ -77,6 +77,7 @@ type Attachment struct {
 	Payload struct {
 		URL         string `json:"url"`
 		Title       string `json:"title"`
+		StickerID   ID     `json:"sticker_id"`
 		Coordinates *struct {
 			Lat  float64 `json:"lat"`
 			Long float64 `json:"long"`
@@ -87,15 +88,15 @@ type Attachment struct {
 // NormalizeMessaging turns a Messenger Platform body of the given object
 // ("page" or "instagram") into events: every entry, its messaging[] and
 // standby[] items. Only malformed JSON is an error.
-func NormalizeMessaging(body []byte, object string) ([]Event, error) {
+func NormalizeMessaging(body []byte, object string) ([]core.InboundEvent, error) {
 	var p MessagingPayload
 	if err := Decode(body, &p); err != nil {
 		return nil, err
 	}
 	if p.Object != object {
-		return []Event{Ignored(fmt.Sprintf("object %q is not %s", p.Object, object))}, nil
+		return []core.InboundEvent{core.IgnoredEvent(fmt.Sprintf("object %q is not %s", p.Object, object))}, nil
 	}
-	var out []Event
+	var out []core.InboundEvent
 	for _, e := range p.Entry {
 		for _, m := range e.Messaging {
 			out = append(out, messagingEvents(m)...)
@@ -108,90 +109,115 @@ func NormalizeMessaging(body []byte, object string) ([]Event, error) {
 }
 
 // messagingEvents normalises one item (a delivery may name several messages).
-func messagingEvents(m Messaging) []Event {
+func messagingEvents(m Messaging) []core.InboundEvent {
 	user := string(m.Sender.ID)
 	at := m.Timestamp.Time
 	switch {
 	case m.Message != nil && m.Message.IsEcho:
-		return []Event{Ignored("echo of a message sent by the page")}
+		return []core.InboundEvent{core.IgnoredEvent("echo of a message sent by the page")}
 	case user == "":
-		return []Event{Ignored("event without sender")}
+		return []core.InboundEvent{core.IgnoredEvent("event without sender")}
 	case m.Message != nil:
 		msg := m.Message
 		if msg.Mid == "" {
-			return []Event{Ignored("message without mid")}
+			return []core.InboundEvent{core.IgnoredEvent("message without mid")}
 		}
 		if msg.IsDeleted {
-			return []Event{{Kind: KindRevoke, UserID: user, ProviderID: string(msg.Mid), At: at}}
+			return []core.InboundEvent{{Kind: core.InboundRevoke, UserID: user, ProviderID: string(msg.Mid), At: at}}
 		}
 		text := msg.Text
 		if text == "" && msg.QuickReply != nil {
 			text = msg.QuickReply.Payload
 		}
 		var atts []string
+		var files []core.InboundAttachment
 		for _, a := range msg.Attachments {
 			atts = append(atts, attachmentText(a))
+			if f, ok := attachmentFile(a); ok {
+				files = append(files, f)
+			}
 		}
 		if msg.ReplyTo != nil && msg.ReplyTo.Story != nil {
 			text = Join(" ", "[story reply "+msg.ReplyTo.Story.URL+"]", text)
 		}
-		text = Clip(Join("\n", text, strings.Join(atts, "\n")))
+		text = core.ClipText(Join("\n", text, strings.Join(atts, "\n")))
 		if text == "" && msg.IsUnsupported {
 			text = "[unsupported message]"
 		}
 		if text == "" {
-			return []Event{Ignored("message without readable content")}
+			return []core.InboundEvent{core.IgnoredEvent("message without readable content")}
 		}
-		return []Event{{Kind: KindMessage, UserID: user, ProviderID: string(msg.Mid), Text: text, At: at}}
+		return []core.InboundEvent{{Kind: core.InboundMessage, UserID: user, ProviderID: string(msg.Mid), Text: text, At: at,
+			Attachments: files}}
 	case m.MessageEdit != nil:
 		if m.MessageEdit.Mid == "" || strings.TrimSpace(m.MessageEdit.Text) == "" {
-			return []Event{Ignored("edit without mid or text")}
+			return []core.InboundEvent{core.IgnoredEvent("edit without mid or text")}
 		}
-		return []Event{{Kind: KindEdit, UserID: user, ProviderID: string(m.MessageEdit.Mid), Text: Clip(m.MessageEdit.Text), At: at}}
+		return []core.InboundEvent{{Kind: core.InboundEdit, UserID: user, ProviderID: string(m.MessageEdit.Mid), Text: core.ClipText(m.MessageEdit.Text), At: at}}
 	case m.Postback != nil:
 		text := m.Postback.Title
 		if text == "" {
 			text = m.Postback.Payload
 		}
-		if text = Clip(text); text == "" {
-			return []Event{Ignored("postback without title or payload")}
+		if text = core.ClipText(text); text == "" {
+			return []core.InboundEvent{core.IgnoredEvent("postback without title or payload")}
 		}
 		id := string(m.Postback.Mid)
 		if id == "" { // old postbacks carry no mid: one per user and instant
 			id = "postback:" + user + ":" + strconv.FormatInt(at.UnixMilli(), 10)
 		}
-		return []Event{{Kind: KindMessage, UserID: user, ProviderID: id, Text: text, At: at}}
+		return []core.InboundEvent{{Kind: core.InboundMessage, UserID: user, ProviderID: id, Text: text, At: at}}
 	case m.Delivery != nil:
 		mids := m.Delivery.Mids
 		if m.Delivery.Mid != "" {
 			mids = append(mids, m.Delivery.Mid)
 		}
-		var out []Event
+		var out []core.InboundEvent
 		for _, mid := range mids {
 			if mid != "" {
-				out = append(out, Event{Kind: KindStatus, UserID: user, ProviderID: string(mid), Status: core.DeliveryDelivered, At: at})
+				out = append(out, core.InboundEvent{Kind: core.InboundStatus, UserID: user, ProviderID: string(mid), Status: core.DeliveryDelivered, At: at})
 			}
 		}
 		if len(out) == 0 {
-			return []Event{Ignored("delivery without mids")}
+			return []core.InboundEvent{core.IgnoredEvent("delivery without mids")}
 		}
 		return out
 	case m.Read != nil:
 		if m.Read.Mid != "" {
-			return []Event{{Kind: KindStatus, UserID: user, ProviderID: string(m.Read.Mid), Status: core.DeliveryRead, At: at}}
+			return []core.InboundEvent{{Kind: core.InboundStatus, UserID: user, ProviderID: string(m.Read.Mid), Status: core.DeliveryRead, At: at}}
 		}
 		if m.Read.Watermark.IsZero() {
-			return []Event{Ignored("read without mid or watermark")}
+			return []core.InboundEvent{core.IgnoredEvent("read without mid or watermark")}
 		}
-		return []Event{{Kind: KindReadUpTo, UserID: user, At: m.Read.Watermark.Time}}
+		return []core.InboundEvent{{Kind: core.InboundReadUpTo, UserID: user, At: m.Read.Watermark.Time}}
 	case m.Reaction != nil:
-		return []Event{Ignored("reaction")}
+		return []core.InboundEvent{core.IgnoredEvent("reaction")}
 	case m.Optin != nil:
-		return []Event{Ignored("optin")}
+		return []core.InboundEvent{core.IgnoredEvent("optin")}
 	case m.Referral != nil:
-		return []Event{Ignored("referral")}
+		return []core.InboundEvent{core.IgnoredEvent("referral")}
 	}
-	return []Event{Ignored("event the gateway does not act on")}
+	return []core.InboundEvent{core.IgnoredEvent("event the gateway does not act on")}
+}
+
+// fileKinds are the attachment types that are files to fetch (from the
+// attachment's URL); the others (location, share, story_mention,
+// template, fallback) are links or cards, shown as text only.
+var fileKinds = map[string]core.AttachmentKind{
+	"image": core.AttachmentImage, "video": core.AttachmentVideo, "audio": core.AttachmentAudio,
+	"file": core.AttachmentDocument,
+}
+
+// attachmentFile is a's file, when it is one with a URL.
+func attachmentFile(a Attachment) (core.InboundAttachment, bool) {
+	kind, ok := fileKinds[a.Type]
+	if !ok || a.Payload.URL == "" {
+		return core.InboundAttachment{}, false
+	}
+	if kind == core.AttachmentImage && a.Payload.StickerID != "" {
+		kind = core.AttachmentSticker
+	}
+	return core.InboundAttachment{Kind: kind, URL: a.Payload.URL, Name: a.Payload.Title}, true
 }
 
 // attachmentText is "[type] url" (or title, or coordinates).

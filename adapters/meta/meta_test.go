@@ -150,17 +150,6 @@ func TestDecode(t *testing.T) {
 	}
 }
 
-func TestClip(t *testing.T) {
-	long := strings.Repeat("ä", core.MaxTextLen+10)
-	got := meta.Clip(long)
-	if n := len([]rune(got)); n != core.MaxTextLen || !strings.HasSuffix(got, "…") {
-		t.Fatalf("clipped to %d runes (suffix %q), want %d ending in …", n, got[len(got)-3:], core.MaxTextLen)
-	}
-	if got := meta.Clip("  hi \xff "); got != "hi \uFFFD" {
-		t.Fatalf("Clip = %q", got)
-	}
-}
-
 // TestClient checks the request the client builds and the error it decodes.
 func TestClient(t *testing.T) {
 	const token = "EAAG-secret-token"

@@ -5,15 +5,10 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
+	"net/url"
 	"strings"
 
-	"github.com/labstack/echo/v4"
-
-	"github.com/switchboard-chat/switchboard/adapters/httpapi"
 	"github.com/switchboard-chat/switchboard/core"
 )
 
@@ -29,21 +24,38 @@ func Sign(secret, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
+// CheckSignatureHeader tells, before the body is read, whether header can
+// be a signature at all: "sha256=" and 64 hex digits, with an app secret
+// configured to check it. Anything else is core.ErrUnauthorized.
+func CheckSignatureHeader(secret []byte, header string) error {
+	_, err := signature(secret, header)
+	return err
+}
+
+// signature decodes header's digest.
+func signature(secret []byte, header string) ([]byte, error) {
+	if len(secret) == 0 {
+		return nil, fmt.Errorf("webhook signature: no app secret configured: %w", core.ErrUnauthorized)
+	}
+	hexSig, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
+	if !ok {
+		return nil, fmt.Errorf("webhook signature: missing or not sha256: %w", core.ErrUnauthorized)
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil || len(got) != sha256.Size {
+		return nil, fmt.Errorf("webhook signature: malformed: %w", core.ErrUnauthorized)
+	}
+	return got, nil
+}
+
 // VerifySignature checks header against the HMAC-SHA256 of the raw body
 // bytes as received. Meta signs the bytes it sends (non-ASCII text as
 // \uXXXX escapes), so a re-encoded body does not verify. A missing,
 // malformed or wrong signature, or an empty secret, is core.ErrUnauthorized.
 func VerifySignature(secret, body []byte, header string) error {
-	if len(secret) == 0 {
-		return fmt.Errorf("webhook signature: no app secret configured: %w", core.ErrUnauthorized)
-	}
-	hexSig, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
-	if !ok {
-		return fmt.Errorf("webhook signature: missing or not sha256: %w", core.ErrUnauthorized)
-	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil || len(got) != sha256.Size {
-		return fmt.Errorf("webhook signature: malformed: %w", core.ErrUnauthorized)
+	got, err := signature(secret, header)
+	if err != nil {
+		return err
 	}
 	m := hmac.New(sha256.New, secret)
 	m.Write(body)
@@ -53,29 +65,14 @@ func VerifySignature(secret, body []byte, header string) error {
 	return nil
 }
 
-// ReadBody reads the request body once, whole. A body over the webhook
-// limit (set by the server's middleware) is httpapi.ErrPayloadTooLarge.
-func ReadBody(c echo.Context) ([]byte, error) {
-	body, err := io.ReadAll(c.Request().Body)
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return nil, fmt.Errorf("webhook body over %d bytes: %w", mbe.Limit, httpapi.ErrPayloadTooLarge)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read webhook body: %w", err)
-	}
-	return body, nil
-}
-
 // Handshake answers Meta's verification GET: hub.mode=subscribe and a
-// hub.verify_token equal to verifyToken → 200 with hub.challenge as
-// text/plain; anything else (or no configured token) → core.ErrForbidden.
-func Handshake(c echo.Context, verifyToken string) error {
-	q := c.QueryParams()
+// hub.verify_token equal to verifyToken → the hub.challenge to echo;
+// anything else (or no configured token) → core.ErrForbidden.
+func Handshake(q url.Values, verifyToken string) (string, error) {
 	tok := q.Get("hub.verify_token")
 	if verifyToken == "" || q.Get("hub.mode") != "subscribe" ||
 		subtle.ConstantTimeCompare([]byte(tok), []byte(verifyToken)) != 1 {
-		return fmt.Errorf("webhook verification refused: %w", core.ErrForbidden)
+		return "", fmt.Errorf("webhook verification refused: %w", core.ErrForbidden)
 	}
-	return c.String(http.StatusOK, q.Get("hub.challenge"))
+	return q.Get("hub.challenge"), nil
 }

@@ -99,3 +99,14 @@ func Decode(body []byte, v any) error {
 	}
 	return err
 }
+
+// Join joins the non-empty parts with sep.
+func Join(sep string, parts ...string) string {
+	out := make([]string, 0, len(parts))
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
+}

@@ -58,6 +58,10 @@ type Options struct {
 	// grew past their statistics (Store.AnalyzeGrown); 0:
 	// GrowthCheckEvery, negative: never.
 	AnalyzeEvery time.Duration
+	// SearchTimeout is the history search's own time limit (0: none): a
+	// search by text or customer name that runs longer is cancelled and
+	// answered as too broad (SearchConversations).
+	SearchTimeout time.Duration
 	// Logger receives migration and connection messages (default: none).
 	Logger *slog.Logger
 }
@@ -75,6 +79,8 @@ type Store struct {
 	// keeper analyzes grown tables of a young PostgreSQL database
 	// (analyze.go); nil on SQLite.
 	keeper *statsKeeper
+	// searchTimeout is Options.SearchTimeout.
+	searchTimeout time.Duration
 }
 
 var _ core.Store = (*Store)(nil)
@@ -117,6 +123,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.log = log
+	s.searchTimeout = opts.SearchTimeout
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s database: %w", s.d, err)

@@ -5,50 +5,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/switchboard-chat/switchboard/core"
 )
 
-// Kind says what an update means to the gateway.
-type Kind string
-
-// Event kinds.
-const (
-	// KindMessage is a customer message for core.Service.Ingest.
-	KindMessage Kind = "message"
-	// KindEdit replaces the text of a stored customer message
-	// (core.Service.EditInbound).
-	KindEdit Kind = "edit"
-	// KindIgnored is an update the gateway does not act on.
-	KindIgnored Kind = "ignored"
-)
-
-// Event is one update, normalised. The zero time means "now".
-type Event struct {
-	Kind     Kind  `json:"kind"`
-	UpdateID int64 `json:"update_id"`
-	// ChatID is the customer's private chat (core's ChannelUserID; in a
-	// private chat it equals the user's id).
-	ChatID string `json:"chat_id,omitempty"`
-	Name   string `json:"name,omitempty"`
-	// ProviderID is "<chat_id>:<message_id>" for messages and their edits
-	// (stable across redelivery and across update ids), "cq:<id>" for a
-	// callback query.
-	ProviderID string    `json:"provider_id,omitempty"`
-	Text       string    `json:"text,omitempty"`
-	At         time.Time `json:"at,omitzero"`
-	// CallbackID, when set, is a callback query to answer (so the
-	// customer's button stops spinning), whether or not it was ignored.
-	CallbackID string `json:"callback_id,omitempty"`
-	// Reason says why an update is ignored.
-	Reason string `json:"reason,omitempty"`
-}
-
-func ignored(u tgbotapi.Update, format string, args ...any) Event {
-	return Event{Kind: KindIgnored, UpdateID: int64(u.UpdateID), Reason: fmt.Sprintf(format, args...)}
+func ignored(u tgbotapi.Update, format string, args ...any) core.InboundEvent {
+	return core.InboundEvent{Kind: core.InboundIgnored, UpdateID: int64(u.UpdateID), Why: fmt.Sprintf(format, args...)}
 }
 
 // Normalize turns an update into what the gateway does with it. It is
@@ -59,12 +23,12 @@ func ignored(u tgbotapi.Update, format string, args ...any) Event {
 // ignored, since the configuration has no key for groups yet. A chat
 // without a type (old samples) counts as private when its id is positive,
 // as private chat ids are.
-func Normalize(u tgbotapi.Update) Event {
+func Normalize(u tgbotapi.Update) core.InboundEvent {
 	switch {
 	case u.Message != nil:
-		return normalizeMessage(u, u.Message, KindMessage)
+		return normalizeMessage(u, u.Message, core.InboundMessage)
 	case u.EditedMessage != nil:
-		return normalizeMessage(u, u.EditedMessage, KindEdit)
+		return normalizeMessage(u, u.EditedMessage, core.InboundEdit)
 	case u.CallbackQuery != nil:
 		return normalizeCallback(u, u.CallbackQuery)
 	case u.ChannelPost != nil, u.EditedChannelPost != nil:
@@ -97,7 +61,7 @@ func privateChat(c *tgbotapi.Chat) (string, string) {
 	}
 }
 
-func normalizeMessage(u tgbotapi.Update, m *tgbotapi.Message, kind Kind) Event {
+func normalizeMessage(u tgbotapi.Update, m *tgbotapi.Message, kind core.InboundKind) core.InboundEvent {
 	chatID, why := privateChat(m.Chat)
 	if why != "" {
 		return ignored(u, "%s: %s", kind, why)
@@ -109,26 +73,28 @@ func normalizeMessage(u tgbotapi.Update, m *tgbotapi.Message, kind Kind) Event {
 	if text == "" {
 		return ignored(u, "%s without content the gateway can show (service message)", kind)
 	}
-	ev := Event{Kind: kind, UpdateID: int64(u.UpdateID), ChatID: chatID, Name: name(m.From, m.Chat),
-		ProviderID: chatID + ":" + strconv.Itoa(m.MessageID), Text: clip(text)}
+	ev := core.InboundEvent{Kind: kind, UpdateID: int64(u.UpdateID), UserID: chatID, Name: name(m.From, m.Chat),
+		ProviderID: chatID + ":" + strconv.Itoa(m.MessageID), Text: core.ClipText(text)}
 	if m.Date > 0 {
 		ev.At = time.Unix(int64(m.Date), 0).UTC()
 	}
-	if kind == KindEdit {
+	if kind == core.InboundEdit {
 		ev.Name, ev.At = "", time.Time{} // an edit changes the text only
+	} else if f, ok := file(m); ok {
+		ev.Attachments = []core.InboundAttachment{f}
 	}
 	return ev
 }
 
-func normalizeCallback(u tgbotapi.Update, q *tgbotapi.CallbackQuery) Event {
+func normalizeCallback(u tgbotapi.Update, q *tgbotapi.CallbackQuery) core.InboundEvent {
 	if q.ID == "" {
 		return ignored(u, "callback_query without id")
 	}
-	var ev Event
+	var ev core.InboundEvent
 	switch {
 	case q.Message == nil:
 		ev = ignored(u, "callback_query from an inline message: no chat to answer in")
-	case q.Data == "":
+	case strings.TrimSpace(q.Data) == "":
 		ev = ignored(u, "callback_query without data (a game)")
 	default:
 		chatID, why := privateChat(q.Message.Chat)
@@ -136,8 +102,8 @@ func normalizeCallback(u tgbotapi.Update, q *tgbotapi.CallbackQuery) Event {
 			ev = ignored(u, "callback_query: %s", why)
 			break
 		}
-		ev = Event{Kind: KindMessage, UpdateID: int64(u.UpdateID), ChatID: chatID, Name: name(q.From, q.Message.Chat),
-			ProviderID: "cq:" + q.ID, Text: clip(q.Data)}
+		ev = core.InboundEvent{Kind: core.InboundMessage, UpdateID: int64(u.UpdateID), UserID: chatID, Name: name(q.From, q.Message.Chat),
+			ProviderID: "cq:" + q.ID, Text: core.ClipText(q.Data)}
 	}
 	ev.CallbackID = q.ID
 	return ev
@@ -247,12 +213,39 @@ func coords(l tgbotapi.Location) string {
 	return fmt.Sprintf("%.6f, %.6f", l.Latitude, l.Longitude)
 }
 
-// clip keeps text within core's limit and valid UTF-8.
-func clip(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if utf8.RuneCountInString(s) <= core.MaxTextLen {
-		return s
+// file is the attachment of a media message: its file_id (fetched with
+// getFile), and what the update tells of it. The order of the cases is
+// contentOf's, so the attachment is the file the text names.
+func file(m *tgbotapi.Message) (core.InboundAttachment, bool) {
+	a := core.InboundAttachment{Caption: core.ClipText(m.Caption)}
+	switch {
+	case strings.TrimSpace(m.Text) != "":
+		return core.InboundAttachment{}, false
+	case len(m.Photo) > 0: // the sizes come smallest first
+		p := m.Photo[len(m.Photo)-1]
+		a.Kind, a.Ref, a.Size = core.AttachmentImage, p.FileID, int64(p.FileSize)
+	case m.Animation != nil:
+		v := m.Animation
+		a.Kind, a.Ref, a.MIME, a.Name, a.Size = core.AttachmentVideo, v.FileID, v.MimeType, v.FileName, int64(v.FileSize)
+	case m.Sticker != nil:
+		a.Kind, a.Ref, a.Size, a.Caption = core.AttachmentSticker, m.Sticker.FileID, int64(m.Sticker.FileSize), ""
+	case m.Document != nil:
+		v := m.Document
+		a.Kind, a.Ref, a.MIME, a.Name, a.Size = core.AttachmentDocument, v.FileID, v.MimeType, v.FileName, int64(v.FileSize)
+	case m.Voice != nil:
+		v := m.Voice
+		a.Kind, a.Ref, a.MIME, a.Size = core.AttachmentVoice, v.FileID, v.MimeType, int64(v.FileSize)
+	case m.Audio != nil:
+		v := m.Audio
+		a.Kind, a.Ref, a.MIME, a.Name, a.Size = core.AttachmentAudio, v.FileID, v.MimeType, v.FileName, int64(v.FileSize)
+	case m.Video != nil:
+		v := m.Video
+		a.Kind, a.Ref, a.MIME, a.Name, a.Size = core.AttachmentVideo, v.FileID, v.MimeType, v.FileName, int64(v.FileSize)
+	case m.VideoNote != nil:
+		a.Kind, a.Ref, a.Size, a.Caption = core.AttachmentVideo, m.VideoNote.FileID, int64(m.VideoNote.FileSize), ""
 	}
-	r := []rune(s)
-	return string(r[:core.MaxTextLen-1]) + "…"
+	if a.Kind == "" || a.Ref == "" {
+		return core.InboundAttachment{}, false
+	}
+	return a, true
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,9 +20,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden and the fuzz seeds from the fixtures")
 
-// fixtureDir finds shared/fixtures/telegram beside the repository: it walks
-// up from the working directory to the directory holding go.mod, then
-// looks in its parent's shared/fixtures (and in the root itself).
+// fixtureDir finds shared/fixtures/telegram beside the repository, in
+// the nearest directory above the working directory that has it (the
+// repository's parent, or that of the worktree's checkout).
 func fixtureDir(t *testing.T) string {
 	t.Helper()
 	dir, err := os.Getwd()
@@ -29,14 +30,9 @@ func fixtureDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			for _, c := range []string{filepath.Join(filepath.Dir(dir), "shared", "fixtures", "telegram"),
-				filepath.Join(dir, "shared", "fixtures", "telegram")} {
-				if st, err := os.Stat(c); err == nil && st.IsDir() {
-					return c
-				}
-			}
-			break
+		c := filepath.Join(dir, "shared", "fixtures", "telegram")
+		if st, err := os.Stat(c); err == nil && st.IsDir() {
+			return c
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -44,7 +40,7 @@ func fixtureDir(t *testing.T) string {
 		}
 		dir = parent
 	}
-	t.Skip("fixtures not found: expected shared/fixtures/telegram beside the repository root (../shared/fixtures/telegram)")
+	t.Skip("fixtures not found: expected shared/fixtures/telegram above the working directory (../shared/fixtures/telegram beside the repository)")
 	return ""
 }
 
@@ -71,8 +67,8 @@ func fixtures(t *testing.T) map[string][]byte {
 
 // golden is what a golden file holds for one fixture.
 type golden struct {
-	Decoder string `json:"decoder"` // library, or tolerant when the library refused it
-	Event   Event  `json:"event"`
+	Decoder string            `json:"decoder"` // library, or tolerant when the library refused it
+	Event   core.InboundEvent `json:"event"`
 }
 
 func render(t *testing.T, body []byte) []byte {
@@ -136,19 +132,19 @@ func TestFixtureFacts(t *testing.T) {
 	cases := []struct {
 		name     string
 		tolerant string // the field the library choked on; "": it decoded
-		kind     Kind
+		kind     core.InboundKind
 		text     string
 	}{
-		{"chatwoot__sticker_is_animated_int", "is_animated", KindMessage, "[sticker] 👍"},
-		{"tg-guide__inline_query", "inline_query.id", KindIgnored, ""},
-		{"tg-guide__callback_query_no_message", "", KindIgnored, ""},
-		{"tg-guide__text_start_minimal_no_chat_type", "", KindMessage, "/start"},
-		{"chatwoot__group_text", "", KindIgnored, ""},
-		{"tg-guide__edited_message", "", KindEdit, "Edited text"},
-		{"chatwoot__photo", "", KindMessage, "[photo]"},
-		{"chatwoot__document", "", KindMessage, "[document] Screenshot 2021-09-27 at 2.01.14 PM.png"},
-		{"chatwoot__caption_only", "", KindMessage, "test"},
-		{"tg-guide__forwarded_message", "", KindMessage, "[forwarded] /start"},
+		{"chatwoot__sticker_is_animated_int", "is_animated", core.InboundMessage, "[sticker] 👍"},
+		{"tg-guide__inline_query", "inline_query.id", core.InboundIgnored, ""},
+		{"tg-guide__callback_query_no_message", "", core.InboundIgnored, ""},
+		{"tg-guide__text_start_minimal_no_chat_type", "", core.InboundMessage, "/start"},
+		{"chatwoot__group_text", "", core.InboundIgnored, ""},
+		{"tg-guide__edited_message", "", core.InboundEdit, "Edited text"},
+		{"chatwoot__photo", "", core.InboundMessage, "[photo]"},
+		{"chatwoot__document", "", core.InboundMessage, "[document] Screenshot 2021-09-27 at 2.01.14 PM.png"},
+		{"chatwoot__caption_only", "", core.InboundMessage, "test"},
+		{"tg-guide__forwarded_message", "", core.InboundMessage, "[forwarded] /start"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -197,30 +193,34 @@ func TestNormalize(t *testing.T) {
 	cases := []struct {
 		name string
 		body string
-		want Event
+		want core.InboundEvent
 	}{
-		{"text", msg(`,"text":"hello"`), Event{Kind: KindMessage, UpdateID: 7, ChatID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "hello", At: time.Unix(1700000000, 0).UTC()}},
-		{"start with payload", msg(`,"text":"/start promo-42"`), Event{Kind: KindMessage, UpdateID: 7, ChatID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "/start promo-42", At: time.Unix(1700000000, 0).UTC()}},
-		{"photo with caption", msg(`,"photo":[{"file_id":"a","file_unique_id":"b","width":1,"height":1}],"caption":"my receipt"`), Event{Kind: KindMessage, UpdateID: 7, ChatID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[photo] my receipt", At: time.Unix(1700000000, 0).UTC()}},
-		{"document with caption", msg(`,"document":{"file_id":"a","file_unique_id":"b","file_name":"inv.pdf"},"caption":"see this"`), Event{Kind: KindMessage, UpdateID: 7, ChatID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[document] inv.pdf — see this", At: time.Unix(1700000000, 0).UTC()}},
-		{"location", msg(`,"location":{"latitude":52.52,"longitude":13.405}`), Event{Kind: KindMessage, UpdateID: 7, ChatID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[location] 52.520000, 13.405000", At: time.Unix(1700000000, 0).UTC()}},
-		{"venue", msg(`,"location":{"latitude":1,"longitude":2},"venue":{"location":{"latitude":1,"longitude":2},"title":"Shop","address":"Main St 1"}`), Event{Kind: KindMessage, UpdateID: 7, ChatID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[venue] Shop, Main St 1 1.000000, 2.000000", At: time.Unix(1700000000, 0).UTC()}},
-		{"contact", msg(`,"contact":{"phone_number":"+491701234567","first_name":"Bob","last_name":"Ray"}`), Event{Kind: KindMessage, UpdateID: 7, ChatID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[contact] Bob Ray, +491701234567", At: time.Unix(1700000000, 0).UTC()}},
-		{"voice", msg(`,"voice":{"file_id":"a","file_unique_id":"b","duration":65}`), Event{Kind: KindMessage, UpdateID: 7, ChatID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[voice 1:05]", At: time.Unix(1700000000, 0).UTC()}},
-		{"sticker without emoji", msg(`,"sticker":{"file_id":"a","file_unique_id":"b","width":1,"height":1}`), Event{Kind: KindMessage, UpdateID: 7, ChatID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[sticker]", At: time.Unix(1700000000, 0).UTC()}},
-		{"too long is clipped", msg(`,"text":"` + long + `"`), Event{Kind: KindMessage, UpdateID: 7, ChatID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: strings.Repeat("é", core.MaxTextLen-1) + "…", At: time.Unix(1700000000, 0).UTC()}},
-		{"username when no name", `{"update_id":8,"message":{"message_id":6,"chat":{"id":5,"type":"private"},"from":{"id":5,"first_name":"","username":"neo"},"text":"hi"}}`, Event{Kind: KindMessage, UpdateID: 8, ChatID: "5", Name: "neo", ProviderID: "5:6", Text: "hi"}},
-		{"service message", msg(`,"pinned_message":{"message_id":1,"date":1,"chat":{"id":99,"type":"private"},"text":"x"}`), Event{Kind: KindIgnored, UpdateID: 7, Reason: "message without content the gateway can show (service message)"}},
-		{"supergroup", `{"update_id":9,"message":{"message_id":1,"chat":{"id":-100123,"type":"supergroup","title":"G"},"text":"hi"}}`, Event{Kind: KindIgnored, UpdateID: 9, Reason: "message: supergroup chat: only private chats are served (groups are not configurable yet)"}},
-		{"untyped negative chat", `{"update_id":9,"message":{"message_id":1,"chat":{"id":-5},"text":"hi"}}`, Event{Kind: KindIgnored, UpdateID: 9, Reason: "message: chat without a type and a non-private id"}},
-		{"message without chat", `{"update_id":9,"message":{"message_id":1,"text":"hi"}}`, Event{Kind: KindIgnored, UpdateID: 9, Reason: "message: no chat"}},
-		{"channel post", `{"update_id":9,"channel_post":{"message_id":1,"chat":{"id":-100,"type":"channel"},"text":"hi"}}`, Event{Kind: KindIgnored, UpdateID: 9, Reason: "channel post: channels are not served"}},
-		{"edited caption", `{"update_id":10,"edited_message":{"message_id":5,"date":1,"edit_date":2,"chat":{"id":99,"type":"private"},"photo":[{"file_id":"a","file_unique_id":"b","width":1,"height":1}],"caption":"new"}}`, Event{Kind: KindEdit, UpdateID: 10, ChatID: "99", ProviderID: "99:5", Text: "[photo] new"}},
-		{"callback with message", `{"update_id":11,"callback_query":{"id":"cb1","from":{"id":99,"first_name":"Ann"},"data":"plan:pro","chat_instance":"x","message":{"message_id":3,"date":1,"chat":{"id":99,"type":"private"},"text":"Pick one"}}}`, Event{Kind: KindMessage, UpdateID: 11, ChatID: "99", Name: "Ann", ProviderID: "cq:cb1", Text: "plan:pro", CallbackID: "cb1"}},
-		{"callback in a group", `{"update_id":12,"callback_query":{"id":"cb2","from":{"id":99,"first_name":"Ann"},"data":"x","message":{"message_id":3,"date":1,"chat":{"id":-7,"type":"group"}}}}`, Event{Kind: KindIgnored, UpdateID: 12, CallbackID: "cb2", Reason: "callback_query: group chat: only private chats are served (groups are not configurable yet)"}},
-		{"callback of a game", `{"update_id":13,"callback_query":{"id":"cb3","from":{"id":99},"game_short_name":"g","message":{"message_id":3,"date":1,"chat":{"id":99,"type":"private"}}}}`, Event{Kind: KindIgnored, UpdateID: 13, CallbackID: "cb3", Reason: "callback_query without data (a game)"}},
-		{"empty update", `{"update_id":14}`, Event{Kind: KindIgnored, UpdateID: 14, Reason: "update without a kind the gateway knows"}},
-		{"my_chat_member", `{"update_id":15,"my_chat_member":{"chat":{"id":99,"type":"private"},"from":{"id":99},"date":1,"old_chat_member":{"status":"member","user":{"id":1}},"new_chat_member":{"status":"kicked","user":{"id":1}}}}`, Event{Kind: KindIgnored, UpdateID: 15, Reason: "chat member update"}},
+		{"text", msg(`,"text":"hello"`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "hello", At: time.Unix(1700000000, 0).UTC()}},
+		{"start with payload", msg(`,"text":"/start promo-42"`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "/start promo-42", At: time.Unix(1700000000, 0).UTC()}},
+		{"photo with caption", msg(`,"photo":[{"file_id":"a","file_unique_id":"b","width":1,"height":1}],"caption":"my receipt"`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[photo] my receipt", At: time.Unix(1700000000, 0).UTC(),
+			Attachments: []core.InboundAttachment{{Kind: core.AttachmentImage, Ref: "a", Caption: "my receipt"}}}},
+		{"document with caption", msg(`,"document":{"file_id":"a","file_unique_id":"b","file_name":"inv.pdf"},"caption":"see this"`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[document] inv.pdf — see this", At: time.Unix(1700000000, 0).UTC(),
+			Attachments: []core.InboundAttachment{{Kind: core.AttachmentDocument, Ref: "a", Name: "inv.pdf", Caption: "see this"}}}},
+		{"location", msg(`,"location":{"latitude":52.52,"longitude":13.405}`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[location] 52.520000, 13.405000", At: time.Unix(1700000000, 0).UTC()}},
+		{"venue", msg(`,"location":{"latitude":1,"longitude":2},"venue":{"location":{"latitude":1,"longitude":2},"title":"Shop","address":"Main St 1"}`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[venue] Shop, Main St 1 1.000000, 2.000000", At: time.Unix(1700000000, 0).UTC()}},
+		{"contact", msg(`,"contact":{"phone_number":"+491701234567","first_name":"Bob","last_name":"Ray"}`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[contact] Bob Ray, +491701234567", At: time.Unix(1700000000, 0).UTC()}},
+		{"voice", msg(`,"voice":{"file_id":"a","file_unique_id":"b","duration":65}`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[voice 1:05]", At: time.Unix(1700000000, 0).UTC(),
+			Attachments: []core.InboundAttachment{{Kind: core.AttachmentVoice, Ref: "a"}}}},
+		{"sticker without emoji", msg(`,"sticker":{"file_id":"a","file_unique_id":"b","width":1,"height":1}`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[sticker]", At: time.Unix(1700000000, 0).UTC(),
+			Attachments: []core.InboundAttachment{{Kind: core.AttachmentSticker, Ref: "a"}}}},
+		{"too long is clipped", msg(`,"text":"` + long + `"`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: strings.Repeat("é", core.MaxTextLen-1) + "…", At: time.Unix(1700000000, 0).UTC()}},
+		{"username when no name", `{"update_id":8,"message":{"message_id":6,"chat":{"id":5,"type":"private"},"from":{"id":5,"first_name":"","username":"neo"},"text":"hi"}}`, core.InboundEvent{Kind: core.InboundMessage, UpdateID: 8, UserID: "5", Name: "neo", ProviderID: "5:6", Text: "hi"}},
+		{"service message", msg(`,"pinned_message":{"message_id":1,"date":1,"chat":{"id":99,"type":"private"},"text":"x"}`), core.InboundEvent{Kind: core.InboundIgnored, UpdateID: 7, Why: "message without content the gateway can show (service message)"}},
+		{"supergroup", `{"update_id":9,"message":{"message_id":1,"chat":{"id":-100123,"type":"supergroup","title":"G"},"text":"hi"}}`, core.InboundEvent{Kind: core.InboundIgnored, UpdateID: 9, Why: "message: supergroup chat: only private chats are served (groups are not configurable yet)"}},
+		{"untyped negative chat", `{"update_id":9,"message":{"message_id":1,"chat":{"id":-5},"text":"hi"}}`, core.InboundEvent{Kind: core.InboundIgnored, UpdateID: 9, Why: "message: chat without a type and a non-private id"}},
+		{"message without chat", `{"update_id":9,"message":{"message_id":1,"text":"hi"}}`, core.InboundEvent{Kind: core.InboundIgnored, UpdateID: 9, Why: "message: no chat"}},
+		{"channel post", `{"update_id":9,"channel_post":{"message_id":1,"chat":{"id":-100,"type":"channel"},"text":"hi"}}`, core.InboundEvent{Kind: core.InboundIgnored, UpdateID: 9, Why: "channel post: channels are not served"}},
+		{"edited caption", `{"update_id":10,"edited_message":{"message_id":5,"date":1,"edit_date":2,"chat":{"id":99,"type":"private"},"photo":[{"file_id":"a","file_unique_id":"b","width":1,"height":1}],"caption":"new"}}`, core.InboundEvent{Kind: core.InboundEdit, UpdateID: 10, UserID: "99", ProviderID: "99:5", Text: "[photo] new"}},
+		{"callback with message", `{"update_id":11,"callback_query":{"id":"cb1","from":{"id":99,"first_name":"Ann"},"data":"plan:pro","chat_instance":"x","message":{"message_id":3,"date":1,"chat":{"id":99,"type":"private"},"text":"Pick one"}}}`, core.InboundEvent{Kind: core.InboundMessage, UpdateID: 11, UserID: "99", Name: "Ann", ProviderID: "cq:cb1", Text: "plan:pro", CallbackID: "cb1"}},
+		{"callback in a group", `{"update_id":12,"callback_query":{"id":"cb2","from":{"id":99,"first_name":"Ann"},"data":"x","message":{"message_id":3,"date":1,"chat":{"id":-7,"type":"group"}}}}`, core.InboundEvent{Kind: core.InboundIgnored, UpdateID: 12, CallbackID: "cb2", Why: "callback_query: group chat: only private chats are served (groups are not configurable yet)"}},
+		{"callback of a game", `{"update_id":13,"callback_query":{"id":"cb3","from":{"id":99},"game_short_name":"g","message":{"message_id":3,"date":1,"chat":{"id":99,"type":"private"}}}}`, core.InboundEvent{Kind: core.InboundIgnored, UpdateID: 13, CallbackID: "cb3", Why: "callback_query without data (a game)"}},
+		{"empty update", `{"update_id":14}`, core.InboundEvent{Kind: core.InboundIgnored, UpdateID: 14, Why: "update without a kind the gateway knows"}},
+		{"my_chat_member", `{"update_id":15,"my_chat_member":{"chat":{"id":99,"type":"private"},"from":{"id":99},"date":1,"old_chat_member":{"status":"member","user":{"id":1}},"new_chat_member":{"status":"kicked","user":{"id":1}}}}`, core.InboundEvent{Kind: core.InboundIgnored, UpdateID: 15, Why: "chat member update"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -228,7 +228,7 @@ func TestNormalize(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := Normalize(d.Update); got != c.want {
+			if got := Normalize(d.Update); !reflect.DeepEqual(got, c.want) {
 				t.Errorf("Normalize:\n got %+v\nwant %+v", got, c.want)
 			}
 		})
@@ -252,7 +252,7 @@ func TestTolerantMatchesLibrary(t *testing.T) {
 				t.Fatal(err)
 			}
 			lib, tol := Normalize(d.Update), Normalize(tolerantUpdate(raw))
-			if lib != tol {
+			if !reflect.DeepEqual(lib, tol) {
 				t.Errorf("library %+v\ntolerant %+v", lib, tol)
 			}
 		})
@@ -280,13 +280,18 @@ func FuzzDecodeUpdate(f *testing.F) {
 		}
 		ev := Normalize(d.Update)
 		switch ev.Kind {
-		case KindMessage, KindEdit:
-			if ev.ChatID == "" || ev.ProviderID == "" || strings.TrimSpace(ev.Text) == "" || !utf8.ValidString(ev.Text) ||
+		case core.InboundMessage, core.InboundEdit:
+			if ev.UserID == "" || ev.ProviderID == "" || strings.TrimSpace(ev.Text) == "" || !utf8.ValidString(ev.Text) ||
 				utf8.RuneCountInString(ev.Text) > core.MaxTextLen {
 				t.Fatalf("bad event %+v", ev)
 			}
-		case KindIgnored:
-			if ev.Reason == "" {
+			for _, a := range ev.Attachments {
+				if ev.Kind != core.InboundMessage || a.Kind == "" || a.Ref == "" || !utf8.ValidString(a.Caption) {
+					t.Fatalf("bad attachment %+v of %+v", a, ev)
+				}
+			}
+		case core.InboundIgnored:
+			if ev.Why == "" {
 				t.Fatalf("ignored without reason: %+v", ev)
 			}
 		default:

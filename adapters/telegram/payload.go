@@ -170,29 +170,37 @@ func (m obj) message() *tgbotapi.Message {
 		ForwardSenderName: m.str("forward_sender_name"), ForwardDate: int(m.int("forward_date")),
 		Text: m.str("text"), Caption: m.str("caption")}
 	if p, ok := m["photo"].([]any); ok && len(p) > 0 {
-		msg.Photo = []tgbotapi.PhotoSize{{}}
+		for _, size := range p {
+			ps, _ := size.(map[string]any)
+			msg.Photo = append(msg.Photo, tgbotapi.PhotoSize{FileID: obj(ps).str("file_id"), FileSize: int(obj(ps).int("file_size"))})
+		}
 	}
 	if s := m.obj("sticker"); s != nil {
-		msg.Sticker = &tgbotapi.Sticker{Emoji: s.str("emoji"), SetName: s.str("set_name")}
+		msg.Sticker = &tgbotapi.Sticker{FileID: s.str("file_id"), Emoji: s.str("emoji"), SetName: s.str("set_name"),
+			FileSize: int(s.int("file_size"))}
 	}
 	if d := m.obj("document"); d != nil {
-		msg.Document = &tgbotapi.Document{FileName: d.str("file_name"), MimeType: d.str("mime_type")}
+		msg.Document = &tgbotapi.Document{FileID: d.str("file_id"), FileName: d.str("file_name"), MimeType: d.str("mime_type"),
+			FileSize: int(d.int("file_size"))}
 	}
 	if a := m.obj("audio"); a != nil {
-		msg.Audio = &tgbotapi.Audio{Duration: int(a.int("duration")), Performer: a.str("performer"),
-			Title: a.str("title"), FileName: a.str("file_name")}
+		msg.Audio = &tgbotapi.Audio{FileID: a.str("file_id"), Duration: int(a.int("duration")), Performer: a.str("performer"),
+			Title: a.str("title"), FileName: a.str("file_name"), MimeType: a.str("mime_type"), FileSize: int(a.int("file_size"))}
 	}
 	if v := m.obj("voice"); v != nil {
-		msg.Voice = &tgbotapi.Voice{Duration: int(v.int("duration"))}
+		msg.Voice = &tgbotapi.Voice{FileID: v.str("file_id"), Duration: int(v.int("duration")), MimeType: v.str("mime_type"),
+			FileSize: int(v.int("file_size"))}
 	}
 	if v := m.obj("video"); v != nil {
-		msg.Video = &tgbotapi.Video{Duration: int(v.int("duration")), FileName: v.str("file_name")}
+		msg.Video = &tgbotapi.Video{FileID: v.str("file_id"), Duration: int(v.int("duration")), FileName: v.str("file_name"),
+			MimeType: v.str("mime_type"), FileSize: int(v.int("file_size"))}
 	}
 	if v := m.obj("video_note"); v != nil {
-		msg.VideoNote = &tgbotapi.VideoNote{Duration: int(v.int("duration"))}
+		msg.VideoNote = &tgbotapi.VideoNote{FileID: v.str("file_id"), Duration: int(v.int("duration")), FileSize: int(v.int("file_size"))}
 	}
 	if a := m.obj("animation"); a != nil {
-		msg.Animation = &tgbotapi.Animation{FileName: a.str("file_name")}
+		msg.Animation = &tgbotapi.Animation{FileID: a.str("file_id"), FileName: a.str("file_name"), MimeType: a.str("mime_type"),
+			FileSize: int(a.int("file_size"))}
 	}
 	if l := m.obj("location"); l != nil {
 		msg.Location = &tgbotapi.Location{Latitude: l.float("latitude"), Longitude: l.float("longitude")}

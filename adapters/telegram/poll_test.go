@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/switchboard-chat/switchboard/adapters/inbound"
 	"github.com/switchboard-chat/switchboard/adapters/telegram/telegramtest"
 	"github.com/switchboard-chat/switchboard/core"
 	"github.com/switchboard-chat/switchboard/queue"
@@ -82,7 +83,7 @@ func (t tagged) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-func startPoller(t *testing.T, name string, fake *telegramtest.Fake, rd redisFor, st Ingester, die bool) *instance {
+func startPoller(t *testing.T, name string, fake *telegramtest.Fake, rd redisFor, st inbound.Ingester, die bool) *instance {
 	t.Helper()
 	client := NewClient(fake.URL(), fake.Token, &http.Client{Transport: tagged{name}})
 	p := NewPoller(PollerConfig{ChannelID: "tg", Client: client, Handler: NewHandler(st, "tg", client, quietLog()),

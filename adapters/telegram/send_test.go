@@ -19,7 +19,7 @@ import (
 )
 
 func outbound(chat, text string) core.Outbound {
-	return core.Outbound{MessageID: "m1", Channel: core.Channel{ID: "tg", Type: core.ChannelTelegram},
+	return core.Outbound{MessageID: "m1", Channel: core.Channel{ID: "tg", Type: "telegram"},
 		Customer: core.Customer{ChannelUserID: chat}, Text: text, Author: core.AuthorAgent}
 }
 

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/switchboard-chat/switchboard/adapters/httpapi"
 	"github.com/switchboard-chat/switchboard/adapters/telegram/telegramtest"
 	"github.com/switchboard-chat/switchboard/core"
@@ -60,6 +58,15 @@ func (s *store) EditInbound(_ context.Context, _, providerID, text string) error
 	return nil
 }
 
+func (*store) DeliveryStatus(context.Context, string, string, core.Delivery, string) error {
+	return nil
+}
+func (*store) ReadUpTo(context.Context, string, string, time.Time) error { return nil }
+func (*store) RevokeInbound(context.Context, string, string) error       { return nil }
+func (*store) KnownCustomer(context.Context, string, string) (core.Customer, bool, error) {
+	return core.Customer{}, false, nil
+}
+
 func (s *store) stored() []core.Inbound {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -76,9 +83,9 @@ const secret = "s3cr3t-Token_42"
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// post runs one request through Receive and answers the status the
-// gateway's error table gives (as the served route does).
-func post(t *testing.T, w *Webhook, header string, body string, limit int64) int {
+// post serves one request through the gateway's webhook routes (with the
+// given body limit, 0: the default) and answers its status.
+func post(t *testing.T, w httpapi.Webhook, header string, body string, limit int64) int {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, "/webhooks/tg", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -86,14 +93,9 @@ func post(t *testing.T, w *Webhook, header string, body string, limit int64) int
 		req.Header.Set(SecretHeader, header)
 	}
 	rec := httptest.NewRecorder()
-	if limit > 0 {
-		req.Body = http.MaxBytesReader(rec, req.Body, limit)
-	}
-	c := echo.New().NewContext(req, rec)
-	if err := w.Receive(c); err != nil {
-		status, _ := httpapi.Classify(err)
-		return status
-	}
+	hooks := httpapi.NewWebhooks(nil)
+	hooks.Replace(map[string]httpapi.Webhook{"tg": w})
+	httpapi.New(httpapi.Options{Logger: quietLog(), WebhookBodyLimit: limit}, hooks).Echo.ServeHTTP(rec, req)
 	return rec.Code
 }
 

@@ -12,7 +12,7 @@ import (
 // Normalize turns a webhook body into events, one per message and status
 // of every entry and change (Meta batches). Only malformed JSON is an
 // error; anything it does not act on is a KindIgnored event.
-func Normalize(body []byte) ([]meta.Event, error) {
+func Normalize(body []byte) ([]core.InboundEvent, error) {
 	var p payload
 	if err := meta.Decode(body, &p); err != nil {
 		return nil, err
@@ -20,19 +20,19 @@ func Normalize(body []byte) ([]meta.Event, error) {
 	return normalize(p), nil
 }
 
-func normalize(p payload) []meta.Event {
+func normalize(p payload) []core.InboundEvent {
 	if p.Object != Object {
-		return []meta.Event{meta.Ignored(fmt.Sprintf("object %q is not %s", p.Object, Object))}
+		return []core.InboundEvent{core.IgnoredEvent(fmt.Sprintf("object %q is not %s", p.Object, Object))}
 	}
-	var out []meta.Event
+	var out []core.InboundEvent
 	for _, e := range p.Entry {
 		for _, ch := range e.Changes {
 			if ch.Field != "messages" {
-				out = append(out, meta.Ignored("field "+strconv.Quote(ch.Field)))
+				out = append(out, core.IgnoredEvent("field "+strconv.Quote(ch.Field)))
 				continue
 			}
 			for _, m := range ch.Value.Messages {
-				out = append(out, inbound(ch.Value.Contacts, m))
+				out = append(out, customerMessage(ch.Value.Contacts, m))
 			}
 			for _, s := range ch.Value.Statuses {
 				out = append(out, statusEvent(s))
@@ -42,10 +42,10 @@ func normalize(p payload) []meta.Event {
 	return out
 }
 
-// inbound normalises one customer message.
-func inbound(contacts []contact, m message) meta.Event {
+// customerMessage normalises one customer message.
+func customerMessage(contacts []contact, m message) core.InboundEvent {
 	c := sender(contacts, m)
-	ev := meta.Event{Kind: meta.KindMessage, UserID: string(m.From), Name: strings.TrimSpace(c.Profile.Name),
+	ev := core.InboundEvent{Kind: core.InboundMessage, UserID: string(m.From), Name: strings.TrimSpace(c.Profile.Name),
 		ProviderID: string(m.ID), At: m.Timestamp.Time}
 	if ev.UserID == "" {
 		ev.UserID = string(c.WaID)
@@ -59,40 +59,41 @@ func inbound(contacts []contact, m message) meta.Event {
 	} else if alt != ev.UserID {
 		ev.AltUserID = alt
 	}
-	if len([]rune(ev.Name)) > core.MaxNameLen {
-		ev.Name = string([]rune(ev.Name)[:core.MaxNameLen])
-	}
+	ev.Name = core.ClipName(ev.Name)
 	switch m.Type {
 	case "edit":
 		if m.Edit == nil || m.Edit.OriginalMessageID == "" {
-			return meta.Ignored("edit without original_message_id")
+			return core.IgnoredEvent("edit without original_message_id")
 		}
 		text := ""
 		if m.Edit.Message != nil {
 			text = readable(*m.Edit.Message)
 		}
 		if text == "" {
-			return meta.Ignored("edit without readable text")
+			return core.IgnoredEvent("edit without readable text")
 		}
-		return meta.Event{Kind: meta.KindEdit, UserID: ev.UserID, ProviderID: string(m.Edit.OriginalMessageID), Text: text, At: ev.At}
+		return core.InboundEvent{Kind: core.InboundEdit, UserID: ev.UserID, ProviderID: string(m.Edit.OriginalMessageID), Text: text, At: ev.At}
 	case "revoke":
 		if m.Revoke == nil || m.Revoke.OriginalMessageID == "" {
-			return meta.Ignored("revoke without original_message_id")
+			return core.IgnoredEvent("revoke without original_message_id")
 		}
-		return meta.Event{Kind: meta.KindRevoke, UserID: ev.UserID, ProviderID: string(m.Revoke.OriginalMessageID), At: ev.At}
+		return core.InboundEvent{Kind: core.InboundRevoke, UserID: ev.UserID, ProviderID: string(m.Revoke.OriginalMessageID), At: ev.At}
 	case "reaction":
-		return meta.Ignored("reaction")
+		return core.IgnoredEvent("reaction")
 	case "system":
-		return meta.Ignored("system message")
+		return core.IgnoredEvent("system message")
 	case "ephemeral", "request_welcome":
-		return meta.Ignored(m.Type)
+		return core.IgnoredEvent(m.Type)
 	}
 	if ev.UserID == "" || ev.ProviderID == "" {
-		return meta.Ignored("message without sender or id")
+		return core.IgnoredEvent("message without sender or id")
 	}
 	ev.Text = readable(m)
 	if ev.Text == "" {
-		return meta.Ignored("message without readable content")
+		return core.IgnoredEvent("message without readable content")
+	}
+	if f, ok := file(m); ok {
+		ev.Attachments = []core.InboundAttachment{f}
 	}
 	return ev
 }
@@ -186,14 +187,13 @@ func readable(m message) string {
 			s = m.Text.Body
 		}
 	}
-	return meta.Clip(s)
+	return core.ClipText(s)
 }
 
-// mediaText is "[kind] caption" (or the file name, or the URL, when there
-// is no caption).
-func mediaText(m message) string {
+// mediaOf is the media object of a media message and its kind ("voice"
+// for an audio message recorded as a voice note); nil for other types.
+func mediaOf(m message) (*media, string) {
 	var md *media
-	kind := m.Type
 	switch m.Type {
 	case "image":
 		md = m.Image
@@ -208,11 +208,19 @@ func mediaText(m message) string {
 	case "sticker":
 		md = m.Sticker
 	}
+	kind := m.Type
+	if md != nil && kind == "audio" && md.Voice {
+		kind = "voice"
+	}
+	return md, kind
+}
+
+// mediaText is "[kind] caption" (or the file name, or the URL, when there
+// is no caption).
+func mediaText(m message) string {
+	md, kind := mediaOf(m)
 	if md == nil {
 		return "[" + kind + "]"
-	}
-	if kind == "audio" && md.Voice {
-		kind = "voice"
 	}
 	detail := md.Caption
 	if detail == "" {
@@ -221,10 +229,21 @@ func mediaText(m message) string {
 	return meta.Join(" ", "["+kind+"]", detail)
 }
 
+// file is the attachment of a media message: its media id (fetched with
+// GET /{media-id}), and what the webhook tells of it.
+func file(m message) (core.InboundAttachment, bool) {
+	md, kind := mediaOf(m)
+	if md == nil || (md.ID == "" && md.URL == "") {
+		return core.InboundAttachment{}, false
+	}
+	return core.InboundAttachment{Kind: core.AttachmentKind(kind), Ref: string(md.ID), URL: md.URL, MIME: md.MimeType,
+		Name: md.Filename, Caption: core.ClipText(md.Caption)}, true
+}
+
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // statusEvent normalises a delivery status of one of our messages.
-func statusEvent(s status) meta.Event {
+func statusEvent(s status) core.InboundEvent {
 	var to core.Delivery
 	switch s.Status {
 	case "sent":
@@ -236,12 +255,12 @@ func statusEvent(s status) meta.Event {
 	case "failed":
 		to = core.DeliveryFailed
 	default:
-		return meta.Ignored("status " + strconv.Quote(s.Status))
+		return core.IgnoredEvent("status " + strconv.Quote(s.Status))
 	}
 	if s.ID == "" {
-		return meta.Ignored("status without message id")
+		return core.IgnoredEvent("status without message id")
 	}
-	ev := meta.Event{Kind: meta.KindStatus, UserID: string(s.RecipientID), ProviderID: string(s.ID), Status: to, At: s.Timestamp.Time}
+	ev := core.InboundEvent{Kind: core.InboundStatus, UserID: string(s.RecipientID), ProviderID: string(s.ID), Status: to, At: s.Timestamp.Time}
 	if to == core.DeliveryFailed {
 		var errs []string
 		for _, e := range s.Errors {

@@ -2,12 +2,12 @@ package whatsapp_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/adapters/meta/metatest"
 	"github.com/switchboard-chat/switchboard/adapters/whatsapp"
 	"github.com/switchboard-chat/switchboard/core"
@@ -38,7 +38,7 @@ func TestGolden(t *testing.T) {
 	for _, f := range metatest.Fixtures(t, dir) {
 		t.Run(f.Name, func(t *testing.T) {
 			cases := bodies(t, f.Body)
-			got := map[string][]meta.Event{}
+			got := map[string][]core.InboundEvent{}
 			names := make([]string, 0, len(cases))
 			for name := range cases {
 				names = append(names, name)
@@ -69,7 +69,7 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func one(t *testing.T, body string) meta.Event {
+func one(t *testing.T, body string) core.InboundEvent {
 	t.Helper()
 	evs, err := whatsapp.Normalize([]byte(body))
 	if err != nil {
@@ -93,45 +93,52 @@ func TestNormalize(t *testing.T) {
 	cases := []struct {
 		name  string
 		value string
-		want  meta.Event
+		want  core.InboundEvent
 	}{
 		{"text with name and both ids", `{` + ann + `,"messages":[{"from":"4911","id":"wamid.1","timestamp":"1697043223","type":"text","text":{"body":" hi "}}]}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "4911", AltUserID: "US.9", Name: "Ann", ProviderID: "wamid.1", Text: "hi", At: time.Unix(1697043223, 0).UTC()}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "4911", AltUserID: "US.9", Name: "Ann", ProviderID: "wamid.1", Text: "hi", At: time.Unix(1697043223, 0).UTC()}},
 		{"no contacts: anonymous", `{"messages":[{"from":"4911","id":"wamid.2","type":"text","text":{"body":"x"}}]}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "4911", ProviderID: "wamid.2", Text: "x"}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "4911", ProviderID: "wamid.2", Text: "x"}},
 		{"no phone number: business-scoped id", `{"contacts":[{"profile":{"name":"Bo"},"user_id":"US.7"}],"messages":[{"from_user_id":"US.7","id":"wamid.3","type":"text","text":{"body":"x"}}]}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "US.7", Name: "Bo", ProviderID: "wamid.3", Text: "x"}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "US.7", Name: "Bo", ProviderID: "wamid.3", Text: "x"}},
 		{"image with caption", `{"messages":[{"from":"1","id":"w","type":"image","image":{"caption":"my cat","id":"9"}}]}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "1", ProviderID: "w", Text: "[image] my cat"}},
-		{"voice note", `{"messages":[{"from":"1","id":"w","type":"audio","audio":{"voice":true}}]}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "1", ProviderID: "w", Text: "[voice]"}},
-		{"document shows its name", `{"messages":[{"from":"1","id":"w","type":"document","document":{"filename":"a.pdf"}}]}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "1", ProviderID: "w", Text: "[document] a.pdf"}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "1", ProviderID: "w", Text: "[image] my cat",
+				Attachments: []core.InboundAttachment{{Kind: core.AttachmentImage, Ref: "9", Caption: "my cat"}}}},
+		{"voice note", `{"messages":[{"from":"1","id":"w","type":"audio","audio":{"voice":true}}]}`, // no media id: no file
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "1", ProviderID: "w", Text: "[voice]"}},
+		{"document shows its name", `{"messages":[{"from":"1","id":"w","type":"document","document":{"filename":"a.pdf"}}]}`, // no media id: no file
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "1", ProviderID: "w", Text: "[document] a.pdf"}},
+		{"voice note file", `{"messages":[{"from":"1","id":"w","type":"audio","audio":{"id":"77","mime_type":"audio/ogg; codecs=opus","voice":true}}]}`,
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "1", ProviderID: "w", Text: "[voice]",
+				Attachments: []core.InboundAttachment{{Kind: core.AttachmentVoice, Ref: "77", MIME: "audio/ogg; codecs=opus"}}}},
+		{"document file", `{"messages":[{"from":"1","id":"w","type":"document","document":{"id":8,"filename":"a.pdf","mime_type":"application/pdf"}}]}`,
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "1", ProviderID: "w", Text: "[document] a.pdf",
+				Attachments: []core.InboundAttachment{{Kind: core.AttachmentDocument, Ref: "8", MIME: "application/pdf", Name: "a.pdf"}}}},
 		{"button reply title", `{"messages":[{"from":"1","id":"w","type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"x","title":"Yes please"}}}]}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "1", ProviderID: "w", Text: "Yes please"}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "1", ProviderID: "w", Text: "Yes please"}},
 		{"list reply title", `{"messages":[{"from":"1","id":"w","type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"x","title":"Shipping"}}}]}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "1", ProviderID: "w", Text: "Shipping"}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "1", ProviderID: "w", Text: "Shipping"}},
 		{"template button", `{"messages":[{"from":"1","id":"w","type":"button","button":{"payload":"P","text":"Talk to a person"}}]}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "1", ProviderID: "w", Text: "Talk to a person"}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "1", ProviderID: "w", Text: "Talk to a person"}},
 		{"location", `{"messages":[{"from":"1","id":"w","type":"location","location":{"latitude":1.5,"longitude":-2,"name":"HQ"}}]}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "1", ProviderID: "w", Text: "[location] HQ (1.5, -2)"}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "1", ProviderID: "w", Text: "[location] HQ (1.5, -2)"}},
 		{"contacts", `{"messages":[{"from":"1","id":"w","type":"contacts","contacts":[{"name":{"formatted_name":"Cy"},"phones":[{"phone":"+1 5"}]}]}]}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "1", ProviderID: "w", Text: "[contact] Cy +1 5"}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "1", ProviderID: "w", Text: "[contact] Cy +1 5"}},
 		{"unsupported", `{"messages":[{"from":"1","id":"w","type":"unsupported","unsupported":{"type":"poll"}}]}`,
-			meta.Event{Kind: meta.KindMessage, UserID: "1", ProviderID: "w", Text: "[unsupported message: poll]"}},
+			core.InboundEvent{Kind: core.InboundMessage, UserID: "1", ProviderID: "w", Text: "[unsupported message: poll]"}},
 		{"edit", `{"messages":[{"from":"1","id":"w2","type":"edit","edit":{"original_message_id":"w1","message":{"type":"text","text":{"body":"fixed"}}}}]}`,
-			meta.Event{Kind: meta.KindEdit, UserID: "1", ProviderID: "w1", Text: "fixed"}},
+			core.InboundEvent{Kind: core.InboundEdit, UserID: "1", ProviderID: "w1", Text: "fixed"}},
 		{"revoke", `{"messages":[{"from":"1","id":"w2","type":"revoke","revoke":{"original_message_id":"w1"}}]}`,
-			meta.Event{Kind: meta.KindRevoke, UserID: "1", ProviderID: "w1"}},
+			core.InboundEvent{Kind: core.InboundRevoke, UserID: "1", ProviderID: "w1"}},
 		{"reaction ignored", `{"messages":[{"from":"1","id":"w","type":"reaction","reaction":{"message_id":"x","emoji":"x"}}]}`,
-			meta.Ignored("reaction")},
+			core.IgnoredEvent("reaction")},
 		{"system ignored", `{"messages":[{"from":"1","id":"w","type":"system","system":{"body":"changed"}}]}`,
-			meta.Ignored("system message")},
+			core.IgnoredEvent("system message")},
 		{"played is read", `{"statuses":[{"id":"wamid.o","status":"played","recipient_id":"1"}]}`,
-			meta.Event{Kind: meta.KindStatus, UserID: "1", ProviderID: "wamid.o", Status: core.DeliveryRead}},
+			core.InboundEvent{Kind: core.InboundStatus, UserID: "1", ProviderID: "wamid.o", Status: core.DeliveryRead}},
 		{"failed keeps code and title", `{"statuses":[{"id":"wamid.o","status":"failed","recipient_id":"1","errors":[{"code":131047,"title":"Re-engagement message"}]}]}`,
-			meta.Event{Kind: meta.KindStatus, UserID: "1", ProviderID: "wamid.o", Status: core.DeliveryFailed, Error: "131047: Re-engagement message"}},
-		{"unknown status ignored", `{"statuses":[{"id":"wamid.o","status":"warning"}]}`, meta.Ignored(`status "warning"`)},
+			core.InboundEvent{Kind: core.InboundStatus, UserID: "1", ProviderID: "wamid.o", Status: core.DeliveryFailed, Error: "131047: Re-engagement message"}},
+		{"unknown status ignored", `{"statuses":[{"id":"wamid.o","status":"warning"}]}`, core.IgnoredEvent(`status "warning"`)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -140,7 +147,7 @@ func TestNormalize(t *testing.T) {
 				t.Errorf("At = %v, want %v", got.At, c.want.At)
 			}
 			got.At, c.want.At = time.Time{}, time.Time{}
-			if got != c.want {
+			if !reflect.DeepEqual(got, c.want) {
 				t.Errorf("got  %+v\nwant %+v", got, c.want)
 			}
 		})
@@ -164,7 +171,7 @@ func TestNormalizeBatchAndOthers(t *testing.T) {
 	if strings.Join(kinds, " ") != want {
 		t.Fatalf("events %v, want %s", kinds, want)
 	}
-	if evs, err := whatsapp.Normalize([]byte(`{"object":"page","entry":[]}`)); err != nil || len(evs) != 1 || evs[0].Kind != meta.KindIgnored {
+	if evs, err := whatsapp.Normalize([]byte(`{"object":"page","entry":[]}`)); err != nil || len(evs) != 1 || evs[0].Kind != core.InboundIgnored {
 		t.Fatalf("other object: %v %+v", err, evs)
 	}
 	if _, err := whatsapp.Normalize([]byte(`{"object":`)); err == nil {

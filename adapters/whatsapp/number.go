@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/switchboard-chat/switchboard/adapters/meta"
+	"github.com/switchboard-chat/switchboard/core"
 )
 
 // forNumber is Normalize for the channel of one business phone number.
@@ -12,13 +13,13 @@ import (
 // change about another number (value.metadata.phone_number_id) belongs to
 // another channel, or to none, so it is logged and ignored, never stored
 // under this one.
-func forNumber(channelID, phoneNumberID string, log *slog.Logger) func([]byte) ([]meta.Event, error) {
-	return func(body []byte) ([]meta.Event, error) {
+func forNumber(channelID, phoneNumberID string, log *slog.Logger) func([]byte) ([]core.InboundEvent, error) {
+	return func(body []byte) ([]core.InboundEvent, error) {
 		var p payload
 		if err := meta.Decode(body, &p); err != nil {
 			return nil, err
 		}
-		var skipped []meta.Event
+		var skipped []core.InboundEvent
 		for i := range p.Entry {
 			kept := p.Entry[i].Changes[:0]
 			for _, ch := range p.Entry[i].Changes {
@@ -26,7 +27,7 @@ func forNumber(channelID, phoneNumberID string, log *slog.Logger) func([]byte) (
 					log.Warn("whatsapp change for another phone number ignored", "channel", channelID,
 						"phone_number_id", got, "want", phoneNumberID,
 						"messages", len(ch.Value.Messages), "statuses", len(ch.Value.Statuses))
-					skipped = append(skipped, meta.Ignored("phone_number_id "+got+" is not this channel's"))
+					skipped = append(skipped, core.IgnoredEvent("phone_number_id "+got+" is not this channel's"))
 					continue
 				}
 				kept = append(kept, ch)

@@ -56,7 +56,7 @@ func numberBody(changes ...[3]string) []byte {
 // logged; in a batch, the change about this channel's number is stored.
 func TestWebhookIgnoresOtherPhoneNumbers(t *testing.T) {
 	logs := &syncBuffer{}
-	h := metatest.NewHarness(t, core.Channel{ID: "wa", Type: core.ChannelWhatsApp}, func(svc *core.Service) httpapi.Webhook {
+	h := metatest.NewHarness(t, core.Channel{ID: "wa", Type: "whatsapp"}, func(svc *core.Service) httpapi.Webhook {
 		return whatsapp.NewWebhook(svc, whatsapp.Config{ChannelID: "wa", AppSecret: appSecret, VerifyToken: verifyToken,
 			PhoneNumberID: "1122334455", Log: slog.New(slog.NewTextHandler(logs, nil))})
 	})

@@ -103,12 +103,13 @@ type message struct {
 }
 
 type media struct {
-	Caption  string `json:"caption"`
-	Filename string `json:"filename"`
-	MimeType string `json:"mime_type"`
-	URL      string `json:"url"`
-	Voice    bool   `json:"voice"`
-	Animated bool   `json:"animated"`
+	ID       meta.ID `json:"id"`
+	Caption  string  `json:"caption"`
+	Filename string  `json:"filename"`
+	MimeType string  `json:"mime_type"`
+	URL      string  `json:"url"`
+	Voice    bool    `json:"voice"`
+	Animated bool    `json:"animated"`
 }
 
 type location struct {

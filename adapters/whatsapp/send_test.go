@@ -49,7 +49,7 @@ func (f *fakeGraph) serve(t *testing.T) *httptest.Server {
 }
 
 func TestSend(t *testing.T) {
-	out := core.Outbound{MessageID: "m1", Channel: core.Channel{ID: "wa", Type: core.ChannelWhatsApp},
+	out := core.Outbound{MessageID: "m1", Channel: core.Channel{ID: "wa", Type: "whatsapp"},
 		Customer: core.Customer{ChannelUserID: "4915112345678"}, Text: "Hello ä", Author: core.AuthorAgent}
 	graphErr := func(code int, msg string) string {
 		return `{"error":{"message":"` + msg + `","type":"OAuthException","code":` + itoa(code) + `,"error_data":{"messaging_product":"whatsapp","details":"d"},"fbtrace_id":"Ax"}}`

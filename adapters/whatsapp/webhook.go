@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"log/slog"
 
+	"github.com/switchboard-chat/switchboard/adapters/inbound"
 	"github.com/switchboard-chat/switchboard/adapters/meta"
 )
 
@@ -14,6 +15,7 @@ type Config struct {
 	// PhoneNumberID is the channel's business number: changes about
 	// another one are logged and ignored (forNumber). Empty: any number.
 	PhoneNumberID string
+	Gate          *inbound.Gate // nil: inbound.DefaultGate
 	Log           *slog.Logger
 }
 
@@ -21,7 +23,7 @@ type Config struct {
 // with the app secret over the raw bytes, then Normalize, then core. The
 // customer's name comes with the payload (contacts[].profile.name), so no
 // profile look-up is made.
-func NewWebhook(svc meta.Ingester, cfg Config) *meta.Webhook {
+func NewWebhook(svc inbound.Ingester, cfg Config) *inbound.Webhook {
 	parse := Normalize
 	if cfg.PhoneNumberID != "" {
 		if cfg.Log == nil {
@@ -30,5 +32,5 @@ func NewWebhook(svc meta.Ingester, cfg Config) *meta.Webhook {
 		parse = forNumber(cfg.ChannelID, cfg.PhoneNumberID, cfg.Log)
 	}
 	return meta.NewWebhook(svc, meta.WebhookConfig{ChannelID: cfg.ChannelID, AppSecret: cfg.AppSecret,
-		VerifyToken: cfg.VerifyToken, Normalize: parse, Log: cfg.Log})
+		VerifyToken: cfg.VerifyToken, Parse: parse, Gate: cfg.Gate, Log: cfg.Log})
 }

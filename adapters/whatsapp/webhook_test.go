@@ -1,11 +1,20 @@
 package whatsapp_test
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"runtime"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/switchboard-chat/switchboard/adapters/httpapi"
+	"github.com/switchboard-chat/switchboard/adapters/inbound"
 	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/adapters/meta/metatest"
 	"github.com/switchboard-chat/switchboard/adapters/whatsapp"
@@ -19,7 +28,7 @@ const (
 
 func harness(t *testing.T) *metatest.Harness {
 	t.Helper()
-	return metatest.NewHarness(t, core.Channel{ID: "wa", Type: core.ChannelWhatsApp}, func(svc *core.Service) httpapi.Webhook {
+	return metatest.NewHarness(t, core.Channel{ID: "wa", Type: "whatsapp"}, func(svc *core.Service) httpapi.Webhook {
 		return whatsapp.NewWebhook(svc, whatsapp.Config{ChannelID: "wa", AppSecret: appSecret, VerifyToken: verifyToken})
 	})
 }
@@ -177,5 +186,101 @@ func TestWebhookStorageDown(t *testing.T) {
 	}
 	if status, _ := h.Post("wa", body, sign(body)); status != 200 || len(h.Messages("4911")) != 1 {
 		t.Fatalf("Meta's retry after the outage: %d, %d messages", status, len(h.Messages("4911")))
+	}
+}
+
+// refusedUnread counts the requests whose connection the gateway reset
+// while they were still being sent.
+const refusedUnread = -1
+
+// flood posts n bodies of size bytes at once, each with the signature
+// header sig ("" for none), and counts the answers by status.
+func flood(t *testing.T, h *metatest.Harness, n, size int, sig string) map[int]int {
+	t.Helper()
+	body := bytes.Repeat([]byte("a"), size)
+	copy(body, `{"object":"whatsapp_business_account","entry":[],"pad":"`)
+	body[size-2], body[size-1] = '"', '}'
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}}
+	defer client.CloseIdleConnections()
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodPost, h.URL+"/webhooks/wa", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			if sig != "" {
+				req.Header.Set(meta.SignatureHeader, sig)
+			}
+			resp, err := client.Do(req)
+			status := 0
+			switch {
+			case err == nil:
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				status = resp.StatusCode
+			case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
+				// The gateway answered without reading the body and closed
+				// the connection while the client still sent it: the reset
+				// can reach the client before the answer does.
+				status = refusedUnread
+			default:
+				t.Errorf("post: %v", err)
+			}
+			mu.Lock()
+			statuses[status]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return statuses
+}
+
+// TestWebhookFloodOfUnsignedBodies performs the attack of 100 parallel
+// unsigned 4 MiB bodies: each is answered 401 before it is read (a
+// client still sending may see the connection reset first), so the
+// gateway allocates a small fraction of the 400 MiB sent (it read them
+// all, and allocated more than that, before the check moved ahead of the
+// read).
+func TestWebhookFloodOfUnsignedBodies(t *testing.T) {
+	h := harness(t)
+	const n, size = 100, 4<<20 - 1024
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	statuses := flood(t, h, n, size, "")
+	runtime.ReadMemStats(&after)
+	if statuses[401]+statuses[refusedUnread] != n || statuses[401] == 0 {
+		t.Fatalf("answers %v, want %d × 401 (or the connection reset before the client read the 401)", statuses, n)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("%d unsigned bodies of %d bytes: %.1f MiB allocated in the process (client included)", n, size, float64(alloc)/(1<<20))
+	if limit := uint64(n * size / 10); alloc > limit {
+		t.Errorf("allocated %d bytes for %d unsigned bodies, more than a tenth of what was sent (%d): bodies are read before their signature is checked",
+			alloc, n, n*size)
+	}
+}
+
+// TestWebhookFloodOfForgedBodies performs the same flood with a
+// well-formed but wrong signature, which can only be checked against the
+// body: every body is read and refused (401), but never more of them at
+// once than the read budget holds, and a signed message after the flood
+// is stored.
+func TestWebhookFloodOfForgedBodies(t *testing.T) {
+	gate := inbound.NewGate(8<<20, 4<<20, time.Minute) // two 4 MiB bodies at a time
+	h := metatest.NewHarness(t, core.Channel{ID: "wa", Type: "whatsapp"}, func(svc *core.Service) httpapi.Webhook {
+		return whatsapp.NewWebhook(svc, whatsapp.Config{ChannelID: "wa", AppSecret: appSecret, VerifyToken: verifyToken, Gate: gate})
+	})
+	const n, size = 100, 4<<20 - 1024
+	statuses := flood(t, h, n, size, "sha256="+strings.Repeat("0", 64))
+	if statuses[401] != n {
+		t.Fatalf("answers %v, want %d × 401", statuses, n)
+	}
+	if gate.Peak() > gate.Budget() || gate.Peak() < size {
+		t.Fatalf("at most %d bytes reserved at once, want between %d and the budget %d", gate.Peak(), size, gate.Budget())
+	}
+	t.Logf("%d forged bodies: at most %.1f MiB of them read at once", n, float64(gate.Peak())/(1<<20))
+	body := textBody("4911", "Ann", "wamid.F", "hello after the flood")
+	if status, raw := h.Post("wa", body, sign(body)); status != 200 || len(h.Messages("4911")) != 1 {
+		t.Fatalf("signed message after the flood: %d %s", status, raw)
 	}
 }

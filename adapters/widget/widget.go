@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,6 +16,7 @@ import (
 type Handler struct {
 	svc     *core.Service
 	streams *httpapi.EventStreams
+	limits  limits
 }
 
 // New builds the widget routes on the Service.
@@ -40,13 +42,13 @@ func (h *Handler) Register(e *echo.Echo) {
 	e.GET("/widget/demo", httpapi.ServeAsset(httpapi.Asset{
 		ContentType: echo.MIMETextHTMLCharsetUTF8, Body: demoHTML, CSP: demoCSP}))
 	g := e.Group("/v1/widget")
-	g.POST("/sessions", h.createSession)
+	g.POST("/sessions", h.createSession, h.limit(h.limits.sessions, nil))
 	g.GET("/events", h.events)
 	v := g.Group("", h.visitorAuth)
-	v.POST("/messages", h.postMessage)
+	v.POST("/messages", h.postMessage, h.limit(h.limits.messages, h.limits.messagesByVisitor))
 	v.GET("/messages", h.listMessages)
-	v.POST("/handoff", h.handoff)
-	v.PUT("/page", h.page)
+	v.POST("/handoff", h.handoff, h.limit(h.limits.handoffs, h.limits.handoffsByVisitor))
+	v.PUT("/page", h.page, h.limit(h.limits.pages, h.limits.pagesByVisitor))
 }
 
 type visitorKey struct{}
@@ -71,7 +73,11 @@ func (h *Handler) events(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.streams.ServeToken(c, core.VisitorStream(v.Customer.ID), token)
+	release, ok := h.limits.streams.Acquire(core.HashToken(token))
+	if !ok {
+		return httpapi.RateLimited(c, 5*time.Second)
+	}
+	return h.streams.ServeTokenThen(c, core.VisitorStream(v.Customer.ID), token, release)
 }
 
 type sessionBody struct {

@@ -33,7 +33,7 @@ func TestMetaBodies(t *testing.T) {
 		seq, cust int64
 		handoff   bool
 		body      []byte
-		normalize func([]byte) ([]meta.Event, error)
+		normalize func([]byte) ([]core.InboundEvent, error)
 		user, pid string
 	}{
 		{"whatsapp", 7, 3, false, x.whatsAppBody("1122334455", 7, 3, x.text(7, false), at), whatsapp.Normalize, x.waID(3), x.wamid(7)},
@@ -52,7 +52,7 @@ func TestMetaBodies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(evs) != 1 || evs[0].Kind != meta.KindMessage {
+			if len(evs) != 1 || evs[0].Kind != core.InboundMessage {
 				t.Fatalf("events: %+v, want one message", evs)
 			}
 			ev := evs[0]
@@ -82,10 +82,10 @@ func TestTelegramBody(t *testing.T) {
 			t.Fatalf("decode: %v (library: %v)", err, d.LibraryErr)
 		}
 		ev := telegram.Normalize(d.Update)
-		if ev.Kind != telegram.KindMessage {
-			t.Fatalf("seq %d: kind %s (%s)", seq, ev.Kind, ev.Reason)
+		if ev.Kind != core.InboundMessage {
+			t.Fatalf("seq %d: kind %s (%s)", seq, ev.Kind, ev.Why)
 		}
-		if ev.ProviderID != x.telegramProviderID(seq, cust) || ev.ChatID != strconv.FormatInt(x.chatID(cust), 10) ||
+		if ev.ProviderID != x.telegramProviderID(seq, cust) || ev.UserID != strconv.FormatInt(x.chatID(cust), 10) ||
 			ev.Text != x.text(seq, false) || ev.Name != "Load Customer "+strconv.FormatInt(cust, 10) {
 			t.Errorf("seq %d: event %+v", seq, ev)
 		}

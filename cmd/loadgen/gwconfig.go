@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/switchboard-chat/switchboard/adapters/channels"
 	"github.com/switchboard-chat/switchboard/config"
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -89,6 +90,8 @@ func renderConfig(o genOptions, s genSecrets) (string, error) {
 	fmt.Fprintf(&b, "# loadgen's fake provider at %s. The secrets are generated; loadgen reads\n", o.ProviderAddr)
 	fmt.Fprintf(&b, "# them back from this file (-config).\n")
 	fmt.Fprintf(&b, "server:\n  addr: %s\n  public_url: %s\n", q(o.Addr), q("http://"+net.JoinHostPort(host, port)))
+	// loadgen reads the gateway's RSS and CPU from /metrics on addr.
+	fmt.Fprintf(&b, "  metrics: public\n")
 	if o.DebugAddr != "" {
 		fmt.Fprintf(&b, "  debug_addr: %s\n", q(o.DebugAddr))
 	}
@@ -109,6 +112,12 @@ func renderConfig(o genOptions, s genSecrets) (string, error) {
 	fmt.Fprintf(&b, "bot:\n  enabled: true\n  handoff_phrases: [%s]\n  max_unanswered: 0\n", q(handoffPhrase))
 	fmt.Fprintf(&b, "  knowledge:\n    - {questions: [\"where is my order\"], answer: \"You can track your order from the link in your confirmation e-mail.\"}\n")
 	fmt.Fprintf(&b, "agents:\n  default_max_chats: 100\n")
+	// Every simulated visitor and agent comes from loadgen's one address:
+	// the per-address and per-visitor abuse limits are off for the run.
+	fmt.Fprintf(&b, "limits:\n  login: {per_email_and_address: {count: 0}, per_address: {count: 0}, per_email: {count: 0}}\n")
+	fmt.Fprintf(&b, "  widget: {sessions_per_address: {count: 0}, messages_per_visitor: {count: 0}, messages_per_address: {count: 0},\n")
+	fmt.Fprintf(&b, "    handoffs_per_visitor: {count: 0}, handoffs_per_address: {count: 0}, page_updates_per_visitor: {count: 0},\n")
+	fmt.Fprintf(&b, "    page_updates_per_address: {count: 0}, streams_per_visitor: 0}\n")
 	return b.String(), nil
 }
 
@@ -157,12 +166,12 @@ func readTarget(path string) (target, error) {
 		ch := &cfg.Channels[i]
 		var slot **config.Channel
 		switch ch.Type {
-		case core.ChannelWhatsApp:
+		case channels.WhatsApp:
 			slot = &t.WhatsApp
-		case core.ChannelMessenger:
+		case channels.Messenger:
 			slot = &t.Messenger
-		case core.ChannelTelegram:
-			if ch.Mode == config.TelegramPolling {
+		case channels.Telegram:
+			if config.SettingsOf[channels.TelegramSettings](*ch).Mode == channels.TelegramPolling {
 				continue
 			}
 			slot = &t.Telegram
@@ -182,6 +191,18 @@ func readTarget(path string) (target, error) {
 	}
 	t.DebugAddr = debugAddr(path)
 	return t, nil
+}
+
+// debugMetricsURL is /metrics on the gateway's debug listener addr.
+func debugMetricsURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr + "/metrics"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/metrics"
 }
 
 // debugAddr reads server.debug_addr from the file, if the gateway's

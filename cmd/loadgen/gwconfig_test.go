@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboard-chat/switchboard/adapters/channels"
 	"github.com/switchboard-chat/switchboard/config"
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -37,7 +38,7 @@ func TestWriteConfig(t *testing.T) {
 			for _, ch := range cfg.Channels {
 				types[ch.Type]++
 			}
-			for _, ty := range []core.ChannelType{core.ChannelWidget, core.ChannelWhatsApp, core.ChannelMessenger, core.ChannelTelegram} {
+			for _, ty := range []core.ChannelType{core.ChannelWidget, channels.WhatsApp, channels.Messenger, channels.Telegram} {
 				if types[ty] != 1 {
 					t.Errorf("%d %s channels, want 1", types[ty], ty)
 				}
@@ -45,6 +46,12 @@ func TestWriteConfig(t *testing.T) {
 			if cfg.Bot.MaxUnanswered != 0 || !core.IsHandoff(testIDs(t).text(1, true), cfg.Bot.HandoffPhrases) ||
 				core.IsHandoff(testIDs(t).text(1, false), cfg.Bot.HandoffPhrases) {
 				t.Errorf("bot: %+v", cfg.Bot)
+			}
+			// loadgen scrapes /metrics on addr, and all its visitors and agents
+			// share one address: metrics public, abuse limits off.
+			if cfg.Server.Metrics != config.MetricsPublic || cfg.Limits.Widget.SessionsPerAddress.Count != 0 ||
+				cfg.Limits.Login.PerAddress.Count != 0 || cfg.Limits.Widget.StreamsPerVisitor != 0 {
+				t.Errorf("server.metrics %q, limits %+v", cfg.Server.Metrics, cfg.Limits)
 			}
 			if cfg.Database.MaxOpenConns != tc.o.MaxOpenConns || cfg.Redis.Namespace != tc.o.Namespace {
 				t.Errorf("database %+v redis namespace %q", cfg.Database, cfg.Redis.Namespace)
@@ -61,7 +68,9 @@ func TestWriteConfig(t *testing.T) {
 				t.Fatalf("target misses a channel: %+v", tgt)
 			}
 			wa, _ := cfg.Channel(tgt.WhatsApp.ID)
-			if tgt.WhatsApp.AppSecret.Value() == "" || tgt.WhatsApp.AppSecret != wa.AppSecret || tgt.Telegram.SecretToken.Value() == "" {
+			got, want := config.SettingsOf[channels.WhatsAppSettings](*tgt.WhatsApp), config.SettingsOf[channels.WhatsAppSettings](wa)
+			if got.AppSecret.Value() == "" || got.AppSecret != want.AppSecret ||
+				config.SettingsOf[channels.TelegramSettings](*tgt.Telegram).SecretToken.Value() == "" {
 				t.Error("secrets not read back")
 			}
 			if got := providerAddrOf(tgt); got != tc.o.ProviderAddr {
@@ -90,6 +99,18 @@ func TestWriteConfigBadAddress(t *testing.T) {
 	} {
 		if err := writeConfig(filepath.Join(t.TempDir(), "x.yaml"), o); err == nil {
 			t.Errorf("writeConfig(%+v) succeeded", o)
+		}
+	}
+}
+
+func TestDebugMetricsURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		":6060":          "http://127.0.0.1:6060/metrics",
+		"127.0.0.2:6061": "http://127.0.0.2:6061/metrics",
+		"0.0.0.0:6062":   "http://127.0.0.1:6062/metrics",
+	} {
+		if got := debugMetricsURL(addr); got != want {
+			t.Errorf("debugMetricsURL(%q) = %q, want %q", addr, got, want)
 		}
 	}
 }

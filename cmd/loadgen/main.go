@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/switchboard-chat/switchboard/adapters/channels"
 	"github.com/switchboard-chat/switchboard/config"
-	"github.com/switchboard-chat/switchboard/core"
 )
 
 func main() {
@@ -210,9 +210,14 @@ func providerAddrOf(t target) string {
 		if ch == nil {
 			continue
 		}
-		u := ch.GraphURL
-		if ch.Type == core.ChannelTelegram {
-			u = ch.APIURL
+		var u string
+		switch s := ch.Settings.(type) {
+		case channels.WhatsAppSettings:
+			u = s.GraphURL
+		case channels.MessengerSettings:
+			u = s.GraphURL
+		case channels.TelegramSettings:
+			u = s.APIURL
 		}
 		if rest, ok := strings.CutPrefix(u, "http://"); ok {
 			host, _, _ := strings.Cut(rest, "/")
@@ -305,9 +310,13 @@ func load(ctx context.Context, o options) (*Report, error) {
 	}
 
 	metricsURL := tgt.BaseURL + "/metrics"
-	gw := GatewayReport{MetricsURL: metricsURL}
 	mhc := r.api.hc
 	first := scrape(runCtx, mhc, metricsURL)
+	if !first.OK && tgt.DebugAddr != "" { // server.metrics: debug serves it on debug_addr only
+		metricsURL = debugMetricsURL(tgt.DebugAddr)
+		first = scrape(runCtx, mhc, metricsURL)
+	}
+	gw := GatewayReport{MetricsURL: metricsURL}
 	gw.Available = first.OK
 	gw.RSSStartMB, gw.RSSPeakMB, gw.GoroutinesPeak = mb(first.RSSBytes), mb(first.RSSBytes), first.Goroutines
 

@@ -16,8 +16,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchboard-chat/switchboard/adapters/channels"
 	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/adapters/telegram"
+	"github.com/switchboard-chat/switchboard/config"
 )
 
 // options are the flags of a run.
@@ -238,17 +240,17 @@ func (r *runner) sendWebhook(ctx context.Context, seq, cust int64, kind, text st
 	hdr := http.Header{"Content-Type": {"application/json"}}
 	switch kind {
 	case kindWhatsApp:
-		c := r.tgt.WhatsApp
-		ch, body = c.ID, r.ids.whatsAppBody(c.PhoneNumberID, seq, cust, text, at)
+		c := config.SettingsOf[channels.WhatsAppSettings](*r.tgt.WhatsApp)
+		ch, body = r.tgt.WhatsApp.ID, r.ids.whatsAppBody(c.PhoneNumberID, seq, cust, text, at)
 		hdr.Set(meta.SignatureHeader, meta.Sign([]byte(c.AppSecret.Value()), body))
 	case kindMessenger:
-		c := r.tgt.Messenger
-		ch, body = c.ID, r.ids.messengerBody(c.PageID, seq, cust, text, at)
+		c := config.SettingsOf[channels.MessengerSettings](*r.tgt.Messenger)
+		ch, body = r.tgt.Messenger.ID, r.ids.messengerBody(c.PageID, seq, cust, text, at)
 		hdr.Set(meta.SignatureHeader, meta.Sign([]byte(c.AppSecret.Value()), body))
 	case kindTelegram:
 		c := r.tgt.Telegram
 		ch, body = c.ID, r.ids.telegramBody(seq, cust, text, at)
-		hdr.Set(telegram.SecretHeader, c.SecretToken.Value())
+		hdr.Set(telegram.SecretHeader, config.SettingsOf[channels.TelegramSettings](*c).SecretToken.Value())
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.tgt.BaseURL+"/webhooks/"+ch, bytes.NewReader(body))
 	if err != nil {

@@ -17,10 +17,10 @@ import (
 
 	"github.com/hibiken/asynqmon"
 
+	"github.com/switchboard-chat/switchboard/adapters/channels"
 	"github.com/switchboard-chat/switchboard/adapters/eventbus"
 	"github.com/switchboard-chat/switchboard/adapters/httpapi"
 	"github.com/switchboard-chat/switchboard/adapters/inbox"
-	"github.com/switchboard-chat/switchboard/adapters/ratelimit"
 	"github.com/switchboard-chat/switchboard/adapters/sqlstore"
 	"github.com/switchboard-chat/switchboard/adapters/widget"
 	"github.com/switchboard-chat/switchboard/config"
@@ -101,7 +101,8 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqls
 		url = sqlstore.SQLitePath(cfg.DataDir)
 	}
 	store, err := sqlstore.Open(ctx, url, sqlstore.Options{Logger: log, MaxOpenConns: cfg.Database.MaxOpenConns,
-		ConnMaxLifetime: cfg.Database.ConnMaxLifetime, StatementTimeout: cfg.Database.StatementTimeout})
+		ConnMaxLifetime: cfg.Database.ConnMaxLifetime, StatementTimeout: cfg.Database.StatementTimeout,
+		SearchTimeout: cfg.Limits.Search.Timeout})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -319,51 +320,41 @@ func (a *app) firstAdmin(ctx context.Context) (adminStart, error) {
 // probes builds a worker's HTTP server: /healthz, /readyz (the database,
 // and Redis through Asynq's health check) and /metrics.
 func (a *app) probes(w *queue.Server) *httpapi.Server {
+	access, token := metricsAccess(a.cfg.Server)
 	return httpapi.NewProbes(httpapi.Options{
 		Logger:           a.log,
 		Ready:            map[string]httpapi.Check{"database": a.store.Ping, "redis": w.Ping},
 		Metrics:          a.metrics,
+		MetricsAccess:    access,
+		MetricsToken:     token,
 		AccessErrorsOnly: a.cfg.Server.AccessLog == config.AccessLogErrors,
 	})
 }
 
 // gateway builds the HTTP server with every adapter's routes.
 func (a *app) gateway() *httpapi.Server {
+	access, token := metricsAccess(a.cfg.Server)
 	return httpapi.New(httpapi.Options{
 		Logger:      a.log,
 		BodyLimit:   int64(a.cfg.Server.BodyLimit),
-		CORSOrigins: widgetOrigins(a.cfg),
+		CORSOrigins: channels.WidgetOrigins(a.cfg),
 		Ready: map[string]httpapi.Check{
 			"database": a.store.Ping,
 			"redis":    a.conn.Ping,
 		},
 		Metrics:          a.metrics,
+		MetricsAccess:    access,
+		MetricsToken:     token,
+		TrustedProxies:   a.cfg.Server.TrustedProxyNets(),
 		AccessErrorsOnly: a.cfg.Server.AccessLog == config.AccessLogErrors,
-	}, widget.New(a.svc, a.streams), a.inbox(), a.webhooks,
+	}, widget.New(a.svc, a.streams).Limit(a.widgetLimits(a.limiter())), a.inbox(), a.webhooks,
 		inbox.NewQueueUI(a.svc, asynqmon.New(asynqmon.Options{RootPath: inbox.QueueUIPath, RedisConnOpt: a.conn.ConnOpt()})))
 }
 
-// inbox builds the agent routes with login limits shared by every gateway:
-// 10 failed logins per e-mail and 50 per client address in 15 minutes.
+// inbox builds the agent routes with the login limits (shared by every
+// gateway through Redis) and the search limits (limits.login, .search).
 func (a *app) inbox() *inbox.Handler {
-	prefix := "sb:login:"
-	if ns := a.cfg.Redis.Namespace; ns != "" {
-		prefix = ns + ":" + prefix
-	}
-	rc := a.conn.Client()
-	return inbox.New(a.svc, a.reload, a.streams).LimitLogins(
-		ratelimit.NewFailures(rc, prefix+"email:", 10, 15*time.Minute),
-		ratelimit.NewFailures(rc, prefix+"ip:", 50, 15*time.Minute))
-}
-
-func widgetOrigins(cfg *config.Config) []string {
-	var out []string
-	for _, ch := range cfg.Channels {
-		if ch.Type == core.ChannelWidget {
-			out = append(out, ch.AllowedOrigins...)
-		}
-	}
-	return out
+	return inbox.New(a.svc, a.reload, a.streams).LimitLogins(a.loginLimits(a.limiter())).LimitSearches(a.searchLimits())
 }
 
 // printBanner tells a newcomer where things are and how to log in. A

@@ -76,7 +76,7 @@ var routeAccess = map[string]access{
 func TestEveryRouteIsGuarded(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "switchboard.yaml")
-	os.WriteFile(cfgPath, []byte("data_dir: "+dir+"\n"), 0o600)
+	os.WriteFile(cfgPath, []byte("data_dir: "+dir+"\nserver: {metrics: public}\n"), 0o600)
 	a, err := open(context.Background(), globals{configPath: cfgPath}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

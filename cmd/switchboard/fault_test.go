@@ -314,7 +314,7 @@ func TestFaultAcceptRace(t *testing.T) {
 				// agent, so every agent's 2 accepts contend for its place.
 				maxChats, requests, inFlight = 1, 150, 2
 			}
-			s := startServer(t, b, t.TempDir())
+			s := startServerWith(t, b, t.TempDir(), crowdBehindOneAddress)
 			admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
 
 			began := time.Now()

@@ -59,7 +59,7 @@ func (f *fleet) config(port int, redisURL string) string {
 		redisURL = f.b.redisURL
 	}
 	path := filepath.Join(f.dir, fmt.Sprintf("switchboard-%d.yaml", port))
-	cfg := fmt.Sprintf(`server: {addr: "127.0.0.1:%d"}
+	cfg := fmt.Sprintf(`server: {addr: "127.0.0.1:%d", metrics: public}
 data_dir: %q
 database: {url: %q}
 redis: {url: %q, namespace: %q}

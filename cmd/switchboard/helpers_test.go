@@ -76,16 +76,24 @@ func startServer(t *testing.T, b backend, dataDir string) *server {
 // widget channel if the test uses the widget).
 func startServerWith(t *testing.T, b backend, dataDir, extraYAML string) *server {
 	t.Helper()
+	// metrics: public, since the tests read /metrics on the API's port.
+	return startServerConf(t, b, dataDir, ", metrics: public", extraYAML)
+}
+
+// startServerConf is startServerWith with serverYAML added to the server
+// block (such as `, debug_addr: "127.0.0.1:6060"`).
+func startServerConf(t *testing.T, b backend, dataDir, serverYAML, extraYAML string) *server {
+	t.Helper()
 	t.Setenv("SWITCHBOARD_ADMIN_EMAIL", adminEmail)
 	t.Setenv("SWITCHBOARD_ADMIN_PASSWORD", adminPassword)
 	t.Setenv("SWITCHBOARD_BCRYPT_COST", "4") // -race makes the production cost take seconds per login
-	cfg := fmt.Sprintf(`server: {addr: "127.0.0.1:0"}
+	cfg := fmt.Sprintf(`server: {addr: "127.0.0.1:0"%s}
 data_dir: %q
 database: {url: %q}
 redis: {url: %q, namespace: %q}
 templates:
   - {name: opening, shortcut: "/hi", body: "Hi [Name], I'm [Agent] and I'm looking into this for you."}
-`, dataDir, b.dbURL, b.redisURL, b.ns) + extraYAML
+`, serverYAML, dataDir, b.dbURL, b.redisURL, b.ns) + extraYAML
 	path := filepath.Join(dataDir, "switchboard.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

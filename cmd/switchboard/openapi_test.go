@@ -18,7 +18,7 @@ import (
 func TestOpenAPIMatchesRouter(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "switchboard.yaml")
-	if err := os.WriteFile(cfg, []byte("data_dir: "+dir+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte("data_dir: "+dir+"\nserver: {metrics: public}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	a, err := open(context.Background(), globals{configPath: cfg}, slog.New(slog.NewTextHandler(io.Discard, nil)))

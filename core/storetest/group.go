@@ -171,7 +171,7 @@ func testGroupedIngest(t *testing.T, f *fx) {
 func testGroupedIngestWith(t *testing.T, f *fx, lanes int, grouping bool) {
 	channel := fmt.Sprintf("web%d", f.seq())
 	set := core.DefaultSettings()
-	set.Channels = append(set.Channels, core.Channel{ID: channel, Type: core.ChannelWhatsApp})
+	set.Channels = append(set.Channels, core.Channel{ID: channel, Type: "messaging"}) // any channel but the widget
 	groupJobs := &Jobs{}
 	var jobs interface {
 		core.Jobs

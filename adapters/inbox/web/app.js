@@ -14,7 +14,18 @@
   const RED_AFTER = 300;
   const LEVEL_RANK = { normal: 0, amber: 1, red: 2 };
   const STATS_EVERY_MS = 15000;
-  const CHANNEL_TYPES = ['widget', 'whatsapp', 'messenger', 'instagram', 'telegram'];
+  // The channel types of this build, with their names and icons: generated
+  // from adapters/channels (go generate ./adapters/channels), and a test
+  // fails when they differ. An unknown type shows the plain icon.
+  // BEGIN CHANNEL_TYPES
+  const CHANNEL_TYPES = {
+    "widget": { name: "Website widget", icon: "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAyNCAyNCIgZmlsbD0ibm9uZSIgc3Ryb2tlPSIjMmY1YmVhIiBzdHJva2Utd2lkdGg9IjIiIHN0cm9rZS1saW5lY2FwPSJyb3VuZCIgc3Ryb2tlLWxpbmVqb2luPSJyb3VuZCI+PHBhdGggZD0iTTQgNWgxNnYxMUg5bC01IDR6Ii8+PHBhdGggZD0iTTggOWg4TTggMTJoNSIvPjwvc3ZnPg==" },
+    "whatsapp": { name: "WhatsApp", icon: "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAyNCAyNCIgZmlsbD0ibm9uZSIgc3Ryb2tlPSIjMTZhMzRhIiBzdHJva2Utd2lkdGg9IjIiIHN0cm9rZS1saW5lY2FwPSJyb3VuZCIgc3Ryb2tlLWxpbmVqb2luPSJyb3VuZCI+PHBhdGggZD0iTTQgMjBsMS4zLTRBOCA4IDAgMSAxIDguNSAxOXoiLz48cGF0aCBkPSJNOSA5LjVjMCAzIDIuNSA1LjUgNS41IDUuNWwxLTEuNS0yLTEtMSAxYy0xLS41LTItMS41LTIuNS0yLjVsMS0xLTEtMnoiLz48L3N2Zz4=" },
+    "messenger": { name: "Messenger", icon: "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAyNCAyNCIgZmlsbD0ibm9uZSIgc3Ryb2tlPSIjMDg2NmZmIiBzdHJva2Utd2lkdGg9IjIiIHN0cm9rZS1saW5lY2FwPSJyb3VuZCIgc3Ryb2tlLWxpbmVqb2luPSJyb3VuZCI+PHBhdGggZD0iTTEyIDNjNSAwIDkgMy42IDkgOC4zUzE3IDE5LjUgMTIgMTkuNWMtMSAwLTItLjEtMi44LS40TDUgMjF2LTMuNkMzLjggMTUuOSAzIDE0IDMgMTEuMyAzIDYuNiA3IDMgMTIgM3oiLz48cGF0aCBkPSJNNy41IDEzLjVsMy0zIDIuNSAyIDMuNS0zIi8+PC9zdmc+" },
+    "instagram": { name: "Instagram", icon: "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAyNCAyNCIgZmlsbD0ibm9uZSIgc3Ryb2tlPSIjYzAyNmQzIiBzdHJva2Utd2lkdGg9IjIiIHN0cm9rZS1saW5lY2FwPSJyb3VuZCIgc3Ryb2tlLWxpbmVqb2luPSJyb3VuZCI+PHJlY3QgeD0iMy41IiB5PSIzLjUiIHdpZHRoPSIxNyIgaGVpZ2h0PSIxNyIgcng9IjUiLz48Y2lyY2xlIGN4PSIxMiIgY3k9IjEyIiByPSI0Ii8+PHBhdGggZD0iTTE3IDdoLjAxIi8+PC9zdmc+" },
+    "telegram": { name: "Telegram", icon: "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAyNCAyNCIgZmlsbD0ibm9uZSIgc3Ryb2tlPSIjMGVhNWU5IiBzdHJva2Utd2lkdGg9IjIiIHN0cm9rZS1saW5lY2FwPSJyb3VuZCIgc3Ryb2tlLWxpbmVqb2luPSJyb3VuZCI+PHBhdGggZD0iTTIxIDRMMyAxMWw2IDIgMiA2IDMtNCA1IDR6Ii8+PHBhdGggZD0iTTkgMTNsOC02Ii8+PC9zdmc+" },
+  };
+  // END CHANNEL_TYPES
   const DELIVERY = {
     queued: { mark: '◷', label: 'Queued' },
     sent: { mark: '✓', label: 'Sent' },
@@ -70,9 +81,12 @@
   }
 
   function channelIcon(holder, type) {
-    const known = CHANNEL_TYPES.includes(type) ? type : 'other';
-    holder.replaceChildren(clone('icon-' + known));
-    holder.dataset.channel = known;
+    const known = Object.hasOwn(CHANNEL_TYPES, type) ? CHANNEL_TYPES[type] : null;
+    if (known) holder.replaceChildren();
+    else holder.replaceChildren(clone('icon-other'));
+    holder.style.backgroundImage = known ? 'url("' + known.icon + '")' : '';
+    holder.title = known ? known.name : '';
+    holder.dataset.channel = known ? type : 'other';
   }
 
   function pad2(n) {

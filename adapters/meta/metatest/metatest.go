@@ -139,26 +139,35 @@ func Seed(t testing.TB, fuzzName, name string, data []byte) {
 }
 
 // CheckEvents fails on events that break the normaliser's promises: a
-// message has a user, an id and clean, bounded text; statuses, edits and
-// revokes name a message.
-func CheckEvents(t testing.TB, events []meta.Event) {
+// message has a user, an id and clean, bounded text, and its attachments
+// a kind and a place to fetch them from; statuses, edits and revokes name
+// a message.
+func CheckEvents(t testing.TB, events []core.InboundEvent) {
 	t.Helper()
 	for i, ev := range events {
 		switch ev.Kind {
-		case meta.KindMessage:
+		case core.InboundMessage:
 			if ev.UserID == "" || ev.ProviderID == "" || strings.TrimSpace(ev.Text) == "" {
 				t.Errorf("event %d: message without user, id or text: %+v", i, ev)
 			}
 			if len([]rune(ev.Text)) > core.MaxTextLen || !isValidText(ev.Text) {
 				t.Errorf("event %d: text too long or not UTF-8", i)
 			}
-		case meta.KindStatus, meta.KindEdit, meta.KindRevoke:
+			for j, a := range ev.Attachments {
+				if a.Kind == "" || (a.Ref == "" && a.URL == "") {
+					t.Errorf("event %d: attachment %d without kind or source: %+v", i, j, a)
+				}
+			}
+		case core.InboundStatus, core.InboundEdit, core.InboundRevoke:
 			if ev.ProviderID == "" {
 				t.Errorf("event %d: %s without provider id", i, ev.Kind)
 			}
-		case meta.KindReadUpTo, meta.KindIgnored:
+		case core.InboundReadUpTo, core.InboundIgnored:
 		default:
 			t.Errorf("event %d: unknown kind %q", i, ev.Kind)
+		}
+		if ev.Kind != core.InboundMessage && len(ev.Attachments) > 0 {
+			t.Errorf("event %d: %s with attachments", i, ev.Kind)
 		}
 	}
 }
