@@ -195,7 +195,9 @@ type Rule struct {
 type Match struct {
 	// Channels are channel ids; empty means any channel.
 	Channels []string `yaml:"channels"`
-	// PageURL is a path.Match pattern for the widget page URL.
+	// PageURL is a URL pattern for the widget page URL: `*` matches any
+	// run of characters, `/` included; matched against the whole URL, the
+	// URL without its scheme, or its path (core.MatchPageURL).
 	PageURL string `yaml:"page_url"`
 	// Keywords match when any of them appears in the initial message.
 	Keywords []string `yaml:"keywords"`
@@ -218,7 +220,8 @@ type SLA struct {
 	RedAfter   time.Duration `yaml:"red_after"`
 }
 
-// Offline configures the acknowledgment sent when no agent is online.
+// Offline configures the acknowledgment sent when no agent can take a
+// request (nobody online, or everyone busy).
 type Offline struct {
 	// Message may contain [ETA], replaced by the expected wait.
 	Message       string        `yaml:"message"`
@@ -289,7 +292,7 @@ func Default() *Config {
 		Agents: Agents{DefaultMaxChats: 4, TokenTTL: 24 * time.Hour},
 		SLA:    SLA{AmberAfter: 2 * time.Minute, RedAfter: 5 * time.Minute},
 		Offline: Offline{
-			Message:    "All our agents are busy right now. Expected reply within [ETA].",
+			Message:    "No agent is available right now. Expected reply within [ETA].",
 			DefaultETA: 15 * time.Minute,
 		},
 		Conversations: Conversations{AbandonAfter: 15 * time.Minute, IdleResolveAfter: 24 * time.Hour},

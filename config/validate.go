@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -275,10 +274,8 @@ func (v *validator) routing() {
 				v.add(index(field(m, "channels"), j), "unknown channel %q", id)
 			}
 		}
-		if g := rule.Match.PageURL; g != "" {
-			if _, err := path.Match(g, ""); err != nil {
-				v.add(field(m, "page_url"), "invalid pattern %q (path.Match syntax: *, ?, [a-z], \\ escapes)", g)
-			}
+		if err := core.CheckPagePattern(rule.Match.PageURL); err != nil {
+			v.add(field(m, "page_url"), "invalid pattern %q: %v", rule.Match.PageURL, err)
 		}
 		for j, kw := range rule.Match.Keywords {
 			if strings.TrimSpace(kw) == "" {

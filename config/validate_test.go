@@ -88,8 +88,10 @@ func TestValidationRules(t *testing.T) {
 			"test.yaml:1:11: data_dir: is required (the directory for SQLite and other local data)"}},
 		{"rule channel exists", "routing: {rules: [{name: r, match: {channels: [web, nope]}}]}\n", []string{
 			`test.yaml:1:53: routing.rules[0].match.channels[1]: unknown channel "nope"`}},
-		{"page_url glob compiles", "routing: {rules: [{name: r, match: {page_url: '*/docs/[a-'}}]}\n", []string{
-			`test.yaml:1:47: routing.rules[0].match.page_url: invalid pattern "*/docs/[a-" (path.Match syntax: *, ?, [a-z], \ escapes)`}},
+		{"page_url is a URL pattern", "routing:\n  rules:\n    - {name: a, match: {page_url: 'docs/*'}}\n    - {name: b, match: {page_url: 'ftp://shop.example/*'}}\n    - {name: c, match: {page_url: '/docs/* '}}\n    - {name: d, match: {page_url: '*/docs/[a-'}}\n", []string{
+			`test.yaml:3:35: routing.rules[0].match.page_url: invalid pattern "docs/*": must be a path ("/docs/*"), start with "*" ("*/docs/*"), or be a URL ("https://shop.example/docs/*") or host and path ("shop.example/docs/*")`,
+			`test.yaml:4:35: routing.rules[1].match.page_url: invalid pattern "ftp://shop.example/*": a page URL's scheme is http or https (or "*" for both)`,
+			`test.yaml:5:35: routing.rules[2].match.page_url: invalid pattern "/docs/* ": has spaces at its start or end`}},
 		{"rule name required and unique", "routing: {rules: [{name: a}, {name: a}, {mode: direct}]}\n", []string{
 			`test.yaml:1:37: routing.rules[1].name: duplicate rule name "a" (first used by routing.rules[0])`,
 			"test.yaml:1:41: routing.rules[2].name: is required"}},

@@ -116,7 +116,7 @@ func (a after) runInWorker(ctx context.Context, s *Service) {
 	}
 	rest.run(ctx, s)
 	for _, r := range routes { // first: a person waits for these
-		if err := s.Route(ctx, r.id); err != nil {
+		if err := s.routeInWorker(ctx, r.id); err != nil {
 			s.log.WarnContext(ctx, "routing a new request failed; a request:route task retries it", "request_id", r.id, "err", err)
 			var later after
 			later.route(r.id, r.cause)

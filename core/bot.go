@@ -7,10 +7,8 @@ import (
 
 // Bot replies used by the first-line bot.
 const (
-	botFallback    = "I'm the virtual assistant and I can't answer that one yet. Type \"talk to a person\" or press \"Talk to a person\" and an agent will take over."
-	botHandingOff  = "Let me connect you with a person who can help."
-	sysQueued      = "You're in the queue. The next available agent will be with you shortly."
-	sysDeclinedMsg = "The next available agent will help you shortly."
+	botFallback   = "I'm the virtual assistant and I can't answer that one yet. Type \"talk to a person\" or press \"Talk to a person\" and an agent will take over."
+	botHandingOff = "Let me connect you with a person who can help."
 )
 
 // FoldText folds text to the form phrases are matched in: lower case,

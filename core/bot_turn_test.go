@@ -13,7 +13,7 @@ import (
 )
 
 func TestRunBotHandoffPhrase(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withOffline)
 	m := e.ingest("4917", "wamid.1", "Can I talk to a PERSON, please?")
 	ok(t, e.svc.RunBot(e.ctx, m.ID))
 
@@ -31,10 +31,11 @@ func TestRunBotHandoffPhrase(t *testing.T) {
 	mustEqual(t, "conversation request", c.RequestID, r.ID)
 	last := e.last(m.ConversationID)
 	mustEqual(t, "notice author", last.Author, core.AuthorSystem)
-	mustEqual(t, "notice", last.Text, queuedNotice)
+	mustEqual(t, "notice (nobody online)", last.Text, offlineAck)
+	mustSlice(t, "system messages", e.systemTexts(m.ConversationID), []string{offlineAck})
 	mustEqual(t, "notice delivery (sent by the worker)", last.Delivery, core.DeliverySent)
 	mustEqual(t, "msg:deliver tasks", len(e.jobs.Delivers()), 0)
-	mustSlice(t, "sent", sentTexts(e.sender), []string{queuedNotice})
+	mustSlice(t, "sent", sentTexts(e.sender), []string{offlineAck})
 	mustEqual(t, "request:route tasks (the worker routed it)", len(e.jobs.routedWith(r.ID)), 0)
 	mustEqual(t, "routed by its rule", r.Routing.Rule, core.DefaultRuleName)
 	if e.msg(m.ID).ProcessedAt.IsZero() {
@@ -43,7 +44,7 @@ func TestRunBotHandoffPhrase(t *testing.T) {
 }
 
 func TestRunBotFallbackThenHandoff(t *testing.T) {
-	e := newEnv(t) // max_unanswered: 2
+	e := newEnv(t, withOffline) // max_unanswered: 2
 	m1 := e.ingest("4917", "wamid.1", "What are your opening hours?")
 	ok(t, e.svc.RunBot(e.ctx, m1.ID))
 	reply := e.last(m1.ConversationID)
@@ -73,7 +74,7 @@ func TestRunBotFallbackThenHandoff(t *testing.T) {
 	mustEqual(t, "reason", reqs[0].Reason, core.ReasonBotHandoff)
 	mustEqual(t, "initial message", reqs[0].InitialMessage, m1.Text)
 	mustEqual(t, "handing-off replies", e.count(m1.ConversationID, core.AuthorBot, handingOff), 1)
-	mustEqual(t, "queued notices", e.count(m1.ConversationID, core.AuthorSystem, queuedNotice), 1)
+	mustSlice(t, "system messages (nobody online)", e.systemTexts(m1.ConversationID), []string{offlineAck})
 	mustEqual(t, "status", e.conv(m1.ConversationID).Status, core.ConvWaiting)
 	mustEqual(t, "request:route tasks (the worker routed it)", len(e.jobs.routedWith(reqs[0].ID)), 0)
 	mustEqual(t, "routed by its rule", reqs[0].Routing.Rule, core.DefaultRuleName)
@@ -148,10 +149,10 @@ func TestBotTurnSendsItsReplies(t *testing.T) {
 		wait     time.Duration // before each task may start
 		sends    int           // attempts at the provider
 	}{
-		{"sent", nil, core.DeliverySent, 0, 0, 3},
-		{"a provider hiccup is left to tasks", errors.New("connection reset"), core.DeliveryQueued, 3, 0, 1},
-		{"a rate limit is left to tasks that wait as asked", fmt.Errorf("send: %w", rateLimited(30*time.Second)), core.DeliveryQueued, 3, 30 * time.Second, 1},
-		{"a permanent refusal fails the message", &core.DeliveryError{Permanent: true, Code: "131047", Reason: "outside the 24 h window"}, core.DeliveryFailed, 0, 0, 3},
+		{"sent", nil, core.DeliverySent, 0, 0, 2},
+		{"a provider hiccup is left to tasks", errors.New("connection reset"), core.DeliveryQueued, 2, 0, 1},
+		{"a rate limit is left to tasks that wait as asked", fmt.Errorf("send: %w", rateLimited(30*time.Second)), core.DeliveryQueued, 2, 30 * time.Second, 1},
+		{"a permanent refusal fails the message", &core.DeliveryError{Permanent: true, Code: "131047", Reason: "outside the 24 h window"}, core.DeliveryFailed, 0, 0, 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -166,12 +167,13 @@ func TestBotTurnSendsItsReplies(t *testing.T) {
 					out = append(out, m)
 				}
 			}
-			// fallback, handing off, queued notice
-			mustEqual(t, "replies", len(out), 3)
+			// fallback, handing off (nobody online, no offline
+			// acknowledgment configured: no notice)
+			mustEqual(t, "replies", len(out), 2)
 			mustEqual(t, "msg:deliver tasks", len(e.jobs.Delivers()), tc.tasks)
 			if tc.tasks > 0 {
-				mustSlice(t, "tasks, in order", e.jobs.Delivers(), []string{out[0].ID, out[1].ID, out[2].ID})
-				mustSlice(t, "waits of the tasks", e.jobs.Waits(), []time.Duration{tc.wait, tc.wait, tc.wait})
+				mustSlice(t, "tasks, in order", e.jobs.Delivers(), []string{out[0].ID, out[1].ID})
+				mustSlice(t, "waits of the tasks", e.jobs.Waits(), []time.Duration{tc.wait, tc.wait})
 			}
 			mustEqual(t, "sends", len(e.sender.Sent()), tc.sends)
 			for _, m := range out {

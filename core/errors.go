@@ -23,6 +23,22 @@ var (
 	ErrDuplicate = errors.New("already exists")
 )
 
+// DuplicateMessagesError is the ErrDuplicate of a set-based insert of
+// customer messages (Tx.InsertMessages): it names the (channel, provider
+// message id) keys that were stored already, so that the caller, after
+// its rollback, can store the others again without them.
+// errors.Is(err, ErrDuplicate) holds.
+type DuplicateMessagesError struct {
+	Keys []ChannelKey
+}
+
+func (e *DuplicateMessagesError) Error() string {
+	return fmt.Sprintf("%d provider messages were stored already (first %s/%s)", len(e.Keys), e.Keys[0].ChannelID, e.Keys[0].ID)
+}
+
+// Is lets errors.Is(err, ErrDuplicate) match.
+func (e *DuplicateMessagesError) Is(target error) bool { return target == ErrDuplicate }
+
 // FieldError is a bad input field; errors.Is(err, ErrInvalid) holds.
 type FieldError struct {
 	Field  string

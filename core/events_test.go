@@ -220,6 +220,7 @@ func TestEventsOfAStepGoOutAsOneBatch(t *testing.T) {
 
 	ok(t, svc.Route(e.ctx, req.ID))
 	want := []string{
+		core.VisitorStream(req.CustomerID) + " " + core.EventMessageCreated, // the queue message
 		core.AgentStream(alice.ID) + " " + core.EventRequestCreated,
 		core.AgentStream(bob.ID) + " " + core.EventRequestCreated,
 		core.AgentStream(carol.ID) + " " + core.EventRequestCreated,

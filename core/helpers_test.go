@@ -21,9 +21,12 @@ const password = "correct horse"
 
 // What the Service tells customers.
 const (
-	queuedNotice   = "You're in the queue. The next available agent will be with you shortly."
-	declinedNotice = "The next available agent will help you shortly."
-	handingOff     = "Let me connect you with a person who can help."
+	// offlineAck is the default offline acknowledgment with the default ETA.
+	offlineAck = "No agent is available right now. Expected reply within 15 minutes."
+	// queuedFirst is the queue message of the first request with agents
+	// online and no accepts yet to estimate from (the default ETA).
+	queuedFirst = "You're next in line. An agent will be with you in about 15 minutes."
+	handingOff  = "Let me connect you with a person who can help."
 )
 
 // clock is the injected core.Deps.Now.
@@ -221,6 +224,22 @@ func testSettings() core.Settings {
 	set.Offline.Message = ""
 	set.Conversations = core.ConversationSettings{}
 	return set
+}
+
+// withOffline turns the offline acknowledgment on, as configured by
+// default.
+func withOffline(set *core.Settings) { set.Offline = core.DefaultSettings().Offline }
+
+// systemTexts lists the system messages of the conversation, in order.
+func (e *env) systemTexts(convID string) []string {
+	e.t.Helper()
+	var out []string
+	for _, m := range e.messages(convID) {
+		if m.Author == core.AuthorSystem {
+			out = append(out, m.Text)
+		}
+	}
+	return out
 }
 
 func newEnv(t *testing.T, mods ...func(*core.Settings)) *env {

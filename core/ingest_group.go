@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"runtime"
@@ -84,24 +85,62 @@ func (s *Service) ingestGrouped(ctx context.Context, c *ingestCall) {
 }
 
 // ingestGroup stores every call of the group in one transaction (a group
-// of one too: the set-based statements are fewer than ingestOne's); when
-// that fails for any reason each call is stored alone, so one bad message
-// (or a duplicate that raced in) costs only itself.
+// of one too: the set-based statements are fewer than ingestOne's). The
+// insert itself finds the messages stored before (the unique index on the
+// provider id): those calls get ErrDuplicate and the others are stored
+// again without them, in one more transaction. When that fails for any
+// other reason each call is stored alone, so one bad message costs only
+// itself.
 func (s *Service) ingestGroup(ctx context.Context, group []*ingestCall) {
 	defer func() {
 		for _, c := range group {
 			close(c.done)
 		}
 	}()
-	err := s.store.Atomic(ctx, func(tx Tx) error { return s.storeGroup(ctx, tx, group) })
-	if err == nil {
-		s.settleGroup(ctx, group)
+	live := group
+	for attempt := 0; ; attempt++ {
+		err := s.store.Atomic(ctx, func(tx Tx) error { return s.storeGroup(ctx, tx, live) })
+		if err == nil {
+			s.settleGroup(ctx, group)
+			return
+		}
+		var dup *DuplicateMessagesError
+		if errors.As(err, &dup) && attempt < maxDuplicateRetries {
+			live = withoutDuplicates(live, dup.Keys)
+			continue
+		}
+		s.log.DebugContext(ctx, "grouped ingest failed; storing one by one", "messages", len(live), "err", err)
+		for _, c := range live {
+			c.msg, c.a, c.err = s.ingestOne(ctx, c.in)
+		}
 		return
 	}
-	s.log.DebugContext(ctx, "grouped ingest failed; storing one by one", "messages", len(group), "err", err)
-	for _, c := range group {
-		c.msg, c.a, c.err = s.ingestOne(ctx, c.in)
+}
+
+// maxDuplicateRetries bounds the times a group is stored again without
+// the duplicates its insert found (a provider that redelivers while
+// another gateway stores the same messages could otherwise keep it
+// going); after that its calls are stored one by one.
+const maxDuplicateRetries = 2
+
+// withoutDuplicates gives the calls whose message is one of keys
+// ErrDuplicate and returns the others.
+func withoutDuplicates(calls []*ingestCall, keys []ChannelKey) []*ingestCall {
+	dup := make(map[ChannelKey]bool, len(keys))
+	for _, k := range keys {
+		dup[k] = true
 	}
+	var rest []*ingestCall
+	for _, c := range calls {
+		k := ChannelKey{c.in.ChannelID, c.in.ProviderID}
+		if c.in.ProviderID != "" && dup[k] {
+			c.msg, c.a = Message{}, nil
+			c.err = fmt.Errorf("store message %s/%s: %w", k.ChannelID, k.ID, ErrDuplicate)
+			continue
+		}
+		rest = append(rest, c)
+	}
+	return rest
 }
 
 // settleGroup does, for a stored group, what each caller would do after
@@ -142,25 +181,13 @@ func (s *Service) settleGroup(ctx context.Context, group []*ingestCall) {
 // sets each call's outcome; on error the caller discards them.
 func (s *Service) storeGroup(ctx context.Context, tx Tx, group []*ingestCall) error {
 	now := s.clock()
-	// Duplicates, stored before or repeated within the group, store nothing.
-	var pkeys []ChannelKey
-	for _, c := range group {
-		if c.in.ProviderID != "" {
-			pkeys = append(pkeys, ChannelKey{c.in.ChannelID, c.in.ProviderID})
-		}
-	}
+	// A message repeated within the group is stored once: the later
+	// copies are duplicates. Messages stored before are found by
+	// InsertMessages at the end (see ingestGroup).
 	seen := map[ChannelKey]bool{}
-	// A group of one skips the look-up: a duplicate fails its insert, and
-	// ingestOne, after the rollback, answers ErrDuplicate.
-	if len(pkeys) > 0 && len(group) > 1 {
-		stored, err := tx.StoredProviderIDs(ctx, pkeys)
-		if err != nil {
-			return fmt.Errorf("ingest group: find stored provider ids: %w", err)
-		}
-		seen = stored
-	}
 	var live []*ingestCall
 	for _, c := range group {
+		c.msg, c.a, c.err = Message{}, nil, nil // a group stored again starts afresh
 		k := ChannelKey{c.in.ChannelID, c.in.ProviderID}
 		if c.in.ProviderID != "" && seen[k] {
 			c.err = fmt.Errorf("store message %s/%s: %w", k.ChannelID, k.ID, ErrDuplicate)

@@ -1,9 +1,12 @@
 package core_test
 
 import (
+	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -115,4 +118,73 @@ func TestControlCharacters(t *testing.T) {
 	if got := core.ParseSearch("late\x00order"); len(got) != 2 || got[0].Text != "late" || got[1].Text != "order" {
 		t.Errorf("ParseSearch with NUL = %+v, want two words", got)
 	}
+}
+
+// countingStore counts transactions, and holds the first one until
+// release is closed, so that the calls behind it gather in a group.
+type countingStore struct {
+	core.Store
+	mu      sync.Mutex
+	n       int
+	release chan struct{}
+}
+
+func (c *countingStore) Atomic(ctx context.Context, fn func(core.Tx) error) error {
+	c.mu.Lock()
+	c.n++
+	first := c.n == 1
+	c.mu.Unlock()
+	if first {
+		<-c.release
+	}
+	return c.Store.Atomic(ctx, fn)
+}
+
+// A group holding a message stored before: its insert names the
+// duplicate, which answers ErrDuplicate, and the others are stored again
+// together in one more transaction, not one by one.
+func TestIngestGroupWithAStoredDuplicate(t *testing.T) {
+	e := newEnv(t)
+	stored := e.ingest("4917", "wamid.1", "hello")
+	store := &countingStore{Store: e.store, release: make(chan struct{})}
+	svc := core.NewService(core.Deps{Store: store, Jobs: e.jobs, Now: e.clock.Now, BcryptCost: 4, IngestLanes: 1}, testSettings())
+
+	ins := []core.Inbound{
+		{ChannelID: "wa", ChannelUserID: "4900", ProviderID: "wamid.0", Text: "first, alone"},
+		{ChannelID: "wa", ChannelUserID: "4917", ProviderID: "wamid.1", Text: "hello (redelivered)"},
+		{ChannelID: "wa", ChannelUserID: "4917", ProviderID: "wamid.2", Text: "are you there?"},
+		{ChannelID: "wa", ChannelUserID: "4918", ProviderID: "wamid.3", Text: "hi"},
+		{ChannelID: "wa", ChannelUserID: "4918", ProviderID: "wamid.3", Text: "hi (twice in the group)"},
+	}
+	errs := make([]error, len(ins))
+	var wg sync.WaitGroup
+	wg.Go(func() { _, errs[0] = svc.Ingest(e.ctx, ins[0]) }) // leads the lane, held in its transaction
+	for i := 1; i < len(ins); i++ {
+		wg.Go(func() {
+			for store.count() < 1 { // after the leader's transaction began
+				time.Sleep(time.Millisecond)
+			}
+			_, errs[i] = svc.Ingest(e.ctx, ins[i])
+		})
+	}
+	time.Sleep(200 * time.Millisecond) // the four calls queue behind the leader
+	close(store.release)
+	wg.Wait()
+
+	ok(t, errs[0])
+	wantErr(t, errs[1], core.ErrDuplicate)
+	ok(t, errs[2])
+	if errs[3] != nil && errs[4] != nil || errs[3] == nil && errs[4] == nil {
+		t.Fatalf("the message twice in the group: errors %v and %v, want one stored and one ErrDuplicate", errs[3], errs[4])
+	}
+	msgs := e.messages(stored.ConversationID)
+	mustEqual(t, "messages of 4917", len(msgs), 2)
+	mustEqual(t, "the stored one kept its text", msgs[0].Text, "hello")
+	mustEqual(t, "transactions: the leader's, the group's, the group again without the duplicate", store.count(), 3)
+}
+
+func (c *countingStore) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
 }

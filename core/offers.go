@@ -34,7 +34,14 @@ const TimerSlack = time.Second
 // request up to date (Decide) and stores it; a request no longer open is a
 // no-op.
 func (s *Service) Route(ctx context.Context, requestID string) error {
-	return s.routeIf(ctx, requestID, nil)
+	return s.routeIf(ctx, requestID, nil, after.run)
+}
+
+// routeInWorker is Route for a worker that opened the request: what the
+// customer is told is sent here and now (after.runInWorker), as the bot's
+// answers of the same turn are.
+func (s *Service) routeInWorker(ctx context.Context, requestID string) error {
+	return s.routeIf(ctx, requestID, nil, after.runInWorker)
 }
 
 // Escalate is the request:escalate timer of routing step `step`: when the
@@ -48,7 +55,7 @@ func (s *Service) Escalate(ctx context.Context, requestID string, step int) erro
 			return now, errStale
 		}
 		return onTime(now, st.Deadline)
-	})
+	}, after.run)
 }
 
 // RerouteCheck is the request:reroute timer set at decline for `at`: a
@@ -62,7 +69,7 @@ func (s *Service) RerouteCheck(ctx context.Context, requestID string, at time.Ti
 			return now, errStale
 		}
 		return onTime(now, st.RerouteAt)
-	})
+	}, after.run)
 }
 
 // onTime is the time a timer due at `due` acts as of when it starts at
@@ -78,8 +85,9 @@ func onTime(now, due time.Time) (time.Time, error) {
 }
 
 // routeIf routes the request if check (when set) allows it, as of the
-// time check returns.
-func (s *Service) routeIf(ctx context.Context, requestID string, check func(Request, time.Time) (time.Time, error)) error {
+// time check returns; finish does what is left after the commit.
+func (s *Service) routeIf(ctx context.Context, requestID string, check func(Request, time.Time) (time.Time, error),
+	finish func(after, context.Context, *Service)) error {
 	var a after
 	median := s.acceptMedian(ctx)
 	err := s.store.Atomic(ctx, func(tx Tx) error {
@@ -105,13 +113,15 @@ func (s *Service) routeIf(ctx context.Context, requestID string, check func(Requ
 	if err != nil {
 		return err
 	}
-	a.run(ctx, s)
+	finish(a, ctx, s)
 	return nil
 }
 
 // routeTx decides and stores the offer of the locked, open request; it
-// sends the offline acknowledgment when nobody eligible is there, and
-// schedules the timers once the transaction commits.
+// tells the customer about their wait when the situation changed
+// (NextWaitNotice: the queue message when agents are offered the request,
+// the offline acknowledgment when nobody can take it), and schedules the
+// timers once the transaction commits.
 //
 // rerouteAt, when set, schedules the decline guarantee unless a check is
 // pending already.
@@ -139,20 +149,23 @@ func (s *Service) routeTx(ctx context.Context, tx Tx, a *after, req Request, now
 		}
 	}
 	st := off.State
-	if len(off.Agents) == 0 && st.AckedAt.IsZero() && set.Offline.Message != "" {
-		pos, err := tx.QueuePosition(ctx, req.ID)
-		if err != nil {
-			return Request{}, fmt.Errorf("route: queue position of %s: %w", req.ID, err)
-		}
-		eta := EstimateWait(now, set.Offline, pos, 0, median)
+	pos, err := tx.QueuePosition(ctx, req.ID)
+	if err != nil {
+		return Request{}, fmt.Errorf("route: queue position of %s: %w", req.ID, err)
+	}
+	wait := waitNow(set.Offline, off.Agents, agents, pos, median, now)
+	if text := NextWaitNotice(st.Told, wait, set.Offline.Message); text != "" {
 		conv, err := tx.ConversationByID(ctx, req.ConversationID)
 		if err != nil {
 			return Request{}, fmt.Errorf("route: read conversation %s: %w", req.ConversationID, err)
 		}
-		if _, err := s.outbound(ctx, tx, a, conv, AuthorSystem, "", OfflineMessage(set.Offline.Message, eta)); err != nil {
+		if _, err := s.outbound(ctx, tx, a, conv, AuthorSystem, "", text); err != nil {
 			return Request{}, err
 		}
-		st.AckedAt = now
+		st.Told = WaitNotice{Situation: wait.Situation, ETA: wait.ETA}
+		if wait.Situation == WaitUnavailable && st.AckedAt.IsZero() {
+			st.AckedAt = now
+		}
 	}
 	if !st.Equal(old) {
 		if err := tx.UpdateRouting(ctx, req.ID, st); err != nil {
@@ -167,13 +180,20 @@ func (s *Service) routeTx(ctx context.Context, tx Tx, a *after, req Request, now
 	}
 	req.Routing, req.OfferedTo = st, off.Agents
 	if len(before) > 0 || len(off.Agents) > 0 {
-		pos, err := tx.QueuePosition(ctx, req.ID)
-		if err != nil {
-			return Request{}, fmt.Errorf("route: queue position of %s: %w", req.ID, err)
-		}
 		s.offerEvents(a, req, before, off.Agents, pos)
 	}
 	return req, nil
+}
+
+// waitNow is the situation of a request that routing offered to offered
+// (none: nobody can take it) at queue position pos. With agents offered
+// it, the wait is theirs to make, business hours or not.
+func waitNow(off OfflineSettings, offered []string, agents []Agent, pos int, median time.Duration, now time.Time) WaitNotice {
+	if len(offered) == 0 {
+		return WaitNotice{Situation: WaitUnavailable, Position: pos, ETA: EstimateWait(now, off, pos, 0, median)}
+	}
+	off.Hours = nil
+	return WaitNotice{Situation: WaitQueued, Position: pos, ETA: EstimateWait(now, off, pos, freeAgents(agents), median)}
 }
 
 // routeFacts collects what routing rules match on.

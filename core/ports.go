@@ -193,12 +193,12 @@ type MessageStore interface {
 	InsertMessage(ctx context.Context, m Message) error
 	// InsertMessages is InsertMessage for several messages at once: each
 	// conversation's last_message_at moves to its latest message, never
-	// back. ErrDuplicate, and the transaction must be rolled back, when a
-	// customer message's provider id was stored.
+	// back. When customer messages' provider ids were stored already it
+	// returns a *DuplicateMessagesError naming every one of them, and the
+	// transaction must be rolled back. The duplicates are found by the
+	// insert itself, through the unique index (no look-up before it whose
+	// plan could go stale).
 	InsertMessages(ctx context.Context, ms []Message) error
-	// StoredProviderIDs returns which keys (channel, provider message id)
-	// name a customer message already stored; the others are left out.
-	StoredProviderIDs(ctx context.Context, keys []ChannelKey) (map[ChannelKey]bool, error)
 	MessageByID(ctx context.Context, id string) (Message, error)
 	// MessageWithConversation reads a message and its conversation (with
 	// the customer) in one go: what a delivery needs.

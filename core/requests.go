@@ -125,8 +125,11 @@ func (s *Service) Accept(ctx context.Context, actor Agent, requestID string) (Re
 
 // Decline takes the request out of the agent's panel and re-offers it at
 // once (same transaction) to the next agent or tier, excluding every
-// decliner, and schedules the reroute_within check. The customer is told the next
-// available agent will help. Declining twice is harmless.
+// decliner, and schedules the reroute_within check. The customer hears of
+// it only when their situation changed (NextWaitNotice): nothing while
+// others have the request and the wait told still holds, the offline
+// acknowledgment when nobody is left to take it. Declining twice is
+// harmless.
 func (s *Service) Decline(ctx context.Context, actor Agent, requestID, reason string) (Request, error) {
 	if len(reason) > 500 {
 		return Request{}, Invalid("reason", "must be at most 500 characters")
@@ -155,19 +158,9 @@ func (s *Service) Decline(ctx context.Context, actor Agent, requestID, reason st
 			return fmt.Errorf("decline request %s: %w", req.ID, err)
 		}
 		req.Declines = append(req.Declines, d)
-		first := req.Status == ReqWaiting
 		req.Status, req.UpdatedAt = ReqDeclined, now
 		if err := tx.UpdateRequest(ctx, req); err != nil {
 			return fmt.Errorf("decline request %s: %w", req.ID, err)
-		}
-		if first {
-			conv, err := tx.ConversationByID(ctx, req.ConversationID)
-			if err != nil {
-				return fmt.Errorf("decline: read conversation %s: %w", req.ConversationID, err)
-			}
-			if _, err := s.outbound(ctx, tx, &a, conv, AuthorSystem, "", sysDeclinedMsg); err != nil {
-				return err
-			}
 		}
 		// routing.reroute_within is a guarantee: a check is scheduled that
 		// moves the request to the general queue if it is still open then.
@@ -328,9 +321,8 @@ func (s *Service) openRequest(ctx context.Context, tx Tx, a *after, conv Convers
 	if err := tx.UpdateConversation(ctx, conv); err != nil {
 		return Request{}, fmt.Errorf("mark conversation %s waiting: %w", conv.ID, err)
 	}
-	if _, err := s.outbound(ctx, tx, a, conv, AuthorSystem, "", sysQueued); err != nil {
-		return Request{}, err
-	}
+	// The customer hears of the wait from the routing that follows
+	// (routeTx), which knows whether anyone can take the request.
 	if err := s.waitingStatus(ctx, tx, a, conv, req.ID); err != nil {
 		return Request{}, err
 	}

@@ -209,9 +209,10 @@ func TestAcceptConcurrent(t *testing.T) {
 }
 
 func TestDecline(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withOffline)
 	alice, bob := e.online("Alice"), e.online("Bob")
 	r := e.routed("Ada", "help")
+	mustSlice(t, "customer told", e.systemTexts(r.ConversationID), []string{queuedFirst})
 
 	got, err := e.svc.Decline(e.ctx, alice, r.ID, "lunch")
 	ok(t, err)
@@ -224,7 +225,7 @@ func TestDecline(t *testing.T) {
 	mustSlice(t, "stored offers", e.req(r.ID).OfferedTo, []string{bob.ID})
 	mustSlice(t, "routes", e.jobs.routedWith(r.ID), []string{"open"}) // re-offered in the decline itself
 	mustSlice(t, "timers", e.jobs.Timers(), []timerCall{{"reroute", r.ID, 0, t0.Add(30 * time.Second)}})
-	mustEqual(t, "customer told", e.count(r.ConversationID, core.AuthorSystem, declinedNotice), 1)
+	mustSlice(t, "customer told (Bob has it, the wait holds: nothing new)", e.systemTexts(r.ConversationID), []string{queuedFirst})
 	panel, err := e.svc.ListRequests(e.ctx, alice, "")
 	ok(t, err)
 	mustEqual(t, "Alice's panel", len(panel), 0)
@@ -237,20 +238,23 @@ func TestDecline(t *testing.T) {
 	mustEqual(t, "timers", len(e.jobs.Timers()), 1)
 	mustEqual(t, "messages", len(e.messages(r.ConversationID)), n)
 
-	// A second agent's decline re-routes again; the customer is told once.
+	// The last agent's decline re-routes again: nobody is left, and the
+	// customer is told so once.
 	_, err = e.svc.Decline(e.ctx, bob, r.ID, "")
 	ok(t, err)
 	mustSlice(t, "offered to", e.req(r.ID).OfferedTo, nil)
 	mustEqual(t, "timers", len(e.jobs.Timers()), 1) // the first check still stands
-	mustEqual(t, "customer told", e.count(r.ConversationID, core.AuthorSystem, declinedNotice), 1)
+	mustSlice(t, "customer told", e.systemTexts(r.ConversationID), []string{queuedFirst, offlineAck})
 	mustEqual(t, "status", e.req(r.ID).Status, core.ReqDeclined)
 
 	// Nobody left: routing offers it to no one, and it stays open.
 	ok(t, e.svc.Route(e.ctx, r.ID))
 	mustEqual(t, "offers", len(e.req(r.ID).OfferedTo), 0)
+	mustSlice(t, "customer told (no change)", e.systemTexts(r.ConversationID), []string{queuedFirst, offlineAck})
 	carol := e.online("Carol")
 	ok(t, e.svc.Route(e.ctx, r.ID))
 	mustSlice(t, "re-offered", e.req(r.ID).OfferedTo, []string{carol.ID})
+	mustSlice(t, "customer told (an agent has it again)", e.systemTexts(r.ConversationID), []string{queuedFirst, offlineAck, queuedFirst})
 	_, _, err = e.svc.Accept(e.ctx, carol, r.ID)
 	ok(t, err)
 }

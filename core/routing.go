@@ -1,8 +1,6 @@
 package core
 
 import (
-	"net/url"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -52,11 +50,11 @@ type RoutingRule struct {
 type RuleMatch struct {
 	// Channels are channel ids; empty: any.
 	Channels []string
-	// PageURL is a path.Match pattern. It is matched against the request's
-	// whole page URL and against the URL's path alone; either matching is
-	// enough ("*/docs/*" matches https://x.test/docs/api through the path
-	// "/docs/api"; "https://x.test/*" matches the whole URL). A request
-	// without a page URL does not match a rule that sets one.
+	// PageURL is a web-style URL pattern (MatchPageURL): `*` matches any
+	// run of characters, `/` included, and the pattern matches the whole
+	// page URL, the URL without its scheme, or its path ("*/docs/*" and
+	// "/docs/*" match https://x.test/docs/api/webhooks). A request without
+	// a page URL does not match a rule that sets one.
 	PageURL string
 	// Keywords match when any of them (as whole normalised words, or a
 	// phrase of them) appears in one of the conversation's customer
@@ -107,15 +105,18 @@ type RouteState struct {
 	// RerouteAt is when a declined request goes to the general queue if it
 	// is still open (zero: no check pending).
 	RerouteAt time.Time
-	// AckedAt is when the customer got the offline acknowledgment (sent
-	// once per request).
+	// AckedAt is when the customer first got the offline acknowledgment.
 	AckedAt time.Time
+	// Told is the last notice about the wait the customer got
+	// (NextWaitNotice), without its Position.
+	Told WaitNotice
 }
 
 // Equal reports whether two states are the same.
 func (s RouteState) Equal(o RouteState) bool {
 	return s.Rule == o.Rule && s.Mode == o.Mode && s.Tier == o.Tier && slices.Equal(s.Tried, o.Tried) &&
-		s.Step == o.Step && s.Deadline.Equal(o.Deadline) && s.RerouteAt.Equal(o.RerouteAt) && s.AckedAt.Equal(o.AckedAt)
+		s.Step == o.Step && s.Deadline.Equal(o.Deadline) && s.RerouteAt.Equal(o.RerouteAt) && s.AckedAt.Equal(o.AckedAt) &&
+		s.Told.Situation == o.Told.Situation && s.Told.ETA == o.Told.ETA
 }
 
 // RouteFacts are what rules match on.
@@ -165,7 +166,7 @@ func (m RuleMatch) matches(f RouteFacts, words string) bool {
 	if m.Returning != nil && *m.Returning != f.Returning {
 		return false
 	}
-	if m.PageURL != "" && !pageMatches(m.PageURL, f.PageURL) {
+	if m.PageURL != "" && !MatchPageURL(m.PageURL, f.PageURL) {
 		return false
 	}
 	if len(m.Keywords) > 0 {
@@ -181,22 +182,6 @@ func (m RuleMatch) matches(f RouteFacts, words string) bool {
 		}
 	}
 	return true
-}
-
-// pageMatches matches a path.Match pattern against the whole URL or its path.
-func pageMatches(pattern, raw string) bool {
-	if raw == "" {
-		return false
-	}
-	if ok, _ := path.Match(pattern, raw); ok {
-		return true
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Path == "" {
-		return false
-	}
-	ok, _ := path.Match(pattern, u.Path)
-	return ok
 }
 
 // Offer is a routing decision: the new state and who is offered the request.
@@ -236,7 +221,7 @@ func Decide(rs RoutingSettings, req Request, f RouteFacts, agents []Agent, now t
 	if st.Mode == "" || !ok {
 		name, r := rs.SelectRoute(f)
 		rt = r
-		st = RouteState{Rule: name, Mode: r.Mode, Step: st.Step, RerouteAt: st.RerouteAt, AckedAt: st.AckedAt}
+		st = RouteState{Rule: name, Mode: r.Mode, Step: st.Step, RerouteAt: st.RerouteAt, AckedAt: st.AckedAt, Told: st.Told}
 		if st.Mode == "" {
 			st.Mode = ModeBroadcast
 		}

@@ -133,7 +133,7 @@ func DefaultSettings() Settings {
 			Default:       Route{Mode: ModeBroadcast, Tiers: []Tier{{Roles: []string{}}}},
 		},
 		Offline: OfflineSettings{
-			Message:    "All our agents are busy right now. Expected reply within [ETA].",
+			Message:    "No agent is available right now. Expected reply within [ETA].",
 			DefaultETA: 15 * time.Minute,
 		},
 		Conversations: ConversationSettings{AbandonAfter: 15 * time.Minute, IdleResolveAfter: 24 * time.Hour},

@@ -9,11 +9,11 @@ import (
 )
 
 func TestSweep(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withOffline)
 	m := e.ingest("4917", "wamid.1", "hello") // not yet seen by the bot
-	r := e.request("Ada", "help")             // open, queued notice undelivered
+	r := e.routed("Ada", "help")              // open, nobody online, acknowledgment undelivered
 	notice := e.last(r.ConversationID)
-	mustEqual(t, "notice", notice.Text, queuedNotice)
+	mustEqual(t, "notice", notice.Text, offlineAck)
 
 	rep, err := e.svc.Sweep(e.ctx)
 	ok(t, err)
@@ -38,6 +38,9 @@ func TestSweep(t *testing.T) {
 	}
 	alice := e.online("Alice")
 	ok(t, e.svc.Route(e.ctx, r.ID))
+	for _, id := range e.jobs.Delivers() { // the queue message
+		ok(t, e.svc.Deliver(e.ctx, id))
+	}
 	e.clock.Advance(core.SweepGrace + time.Second)
 	rep, err = e.svc.Sweep(e.ctx)
 	ok(t, err)

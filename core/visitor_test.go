@@ -292,7 +292,7 @@ func TestVisitorHandoff(t *testing.T) {
 	mustEqual(t, "second handoff", again.ID, r.ID)
 	mustEqual(t, "requests", len(e.allRequests()), 1)
 	mustSlice(t, "routes", e.jobs.routedWith(r.ID), []string{"open"})
-	mustEqual(t, "queued notices", e.count(ws.ConversationID, core.AuthorSystem, queuedNotice), 1)
+	mustEqual(t, "system messages before routing (routing tells the wait)", len(e.systemTexts(ws.ConversationID)), 0)
 
 	// The bot stays quiet once a person was asked for.
 	for _, id := range e.jobs.Bots() {

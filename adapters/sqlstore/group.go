@@ -25,28 +25,6 @@ func (a *args) pairs(keys []core.ChannelKey) string {
 	return "VALUES " + strings.Join(ps, ", ")
 }
 
-// StoredProviderIDs returns which (channel, provider id) keys name a
-// stored customer message.
-func (c *conn) StoredProviderIDs(ctx context.Context, keys []core.ChannelKey) (map[core.ChannelKey]bool, error) {
-	var a args
-	q := `SELECT channel_id, provider_id FROM messages
-		WHERE author = 'customer' AND provider_id IS NOT NULL AND (channel_id, provider_id) IN (` + a.pairs(keys) + `)`
-	rows, err := c.w.QueryxContext(ctx, q, a...)
-	if err != nil {
-		return nil, wrap(err, "find %d provider ids", len(keys))
-	}
-	defer rows.Close()
-	out := map[core.ChannelKey]bool{}
-	for rows.Next() {
-		var k core.ChannelKey
-		if err := rows.Scan(&k.ChannelID, &k.ID); err != nil {
-			return nil, wrap(err, "read provider id")
-		}
-		out[k] = true
-	}
-	return out, wrap0(rows.Err(), "find provider ids")
-}
-
 // CustomersByChannelUsers reads the customers among keys and locks their
 // rows (PostgreSQL; in id order, so that two groups cannot deadlock on
 // their common customers).
@@ -116,10 +94,14 @@ func (c *conn) CreateConversations(ctx context.Context, cs []core.Conversation) 
 	return wrap0(err, fmt.Sprintf("create %d conversations", len(cs)))
 }
 
-// InsertMessages stores messages; ErrDuplicate when a customer message's
-// provider id was stored already (the caller rolls the transaction back).
-// On PostgreSQL the insert and the move of the conversations'
-// last_message_at are one statement.
+// InsertMessages stores messages. A customer message whose provider id
+// was stored already is left out by ON CONFLICT DO NOTHING on the unique
+// index, and RETURNING tells which were: they come back as a
+// *core.DuplicateMessagesError (the caller rolls the transaction back).
+// The unique index finds them whatever the table's statistics, so a
+// brand-new database, whose first plans are made for empty tables, is as
+// fast as a warm one. On PostgreSQL the insert and the move of the
+// conversations' last_message_at are one statement.
 func (c *conn) InsertMessages(ctx context.Context, ms []core.Message) error {
 	if len(ms) == 0 {
 		return nil
@@ -135,24 +117,22 @@ func (c *conn) InsertMessages(ctx context.Context, ms []core.Message) error {
 		(id, conversation_id, channel_id, author, agent_id, text, created_at, delivery, error, provider_id, processed_at, sent_at)
 		VALUES ` + strings.Join(vals, ", ") + `
 		ON CONFLICT (channel_id, provider_id) WHERE author = 'customer' AND provider_id IS NOT NULL DO NOTHING`
-	var n int64
+	var stored []string
+	var err error
 	if c.d == dialectPostgres {
-		err := sqlx.GetContext(ctx, c.w, &n, `WITH m AS (`+insert+` RETURNING conversation_id, created_at),
+		err = sqlx.SelectContext(ctx, c.w, &stored, `WITH m AS (`+insert+` RETURNING id, conversation_id, created_at),
 			moved AS (UPDATE conversations c SET last_message_at = x.t
 				FROM (SELECT conversation_id, max(created_at) AS t FROM m GROUP BY conversation_id) x
 				WHERE c.id = x.conversation_id AND (c.last_message_at IS NULL OR c.last_message_at < x.t))
-			SELECT count(*) FROM m`, a...)
-		if err != nil {
-			return wrap(err, "insert %d messages", len(ms))
-		}
+			SELECT id FROM m`, a...)
 	} else {
-		var err error
-		if n, err = exec(ctx, c.w, insert, a...); err != nil {
-			return wrap(err, "insert %d messages", len(ms))
-		}
+		err = sqlx.SelectContext(ctx, c.w, &stored, insert+" RETURNING id", a...)
 	}
-	if n != int64(len(ms)) {
-		return fmt.Errorf("insert %d messages: %d provider ids were stored already: %w", len(ms), int64(len(ms))-n, core.ErrDuplicate)
+	if err != nil {
+		return wrap(err, "insert %d messages", len(ms))
+	}
+	if len(stored) != len(ms) {
+		return duplicates(ms, stored)
 	}
 	if c.d == dialectPostgres {
 		return nil
@@ -172,6 +152,21 @@ func (c *conn) InsertMessages(ctx context.Context, ms []core.Message) error {
 		}
 	}
 	return nil
+}
+
+// duplicates names the messages of ms that the insert left out.
+func duplicates(ms []core.Message, stored []string) error {
+	in := make(map[string]bool, len(stored))
+	for _, id := range stored {
+		in[id] = true
+	}
+	dup := &core.DuplicateMessagesError{}
+	for _, m := range ms {
+		if !in[m.ID] {
+			dup.Keys = append(dup.Keys, core.ChannelKey{ChannelID: m.ChannelID, ID: m.ProviderID})
+		}
+	}
+	return fmt.Errorf("insert %d messages: %w", len(ms), dup)
 }
 
 // wrap0 is wrap for an error that may be nil.

@@ -24,7 +24,7 @@ func (c *conn) reqSelect() string {
 	return `SELECT r.id, r.conversation_id, r.customer_id, r.channel_id, r.status, r.reason, r.initial_message,
 	r.page_url, r.created_at, r.updated_at, r.accepted_by, r.accepted_at, r.closed_at,
 	r.route_rule, r.route_mode, r.route_tier, r.route_tried, r.route_step, r.offer_deadline, r.reroute_at,
-	r.offline_ack_at, ` + customerCols + `,
+	r.offline_ack_at, r.told_situation, r.told_eta_s, ` + customerCols + `,
 	(SELECT string_agg(o.agent_id, ',' ORDER BY o.pos, o.agent_id) FROM request_offers o
 		WHERE o.request_id = r.id) AS offered_to,
 	(SELECT ` + declines + ` FROM request_declines d WHERE d.request_id = r.id) AS declines
@@ -53,6 +53,8 @@ type reqRow struct {
 	OfferDeadline  micros `db:"offer_deadline"`
 	RerouteAt      micros `db:"reroute_at"`
 	OfflineAckAt   micros `db:"offline_ack_at"`
+	ToldSituation  string `db:"told_situation"`
+	ToldETASeconds int64  `db:"told_eta_s"`
 	OfferedTo      ustr   `db:"offered_to"` // comma-separated agent ids (ids hold no commas)
 	Declines       ustr   `db:"declines"`   // JSON [[agent_id, reason, declined_at], …]
 	customerRow
@@ -65,7 +67,8 @@ func (r reqRow) request() (core.Request, error) {
 		UpdatedAt: r.UpdatedAt.time(), AcceptedBy: string(r.AcceptedBy), AcceptedAt: r.AcceptedAt.time(),
 		ClosedAt: r.ClosedAt.time()}
 	req.Routing = core.RouteState{Rule: r.RouteRule, Mode: core.RouteMode(r.RouteMode), Tier: r.RouteTier,
-		Step: r.RouteStep, Deadline: r.OfferDeadline.time(), RerouteAt: r.RerouteAt.time(), AckedAt: r.OfflineAckAt.time()}
+		Step: r.RouteStep, Deadline: r.OfferDeadline.time(), RerouteAt: r.RerouteAt.time(), AckedAt: r.OfflineAckAt.time(),
+		Told: core.WaitNotice{Situation: core.WaitSituation(r.ToldSituation), ETA: time.Duration(r.ToldETASeconds) * time.Second}}
 	if r.RouteTried != "" {
 		req.Routing.Tried = strings.Split(r.RouteTried, ",")
 	}
@@ -251,9 +254,10 @@ func (c *conn) selectRequests(ctx context.Context, what, query string, a ...any)
 // UpdateRouting writes the routing state of the request.
 func (c *conn) UpdateRouting(ctx context.Context, id string, st core.RouteState) error {
 	n, err := exec(ctx, c.w, `UPDATE requests SET route_rule = $2, route_mode = $3, route_tier = $4,
-		route_tried = $5, route_step = $6, offer_deadline = $7, reroute_at = $8, offline_ack_at = $9 WHERE id = $1`,
+		route_tried = $5, route_step = $6, offer_deadline = $7, reroute_at = $8, offline_ack_at = $9,
+		told_situation = $10, told_eta_s = $11 WHERE id = $1`,
 		id, st.Rule, string(st.Mode), st.Tier, strings.Join(st.Tried, ","), st.Step, tm(st.Deadline),
-		tm(st.RerouteAt), tm(st.AckedAt))
+		tm(st.RerouteAt), tm(st.AckedAt), string(st.Told.Situation), int64(st.Told.ETA/time.Second))
 	if err != nil {
 		return wrap(err, "update routing of request %s", id)
 	}

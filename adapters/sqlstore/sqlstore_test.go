@@ -47,8 +47,13 @@ func openPostgres(t *testing.T, base string) core.Store {
 
 func openMigrated(t testing.TB, u string) *sqlstore.Store {
 	t.Helper()
+	return openMigratedWith(t, u, sqlstore.Options{})
+}
+
+func openMigratedWith(t testing.TB, u string, opts sqlstore.Options) *sqlstore.Store {
+	t.Helper()
 	ctx := context.Background()
-	s, err := sqlstore.Open(ctx, u, sqlstore.Options{})
+	s, err := sqlstore.Open(ctx, u, opts)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -53,6 +54,10 @@ type Options struct {
 	ConnMaxLifetime time.Duration
 	// StatementTimeout cancels PostgreSQL statements running longer (0: none).
 	StatementTimeout time.Duration
+	// AnalyzeEvery is how often a PostgreSQL store looks for tables that
+	// grew past their statistics (Store.AnalyzeGrown); 0:
+	// GrowthCheckEvery, negative: never.
+	AnalyzeEvery time.Duration
 	// SearchTimeout is the history search's own time limit (0: none): a
 	// search by text or customer name that runs longer is cancelled and
 	// answered as too broad (SearchConversations).
@@ -71,6 +76,9 @@ type Store struct {
 	wdb *sqlx.DB // writes and transactions
 	rdb *sqlx.DB // reads outside transactions (the same as wdb on PostgreSQL)
 	log *slog.Logger
+	// keeper analyzes grown tables of a young PostgreSQL database
+	// (analyze.go); nil on SQLite.
+	keeper *statsKeeper
 	// searchTimeout is Options.SearchTimeout.
 	searchTimeout time.Duration
 }
@@ -121,6 +129,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s database: %w", s.d, err)
 	}
 	log.Debug("database opened", "dialect", s.d.String())
+	if every := cmp.Or(opts.AnalyzeEvery, GrowthCheckEvery); s.d == dialectPostgres && every > 0 {
+		kctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		s.keeper = &statsKeeper{stop: stop}
+		s.keeper.wg.Go(func() { s.keepStatistics(kctx, every) })
+	}
 	return s, nil
 }
 
@@ -192,8 +205,12 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	return &Store{conn: conn{d: dialectSQLite, r: rdb, w: wdb, db: wdb, memo: &statsMemo{}}, wdb: wdb, rdb: rdb}, nil
 }
 
-// Close closes the connection pools.
+// Close stops the statistics keeper and closes the connection pools.
 func (s *Store) Close() error {
+	if s.keeper != nil {
+		s.keeper.stop()
+		s.keeper.wg.Wait()
+	}
 	err := s.wdb.Close()
 	if s.rdb != s.wdb {
 		err = errors.Join(err, s.rdb.Close())

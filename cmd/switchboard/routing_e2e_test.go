@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -56,6 +57,57 @@ func openRequest(t *testing.T, s *server, text string) (vtok, reqID string) {
 		t.Fatal("no request id")
 	}
 	return vtok, reqID
+}
+
+// docsYAML is the design's routing example: widget requests from docs
+// pages go to developers for a minute, then to support.
+const docsYAML = `routing:
+  rules:
+    - name: technical
+      match: {channels: [web], page_url: "*/docs/*"}
+      mode: broadcast
+      tiers:
+        - {roles: [developer], for: 60s}
+        - {roles: [support]}
+`
+
+// TestNestedDocsPageGoesToDevelopersFirst: a visitor three levels deep in
+// the docs, with a query and a fragment, is offered to the developer tier
+// first, and so is one on a single-page app's #/docs route; a visitor on
+// another page (with /docs/ only in its query) to everyone.
+func TestNestedDocsPageGoesToDevelopersFirst(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			s := startServerWith(t, b, t.TempDir(), docsYAML)
+			admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
+			dev := agentToken(t, s, admin, "Dana", "developer")
+			sup := agentToken(t, s, admin, "Sam", "support")
+			visit := func(page string) string {
+				t.Helper()
+				vtok := str(s.must(201, "POST", "/v1/widget/sessions", "", map[string]any{"name": "Ada", "page_url": page}), "token")
+				s.must(202, "POST", "/v1/widget/messages", vtok, map[string]any{"text": "my webhook never arrives"})
+				return str(s.must(202, "POST", "/v1/widget/handoff", vtok, map[string]any{"text": "talk to a person"}), "request", "id")
+			}
+			docs := visit("https://shop.example/docs/api/webhooks?lang=go#retries")
+			eventually(t, "the docs request offered to the developer", func() bool { return offeredTo(s, dev, docs) })
+			if offeredTo(s, sup, docs) {
+				t.Fatal("support offered a docs request during the developer tier")
+			}
+			req := s.must(200, "GET", "/v1/requests/"+docs, dev, nil)
+			if got := str(req, "page_url"); got != "https://shop.example/docs/api/webhooks" { // cleaned: no query keys configured
+				t.Errorf("page_url in the panel = %q", got)
+			}
+			spa := visit("https://app.shop.example/#/docs/api/webhooks")
+			eventually(t, "the single-page app's docs request offered to the developer", func() bool { return offeredTo(s, dev, spa) })
+			if offeredTo(s, sup, spa) {
+				t.Fatal("support offered a docs route's request during the developer tier")
+			}
+			other := visit("https://shop.example/login?next=/docs/api/webhooks")
+			eventually(t, "the other request offered to everyone", func() bool {
+				return offeredTo(s, dev, other) && offeredTo(s, sup, other)
+			})
+		})
+	}
 }
 
 // TestPendingOfferMovesOnAfterRestart: a tier timer pending when the
@@ -136,36 +188,45 @@ func TestDirectOffersAndDecline(t *testing.T) {
 	}
 }
 
-// TestOfflineAcknowledgmentAndQueue: nobody online → one acknowledgment
-// with the ETA; the poll shows queue position and eta_seconds; an agent
-// coming online is offered the waiting request.
-func TestOfflineAcknowledgmentAndQueue(t *testing.T) {
-	b := backends(t)[0]
-	s := startServerWith(t, b, t.TempDir(), "offline: {message: \"Nobody here; back within [ETA].\", default_eta: 20m}\n")
-	vtok, reqID := openRequest(t, s, "hello")
-	eventually(t, "the offline acknowledgment", func() bool {
-		for _, m := range list(s.must(200, "GET", "/v1/widget/messages", vtok, nil), "messages") {
-			if str(m, "text") == "Nobody here; back within 20 minutes." {
-				return true
-			}
-		}
-		return false
-	})
-	poll := s.must(200, "GET", "/v1/widget/messages", vtok, nil)
-	if poll["status"] != "waiting" || poll["queue_position"] != float64(1) || poll["eta_seconds"] != float64(1200) {
-		t.Fatalf("poll = status %v, queue_position %v, eta_seconds %v", poll["status"], poll["queue_position"], poll["eta_seconds"])
-	}
-	admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
-	amy := agentToken(t, s, admin, "Amy")
-	eventually(t, "the waiting request offered to the agent who came online", func() bool { return offeredTo(s, amy, reqID) })
-	n := 0
+// systemTexts lists the system messages of the visitor's thread.
+func systemTexts(s *server, vtok string) []string {
+	var out []string
 	for _, m := range list(s.must(200, "GET", "/v1/widget/messages", vtok, nil), "messages") {
-		if strings.HasPrefix(str(m, "text"), "Nobody here") {
-			n++
+		if m["author"] == "system" {
+			out = append(out, str(m, "text"))
 		}
 	}
-	if n != 1 {
-		t.Fatalf("%d acknowledgments, want 1", n)
+	return out
+}
+
+// TestOfflineAcknowledgmentAndQueue: nobody online → the thread holds one
+// system message, the default acknowledgment with the ETA (no queue
+// message beside it); the poll shows queue position and eta_seconds; an
+// agent coming online is offered the waiting request, and the customer
+// hears of it once.
+func TestOfflineAcknowledgmentAndQueue(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			s := startServerWith(t, b, t.TempDir(), "offline: {default_eta: 20m}\n")
+			const ack = "No agent is available right now. Expected reply within 20 minutes."
+			vtok, reqID := openRequest(t, s, "hello")
+			eventually(t, "the offline acknowledgment", func() bool { return len(systemTexts(s, vtok)) > 0 })
+			if got := systemTexts(s, vtok); len(got) != 1 || got[0] != ack {
+				t.Fatalf("system messages with nobody online = %q, want [%q]", got, ack)
+			}
+			poll := s.must(200, "GET", "/v1/widget/messages", vtok, nil)
+			if poll["status"] != "waiting" || poll["queue_position"] != float64(1) || poll["eta_seconds"] != float64(1200) {
+				t.Fatalf("poll = status %v, queue_position %v, eta_seconds %v", poll["status"], poll["queue_position"], poll["eta_seconds"])
+			}
+			admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
+			amy := agentToken(t, s, admin, "Amy")
+			eventually(t, "the waiting request offered to the agent who came online", func() bool { return offeredTo(s, amy, reqID) })
+			want := []string{ack, "You're next in line. An agent will be with you in about 20 minutes."}
+			eventually(t, "the queue message", func() bool { return len(systemTexts(s, vtok)) == 2 })
+			if got := systemTexts(s, vtok); !slices.Equal(got, want) {
+				t.Fatalf("system messages once Amy is online = %q, want %q", got, want)
+			}
+		})
 	}
 }
 

@@ -27,18 +27,6 @@ func (t *tx) batch(fn func(u *tx) error) error {
 	return nil
 }
 
-// StoredProviderIDs implements core.MessageStore.
-func (t *tx) StoredProviderIDs(_ context.Context, keys []core.ChannelKey) (map[core.ChannelKey]bool, error) {
-	defer t.read()()
-	out := map[core.ChannelKey]bool{}
-	for _, k := range keys {
-		if _, ok := t.d().providerKey[key{k.ChannelID, k.ID}]; ok {
-			out[k] = true
-		}
-	}
-	return out, nil
-}
-
 // CustomersByChannelUsers implements core.CustomerStore; the store-wide
 // lock covers the row locks.
 func (t *tx) CustomersByChannelUsers(_ context.Context, keys []core.ChannelKey) (map[core.ChannelKey]core.Customer, error) {
@@ -106,13 +94,24 @@ func (t *tx) CreateConversations(ctx context.Context, cs []core.Conversation) er
 	})
 }
 
-// InsertMessages implements core.MessageStore.
+// InsertMessages implements core.MessageStore: the customer messages
+// whose provider id is stored (or repeated in ms) are a
+// *core.DuplicateMessagesError naming them all, as the SQL stores' insert
+// reports them.
 func (t *tx) InsertMessages(ctx context.Context, ms []core.Message) error {
 	return t.batch(func(u *tx) error {
+		var dup []core.ChannelKey
 		for _, m := range ms {
+			if _, ok := u.d().providerKey[key{m.ChannelID, m.ProviderID}]; ok && m.Author == core.AuthorCustomer && m.ProviderID != "" {
+				dup = append(dup, core.ChannelKey{ChannelID: m.ChannelID, ID: m.ProviderID})
+				continue
+			}
 			if err := u.InsertMessage(ctx, m); err != nil {
 				return err
 			}
+		}
+		if len(dup) > 0 {
+			return &core.DuplicateMessagesError{Keys: dup}
 		}
 		return nil
 	})

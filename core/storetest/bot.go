@@ -84,9 +84,9 @@ func testBotBatch(t *testing.T, f *fx) {
 	fallback := "bot: I'm the virtual assistant and I can't answer that one yet. Type \"talk to a person\" or press \"Talk to a person\" and an agent will take over."
 	equal(t, "ann's conversation", authors(a.ConversationID), []string{
 		"customer: do you ship to Mars", "customer: talk to a person", "customer: hello?",
-		fallback, "system: You're in the queue. The next available agent will be with you shortly.",
-		// routed by the worker at once: nobody is online
-		"system: All our agents are busy right now. Expected reply within 15 minutes."})
+		// routed by the worker at once: nobody is online, and the
+		// customer gets one notice, the acknowledgment with its ETA
+		fallback, "system: No agent is available right now. Expected reply within 15 minutes."})
 	equal(t, "bob's conversation", authors(other.ConversationID), []string{"customer: what colours are there", fallback})
 	conv, err := f.s.ConversationByID(ctx, a.ConversationID)
 	ok(t, "conversation", err)

@@ -22,8 +22,8 @@ func groupTx(t *testing.T, f *fx, fn func(tx core.Tx) error) error {
 }
 
 // testGroupStatements checks the set-based methods group commit uses
-// (StoredProviderIDs, CustomersByChannelUsers, OpenConversationsOf,
-// SaveCustomers, CreateConversations, InsertMessages).
+// (CustomersByChannelUsers, OpenConversationsOf, SaveCustomers,
+// CreateConversations, InsertMessages, which finds the duplicates itself).
 func testGroupStatements(t *testing.T, f *fx) {
 	known := f.customer("web", "Known")
 	openConv := f.conversation(known, nil)
@@ -43,12 +43,6 @@ func testGroupStatements(t *testing.T, f *fx) {
 		{ID: core.NewID(), ConversationID: newConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "three", CreatedAt: later},
 	}
 	err := groupTx(t, f, func(tx core.Tx) error {
-		got, err := tx.StoredProviderIDs(f.ctx, []core.ChannelKey{ck("web", "wamid.1"), ck("web", "wamid.2"), ck("other", "wamid.1"), ck("web", "wamid.9")})
-		if err != nil {
-			return err
-		}
-		equal(t, "stored provider ids (customer messages only)", got, map[core.ChannelKey]bool{ck("web", "wamid.1"): true})
-
 		cs, err := tx.CustomersByChannelUsers(f.ctx, []core.ChannelKey{ck("web", known.ChannelUserID), ck("web", older.ChannelUserID),
 			ck("other", known.ChannelUserID), ck("web", "nobody")})
 		if err != nil {
@@ -127,18 +121,27 @@ func testGroupStatements(t *testing.T, f *fx) {
 	gotConv, _ = f.s.ConversationByID(f.ctx, newConv.ID)
 	equal(t, "last message time after an older answer", gotConv.LastMessageAt, later)
 
-	// A stored provider id fails the whole insert, and the caller's
-	// rollback leaves nothing behind.
+	// Stored provider ids fail the whole insert, which names every one of
+	// them (customer messages only: an agent's provider id is no key, and
+	// the same id on another channel is another message), and the
+	// caller's rollback leaves nothing behind.
 	dupe := []core.Message{
 		{ID: core.NewID(), ConversationID: openConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "x", CreatedAt: later, ProviderID: "wamid.5"},
 		{ID: core.NewID(), ConversationID: openConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "y", CreatedAt: later, ProviderID: stored.ProviderID},
+		{ID: core.NewID(), ConversationID: openConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "z", CreatedAt: later, ProviderID: "wamid.2"},
+		{ID: core.NewID(), ConversationID: openConv.ID, ChannelID: "other", Author: core.AuthorCustomer, Text: "w", CreatedAt: later, ProviderID: stored.ProviderID},
+		{ID: core.NewID(), ConversationID: openConv.ID, ChannelID: "web", Author: core.AuthorCustomer, Text: "v", CreatedAt: later, ProviderID: "wamid.3"},
 	}
 	err = groupTx(t, f, func(tx core.Tx) error { return tx.InsertMessages(f.ctx, dupe) })
-	if !errors.Is(err, core.ErrDuplicate) {
-		t.Fatalf("insert with a stored provider id: %v, want ErrDuplicate", err)
+	var dupErr *core.DuplicateMessagesError
+	if !errors.Is(err, core.ErrDuplicate) || !errors.As(err, &dupErr) {
+		t.Fatalf("insert with stored provider ids: %v, want a DuplicateMessagesError", err)
 	}
-	if _, err := f.s.MessageByID(f.ctx, dupe[0].ID); !errors.Is(err, core.ErrNotFound) {
-		t.Errorf("a message of the failed insert was kept: %v", err)
+	equal(t, "duplicates named", dupErr.Keys, []core.ChannelKey{ck("web", stored.ProviderID), ck("web", "wamid.3")})
+	for _, m := range dupe {
+		if _, err := f.s.MessageByID(f.ctx, m.ID); !errors.Is(err, core.ErrNotFound) {
+			t.Errorf("message %q of the failed insert was kept: %v", m.Text, err)
+		}
 	}
 	// A new customer whose channel user exists is a duplicate.
 	clash := core.Customer{ID: core.NewID(), ChannelID: "web", ChannelUserID: known.ChannelUserID, CreatedAt: t0, LastSeenAt: t0}

@@ -18,7 +18,8 @@ func testRouting(t *testing.T, f *fx) {
 	equal(t, "fresh routing state", got.Routing, core.RouteState{})
 
 	st := core.RouteState{Rule: "vip", Mode: core.ModeDirect, Tier: 2, Tried: []string{a1.ID, a2.ID}, Step: 7,
-		Deadline: at(30 * time.Second), RerouteAt: at(45 * time.Second), AckedAt: at(time.Second)}
+		Deadline: at(30 * time.Second), RerouteAt: at(45 * time.Second), AckedAt: at(time.Second),
+		Told: core.WaitNotice{Situation: core.WaitUnavailable, ETA: 15 * time.Minute}}
 	ok(t, "update routing", s.UpdateRouting(ctx, r.ID, st))
 	got, err = s.RequestByID(ctx, r.ID)
 	ok(t, "read", err)
