@@ -47,14 +47,17 @@ var (
 	pageHTML []byte
 	//go:embed web/app.js
 	appJS []byte
+	//go:embed web/attachments.js
+	attachmentsJS []byte
 	//go:embed web/app.css
 	appCSS []byte
 )
 
 // pageCSP allows the inbox's own script, styles and API calls only, so that
 // no customer-written text can ever run as code in an agent's browser.
+// Attachments are read with the agent's token and shown from blob: URLs.
 const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
-	"img-src 'self' data:; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	"img-src 'self' data: blob:; media-src blob:; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // Register adds the routes.
 func (h *Handler) Register(e *echo.Echo) {
@@ -62,6 +65,8 @@ func (h *Handler) Register(e *echo.Echo) {
 		ContentType: echo.MIMETextHTMLCharsetUTF8, Body: pageHTML, CSP: pageCSP}))
 	e.GET("/inbox/app.js", httpapi.ServeAsset(httpapi.Asset{
 		ContentType: "text/javascript; charset=utf-8", Body: appJS}))
+	e.GET("/inbox/attachments.js", httpapi.ServeAsset(httpapi.Asset{
+		ContentType: "text/javascript; charset=utf-8", Body: attachmentsJS}))
 	e.GET("/inbox/app.css", httpapi.ServeAsset(httpapi.Asset{
 		ContentType: "text/css; charset=utf-8", Body: appCSS}))
 	e.POST("/v1/auth/login", h.login)

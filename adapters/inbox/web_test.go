@@ -35,8 +35,9 @@ func TestWebAssetsServed(t *testing.T) {
 		path, contentType, csp string
 		want                   []string
 	}{
-		{"/inbox", "text/html; charset=UTF-8", pageCSP, []string{`src="/inbox/app.js"`, `href="/inbox/app.css"`, `data-testid="login-form"`}},
+		{"/inbox", "text/html; charset=UTF-8", pageCSP, []string{`src="/inbox/attachments.js"`, `src="/inbox/app.js"`, `href="/inbox/app.css"`, `data-testid="login-form"`}},
 		{"/inbox/app.js", "text/javascript; charset=utf-8", "", []string{"switchboard.inbox.token", "/v1/events?access_token="}},
+		{"/inbox/attachments.js", "text/javascript; charset=utf-8", "", []string{"SwitchboardMedia", "Authorization", "URL.createObjectURL"}},
 		{"/inbox/app.css", "text/css; charset=utf-8", "", []string{".view-inbox", "@media"}},
 	}
 	for _, c := range cases {
@@ -78,24 +79,28 @@ func TestPageHasNoInlineCodeOrStyles(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			for _, m := range c.re.FindAllString(page, -1) {
-				if c.name == "script without src" && strings.Contains(m, ` src="/inbox/app.js"`) {
+				if c.name == "script without src" && (strings.Contains(m, ` src="/inbox/app.js"`) || strings.Contains(m, ` src="/inbox/attachments.js"`)) {
 					continue
 				}
 				t.Errorf("index.html has %q", m)
 			}
 		})
 	}
-	if n := strings.Count(strings.ToLower(page), "<script"); n != 1 {
-		t.Errorf("index.html has %d script elements, want the one of /inbox/app.js", n)
+	if n := strings.Count(strings.ToLower(page), "<script"); n != 2 {
+		t.Errorf("index.html has %d script elements, want those of /inbox/attachments.js and /inbox/app.js", n)
+	}
+	if a, b := strings.Index(page, `src="/inbox/attachments.js"`), strings.Index(page, `src="/inbox/app.js"`); a < 0 || b < a {
+		t.Error("attachments.js must load before app.js, which uses it")
 	}
 }
 
-// User text must never be parsed as markup.
+// User text, file names included, must never be parsed as markup.
 func TestScriptNeverParsesMarkup(t *testing.T) {
-	js := string(appJS)
-	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "createContextualFragment", "DOMParser"} {
-		if strings.Contains(js, bad) {
-			t.Errorf("app.js uses %s", bad)
+	for name, js := range map[string]string{"app.js": string(appJS), "attachments.js": string(attachmentsJS)} {
+		for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "createContextualFragment", "DOMParser"} {
+			if strings.Contains(js, bad) {
+				t.Errorf("%s uses %s", name, bad)
+			}
 		}
 	}
 }
@@ -116,6 +121,10 @@ func TestContractHooksPresent(t *testing.T) {
 		"agents", "agent-row", "agent-form", "agent-email", "agent-name", "agent-password", "agent-roles",
 		"agent-max-chats", "agent-admin", "agent-submit", "agent-form-error",
 		"notice",
+		"attachment", "attachment-pending", "attachment-error", "attachment-image", "attachment-audio", "attachment-length",
+		"attachment-video", "attachment-document", "attachment-name", "attachment-size", "media-viewer", "viewer-image",
+		"viewer-close", "viewer-download", "chat-attach", "chat-file", "staged-files", "staged-file", "staged-name",
+		"staged-progress", "staged-error",
 	}
 	src := string(pageHTML) + string(appJS)
 	for _, h := range hooks {

@@ -13,7 +13,7 @@ import (
 )
 
 // maxWidgetBytes is the size budget of the served widget script.
-const maxWidgetBytes = 30 * 1024
+const maxWidgetBytes = 48 * 1024
 
 // serve answers one GET on the widget's real routes. The asset routes read
 // neither the Service nor the event streams, so none are built.
@@ -97,7 +97,8 @@ func TestWidgetScriptHooks(t *testing.T) {
 	hooks := []string{
 		`"data-sb": "launcher"`, `"data-sb": "panel"`, `"data-sb": "messages"`, `"data-sb": "message"`,
 		`"data-sb": "greeting"`, `"data-sb": "input"`, `"data-sb": "send"`, `"data-sb": "handoff"`,
-		`"data-sb": "status"`, `"data-sb-status"`, `"data-sb-ready"`, `"data-author"`, `"data-id"`,
+		`"data-sb": "status"`, `"data-sb": "attach"`, `"data-sb": "attachment"`, `"data-sb": "attachment-image"`,
+		`"data-sb": "attachment-document"`, `"data-sb": "attachment-error"`, `"data-sb": "upload-error"`, `"data-sb-status"`, `"data-sb-ready"`, `"data-author"`, `"data-id"`,
 		`role: "dialog"`, `role: "log"`, `"aria-live": "polite"`, `"aria-expanded"`,
 		`:host { all: initial`, `prefers-reduced-motion`, `@media (max-width: 480px)`,
 	}

@@ -31,8 +31,10 @@ var (
 	demoHTML []byte
 )
 
-// demoCSP lets the demo page run its own embedded widget and nothing else.
-const demoCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+// demoCSP lets the demo page run its own embedded widget and nothing else;
+// the widget shows attachments from blob: URLs (they are read with the
+// visitor token).
+const demoCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data: blob:; media-src blob:; " +
 	"style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // Register adds the routes.

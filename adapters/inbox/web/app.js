@@ -69,6 +69,8 @@
 
   const $ = (id) => document.getElementById(id);
   const enc = encodeURIComponent;
+  // Attachments: shown in messages and attached in the composer (attachments.js).
+  const Media = window.SwitchboardMedia;
 
   // ---------------------------------------------------------------- helpers
 
@@ -357,6 +359,7 @@
     S.chatSeq++;
     S.inserted = null;
     S.history = { params: null, cursor: '', searched: false };
+    Media.reset();
     S.reqEls.clear();
     S.convEls.clear();
     $('requests').replaceChildren();
@@ -388,7 +391,7 @@
     'request.updated': onRequest,
     'request.removed': onRequestRemoved,
     'message.created': onMessage,
-    'message.updated': onMessage,
+    'message.updated': (m) => onMessage(m, true),
     'conversation.updated': applyConversation,
     'agent.updated': onAgent,
   };
@@ -835,6 +838,7 @@
     S.inserted = null;
     $('chat-input').value = '';
     hidePicker();
+    Media.reset();
     $('messages').replaceChildren();
     renderChatState();
     renderMessages();
@@ -1012,6 +1016,7 @@
     } else {
       el._error.remove();
     }
+    Media.fill(el, m);
   }
 
   function nearBottom() {
@@ -1035,12 +1040,14 @@
     if (!old || rank(m) >= rank(old)) messages.set(m.id, m);
   }
 
-  function onMessage(m) {
+  // onMessage takes a new message, or (updated) a changed one: an
+  // attachment fetched, a delivery mark; only new ones count as unread.
+  function onMessage(m, updated) {
     if (!m.id || !m.conversation_id) return;
     if (S.chat && S.chat.id === m.conversation_id) {
       keepMessage(S.chat.messages, m);
       renderMessages();
-    } else if (m.author === 'customer' && S.conversations.has(m.conversation_id)) {
+    } else if (!updated && m.author === 'customer' && S.conversations.has(m.conversation_id)) {
       S.unread.set(m.conversation_id, (S.unread.get(m.conversation_id) || 0) + 1);
     }
     const c = S.conversations.get(m.conversation_id);
@@ -1054,6 +1061,7 @@
     if (ev) ev.preventDefault();
     const c = S.chat;
     if (!c || readOnly()) return;
+    if (Media.hasStaged()) return Media.sendStaged(c.id, $('chat-input'));
     const input = $('chat-input');
     const raw = input.value;
     const text = raw.replace(/\s+$/, '');
@@ -1527,6 +1535,18 @@
     input.addEventListener('blur', () => setTimeout(() => {
       if (document.activeElement !== input) hidePicker();
     }, 150));
+    Media.init({
+      token: () => S.token,
+      signedOut: () => signedOut('Your session has ended. Please sign in again.'),
+      notice,
+      canAttach: () => Boolean(S.chat) && !readOnly(),
+      sent: (m) => {
+        if (!m || !S.chat || S.chat.id !== m.conversation_id) return;
+        keepMessage(S.chat.messages, m);
+        renderMessages();
+        scrollMessages(true);
+      },
+    });
     $('chat-resolve').addEventListener('click', resolveChat);
     $('chat-reassign').addEventListener('click', reassignChat);
     $('chat-reassign-select').addEventListener('change', () => {

@@ -101,6 +101,8 @@
   const ICON_CHAT = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.2a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6zm5 0a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6zm5 0a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6z";
   const ICON_CLOSE = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4L12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z";
   const ICON_SEND = "M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z";
+  const ICON_CLIP = "M16.5 6v11.5a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6H9v9.5a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v12.5a6 6 0 0 0 12 0V6z";
+  const ICON_DOC = "M6 2h8l6 6v14H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zm7 1.5V9h5.5zM8 13v1.6h8V13zm0 3.4V18h8v-1.6z";
 
   const CSS = `
 :host { all: initial !important; }
@@ -185,6 +187,35 @@ textarea::placeholder { color: #868e96; }
 .send { width: 42px; height: 42px; border-radius: 10px; display: grid; place-items: center; background: #3b5bdb; color: #fff; flex: none; }
 .send:hover:not(:disabled) { background: #364fc7; }
 
+.files { display: flex; flex-direction: column; gap: 6px; max-width: 82%; margin-top: 4px; }
+.row.customer .files { align-items: flex-end; }
+.file { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; font-size: 13px; color: #5c6370; max-width: 100%; }
+.why { padding: 5px 9px; border-radius: 8px; background: #fff5f5; color: #b02525; overflow-wrap: anywhere; }
+.spin { width: 16px; height: 16px; border-radius: 50%; border: 2px solid #ced4da; border-top-color: #3b5bdb; animation: sb-spin .9s linear infinite; }
+@keyframes sb-spin { to { transform: rotate(360deg); } }
+.thumb { display: block; border-radius: 10px; overflow: hidden; background: #e9ecef; min-width: 60px; min-height: 48px; cursor: zoom-in; }
+.thumb img { display: block; max-width: 220px; max-height: 220px; }
+.file audio { width: 240px; max-width: 100%; height: 40px; }
+.file video { display: block; width: 260px; max-width: 100%; max-height: 260px; border-radius: 10px; background: #000; }
+.cap { flex-basis: 100%; font-size: 12px; }
+.doc, .up { display: flex; align-items: center; gap: 10px; max-width: 100%; padding: 8px 10px; border-radius: 10px;
+  background: #fff; border: 1px solid #e6e8ef; color: #1f2330; text-decoration: none; }
+.doc svg { flex: none; color: #3b5bdb; }
+.doc-t { display: flex; flex-direction: column; min-width: 0; }
+.doc-n { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 200px; }
+.doc-s { font-size: 12px; color: #5c6370; }
+.up { flex-wrap: wrap; }
+.up progress { width: 80px; height: 8px; }
+.x { width: 24px; height: 24px; border-radius: 6px; font-size: 16px; }
+.attach { width: 42px; height: 42px; border-radius: 10px; display: grid; place-items: center; color: #5c6370; flex: none; }
+.attach:hover:not(:disabled) { background: #f1f3f5; }
+.drop .scroll { outline: 3px dashed #3b5bdb; outline-offset: -6px; background: #edf2ff; }
+.viewer { position: absolute; inset: 0; z-index: 2; display: flex; flex-direction: column; background: rgba(15, 18, 30, .92); color: #fff; }
+.viewer .bar { display: flex; align-items: center; gap: 8px; padding: 10px 12px; }
+.viewer .bar span { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.viewer .bar button { padding: 6px 10px; border-radius: 8px; background: rgba(255, 255, 255, .16); }
+.viewer img { flex: 1; min-height: 0; width: 100%; object-fit: contain; }
+
 @media (max-width: 480px) {
   .panel { top: 0; right: 0; bottom: 0; left: 0; width: auto; height: auto; max-height: none; border-radius: 0; }
   .launcher.open { display: none; }
@@ -227,6 +258,14 @@ textarea::placeholder { color: #868e96; }
     "aria-label": "Message", autocomplete: "off",
   });
   const sendBtn = h("button", { type: "button", class: "send", "data-sb": "send", "aria-label": "Send" }, icon(ICON_SEND));
+  // Attachments: the paperclip's file picker and the full-size photo view.
+  const picker = h("input", { type: "file", multiple: true, class: "sr", tabindex: "-1", "aria-hidden": "true" });
+  const attachBtn = h("button", { type: "button", class: "attach", "data-sb": "attach", "aria-label": "Attach a file" }, icon(ICON_CLIP));
+  const viewerName = h("span", {});
+  const viewerClose = h("button", { type: "button", "data-sb": "viewer-close" }, "Close");
+  const viewerImg = h("img", { alt: "", "data-sb": "viewer-image" });
+  const viewer = h("div", { class: "viewer", role: "dialog", "aria-modal": "true", "aria-label": "Photo", "data-sb": "viewer", hidden: true },
+    h("div", { class: "bar" }, viewerName, viewerClose), viewerImg);
   const panel = h("div", {
     id: "sb-panel", class: "panel", "data-sb": "panel", role: "dialog", "aria-label": "Chat", hidden: true,
   },
@@ -235,7 +274,7 @@ textarea::placeholder { color: #868e96; }
     h("div", {}, h("h2", { class: "title" }, "Chat with us"), sub),
     closeBtn),
   statusEl, scroller, notice,
-  h("div", { class: "foot" }, handoffBtn, h("div", { class: "composer" }, input, sendBtn)));
+  h("div", { class: "foot" }, handoffBtn, h("div", { class: "composer" }, attachBtn, picker, input, sendBtn)), viewer);
   root.append(h("div", { class: "sb" }, launcher, panel));
 
   function isOpen() { return !panel.hidden; }
@@ -366,6 +405,7 @@ textarea::placeholder { color: #868e96; }
     const known = S.seen.get(m.id);
     if (known) {
       if (known.textContent !== text) known.textContent = text;
+      if (known !== greetingEl) showFiles(known.parentNode, known, m); // message.updated: a file arrived
       return;
     }
     const author = ["customer", "bot", "agent", "system"].includes(m.author) ? m.author : "system";
@@ -391,6 +431,7 @@ textarea::placeholder { color: #868e96; }
     const label = authorLabel(Object.assign({}, m, { author }));
     const row = h("div", { class: "row " + author }, ...(label ? [label] : []), msg);
     const follow = author === "customer" || atBottom(); // measured before the log grows
+    showFiles(row, msg, m);
     place(row, m.id);
     register(row, msg, m);
     if (live && author !== "customer" && !isOpen()) {
@@ -421,6 +462,203 @@ textarea::placeholder { color: #868e96; }
     p.row.classList.remove("pending");
     register(p.row, p.msg, m);
   }
+
+  // ---- attachments ----
+  const KINDS = { image: "Photo", sticker: "Sticker", audio: "Audio", voice: "Voice note", video: "Video", document: "Document" };
+  const blobs = new Map(); // attachment URL → Promise of a blob: URL
+
+  function fileSize(n) {
+    if (typeof n !== "number" || !(n >= 0)) return "";
+    let v = n, i = 0;
+    while (v >= 1024 && i < 3) { v /= 1024; i++; }
+    return (i === 0 || v >= 10 ? Math.round(v) : Math.round(v * 10) / 10) + " " + ["B", "KB", "MB", "GB"][i];
+  }
+
+  function clock(secs) {
+    if (!isFinite(secs) || secs < 0) return "";
+    const s = Math.round(secs);
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+
+  // media reads an attachment with the visitor token (files are served
+  // only with it, and an address must never carry it) as a blob: URL.
+  function media(url) {
+    let p = blobs.get(url);
+    if (!p) {
+      p = (async () => {
+        const get = () => fetch(BASE + url, {
+          headers: { Authorization: "Bearer " + S.token }, mode: "cors", credentials: "omit",
+        }).catch(() => { throw new APIError(0, "network", ""); });
+        let res = await get();
+        if (res.status === 401) {
+          await newSession();
+          res = await get();
+        }
+        if (!res.ok) {
+          const d = await res.json().catch(() => null);
+          throw new APIError(res.status, "", (d && d.error && d.error.message) || "error " + res.status);
+        }
+        return URL.createObjectURL(await res.blob());
+      })();
+      blobs.set(url, p);
+      p.catch(() => blobs.delete(url)); // tried again next time
+    }
+    return p;
+  }
+
+  function reason(e) {
+    return e.status === 0 ? "you seem to be offline" : e.message;
+  }
+
+  // showFiles puts m's attachments under its bubble, again only when one
+  // of them changed (a pending file became ready or failed).
+  function showFiles(row, msg, m) {
+    const list = (Array.isArray(m.attachments) ? m.attachments : []).filter((a) => a && typeof a.id === "string");
+    const key = JSON.stringify(list.map((a) => [a.id, a.status, a.error, a.thumbnail_url]));
+    if (row.sbFiles === key) return;
+    row.sbFiles = key;
+    const old = row.querySelector(".files");
+    if (old) old.remove();
+    msg.hidden = list.length > 0 && !msg.textContent; // no empty bubble above a file
+    if (list.length) row.append(h("div", { class: "files", "data-sb": "attachments" }, ...list.map(fileView)));
+  }
+
+  function fileView(a) {
+    const what = KINDS[a.kind] || "File";
+    const name = typeof a.name === "string" && a.name ? a.name : what.toLowerCase();
+    const box = h("div", { class: "file", "data-sb": "attachment", "data-kind": a.kind, "data-status": a.status, "data-id": a.id });
+    const why = (text) => box.replaceChildren(h("span", { class: "why", "data-sb": "attachment-error" }, text));
+    if (a.status === "failed") {
+      why("Could not fetch: " + (a.error || "unknown reason"));
+    } else if (a.status !== "ready") {
+      box.append(h("span", { class: "spin", "aria-hidden": "true" }), h("span", { "data-sb": "attachment-pending" }, "Fetching " + what.toLowerCase() + "…"));
+    } else if (a.kind === "image" || a.kind === "sticker") {
+      const img = h("img", { alt: what + (a.name ? ": " + a.name : "") });
+      const open = h("button", { type: "button", class: "thumb", "data-sb": "attachment-image", "aria-label": "Open " + what.toLowerCase() + " full size" }, img);
+      open.addEventListener("click", () => view(a, name));
+      media(a.thumbnail_url || a.url).then((u) => { img.src = u; }, (e) => why("Could not load: " + reason(e)));
+      box.append(open);
+    } else if (a.kind === "audio" || a.kind === "voice" || a.kind === "video") {
+      const player = h(a.kind === "video" ? "video" : "audio", { controls: true, preload: "metadata", playsinline: true, "aria-label": what + " " + name });
+      const len = h("span", { "data-sb": "attachment-length" });
+      const showLength = () => { len.textContent = clock(player.duration); };
+      player.addEventListener("loadedmetadata", showLength);
+      player.addEventListener("durationchange", showLength);
+      media(a.url).then((u) => { player.src = u; }, (e) => why("Could not load: " + reason(e)));
+      box.append(h("span", { class: "cap" }, what + " ", len), player);
+    } else {
+      const link = h("a", { class: "doc", href: BASE + a.url, download: name, title: "Download " + name, "data-sb": "attachment-document" },
+        icon(ICON_DOC), h("span", { class: "doc-t" }, h("span", { class: "doc-n", "data-sb": "attachment-name" }, name),
+          h("span", { class: "doc-s" }, [a.content_type, fileSize(a.size)].filter(Boolean).join(" · "))));
+      link.addEventListener("click", (e) => {
+        e.preventDefault(); // the address alone would lack the token
+        media(a.url).then((u) => {
+          const save = h("a", { href: u, download: name, hidden: true });
+          root.append(save);
+          save.click();
+          save.remove();
+        }, (err) => say("Could not download " + name + ": " + reason(err)));
+      });
+      box.append(link);
+    }
+    return box;
+  }
+
+  function view(a, name) {
+    viewerName.textContent = name;
+    viewerImg.alt = KINDS[a.kind] + ": " + name;
+    viewerImg.removeAttribute("src");
+    viewer.hidden = false;
+    viewer.sbFor = a.id;
+    viewerClose.focus();
+    media(a.url).then((u) => { if (viewer.sbFor === a.id) viewerImg.src = u; }, (e) => say("Could not load: " + reason(e)));
+  }
+
+  function closeViewer() {
+    viewer.hidden = true;
+    viewer.sbFor = "";
+  }
+
+  // upload sends one file the visitor picked, dropped or pasted; it shows
+  // as a pending bubble with its progress, and the refusal's reason
+  // (too large, a type not accepted) stays in it.
+  function upload(file) {
+    const bar = h("progress", { max: "1", value: "0", "aria-label": "Uploading " + (file.name || "image") });
+    const chip = h("div", { class: "up" }, h("span", { class: "doc-n" }, file.name || "image"), h("span", { class: "doc-s" }, fileSize(file.size)), bar);
+    const row = h("div", { class: "row customer pending", "data-sb": "upload" }, h("span", { class: "sr" }, "You:"), chip);
+    log.append(row);
+    scrollDown(true);
+    (async () => {
+      await ready;
+      let r = await post(file, bar);
+      if (r.status === 401) {
+        await newSession();
+        r = await post(file, bar);
+      }
+      if (r.status !== 202) {
+        const e = (r.data && r.data.error) || {};
+        throw new APIError(r.status, e.code || "", e.message || "");
+      }
+      row.remove();
+      const m = r.data && r.data.message;
+      const moved = m && m.conversation_id && S.conv && m.conversation_id !== S.conv;
+      addMessage(m, false);
+      if (moved || S.status === "resolved") await sync();
+    })().catch((e) => {
+      bar.remove();
+      const x = h("button", { type: "button", class: "x", "aria-label": "Dismiss" }, "×");
+      x.addEventListener("click", () => { row.remove(); input.focus(); });
+      chip.append(h("span", { class: "why", role: "alert", "data-sb": "upload-error" }, problem(e)), x);
+    });
+  }
+
+  function post(file, bar) {
+    return new Promise((resolve) => {
+      const form = new FormData();
+      form.append("file", file, file.name || "image");
+      const x = new XMLHttpRequest();
+      x.upload.addEventListener("progress", (e) => { if (e.lengthComputable) bar.value = e.loaded / e.total; });
+      x.addEventListener("load", () => resolve({ status: x.status, data: parseJSON(x.responseText) }));
+      x.addEventListener("error", () => resolve({ status: 0, data: null }));
+      x.open("POST", BASE + "/v1/widget/attachments");
+      x.setRequestHeader("Authorization", "Bearer " + S.token);
+      x.send(form);
+    });
+  }
+
+  const hasFiles = (e) => !!e.dataTransfer && [...(e.dataTransfer.types || [])].includes("Files");
+  attachBtn.addEventListener("click", () => picker.click());
+  picker.addEventListener("change", () => {
+    [...(picker.files || [])].forEach(upload);
+    picker.value = "";
+    input.focus();
+  });
+  input.addEventListener("paste", (e) => {
+    const d = e.clipboardData;
+    const files = d ? [...(d.files || [])] : [];
+    if (!files.length) return;
+    if (![...d.types].includes("text/plain")) e.preventDefault(); // a picture, not text
+    files.forEach(upload);
+  });
+  panel.addEventListener("dragover", (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    panel.classList.add("drop");
+  });
+  panel.addEventListener("dragleave", (e) => { if (!panel.contains(e.relatedTarget)) panel.classList.remove("drop"); });
+  panel.addEventListener("drop", (e) => {
+    panel.classList.remove("drop");
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    [...e.dataTransfer.files].forEach(upload);
+  });
+  viewerClose.addEventListener("click", () => { closeViewer(); input.focus(); });
+  viewer.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    e.stopPropagation(); // closes the photo, not the chat
+    closeViewer();
+    input.focus();
+  });
 
   // ---- status ----
   function minutes(sec) {
@@ -509,7 +747,7 @@ textarea::placeholder { color: #868e96; }
   function problem(e) {
     if (e.status === 0) return "You seem to be offline. Please try again in a moment.";
     if (e.status === 429) return "That was a lot at once. Please wait a moment and try again.";
-    if (e.status === 400 && e.message) return e.message;
+    if ((e.status === 400 || e.status === 413 || e.status === 415) && e.message) return e.message;
     return "Something went wrong. Please try again.";
   }
 
