@@ -194,6 +194,16 @@ func TestServer(t *testing.T) {
 	if rec := do("OPTIONS", "/v1/widget/x", "", map[string]string{"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}); rec.Header().Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("foreign origin allowed: %v", rec.Header())
 	}
+	// The widget reads its conversation's files with the visitor token.
+	get := map[string]string{"Origin": "https://shop.example", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"}
+	if rec := do("OPTIONS", "/v1/attachments/a1", "", get); rec.Code != 204 || rec.Header().Get("Access-Control-Allow-Origin") != "https://shop.example" ||
+		!strings.Contains(strings.ToLower(rec.Header().Get("Access-Control-Allow-Headers")), "authorization") {
+		t.Errorf("attachment preflight: %d %v", rec.Code, rec.Header())
+	}
+	get["Origin"] = "https://evil.example"
+	if rec := do("OPTIONS", "/v1/attachments/a1", "", get); rec.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("foreign origin allowed on attachments: %v", rec.Header())
+	}
 	if rec := do("POST", "/v1/echo", `{}`, map[string]string{"Origin": "https://shop.example", "Content-Type": "application/json"}); rec.Header().Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("CORS on a non-widget route: %v", rec.Header())
 	}

@@ -203,15 +203,18 @@ func bodyLimits(def, webhooks int64) echo.MiddlewareFunc {
 	}
 }
 
-// corsMiddleware allows the widget's origins on /v1/widget/ only; it runs
-// before routing so preflight requests are answered too.
+// corsMiddleware allows the widget's origins on /v1/widget/ and on
+// /v1/attachments/ (the widget reads the conversation's files from the
+// embedding site, with the visitor token) only; it runs before routing so
+// preflight requests are answered too.
 func corsMiddleware(origins []string) echo.MiddlewareFunc {
 	if len(origins) == 0 {
 		origins = []string{"*"}
 	}
 	return middleware.CORSWithConfig(middleware.CORSConfig{
 		Skipper: func(c echo.Context) bool {
-			return !strings.HasPrefix(c.Request().URL.Path, "/v1/widget/")
+			p := c.Request().URL.Path
+			return !strings.HasPrefix(p, "/v1/widget/") && !strings.HasPrefix(p, "/v1/attachments/")
 		},
 		AllowOrigins: origins,
 		AllowMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut},
