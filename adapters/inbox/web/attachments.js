@@ -136,16 +136,17 @@
         show(blob);
       }, (err) => {
         el.dataset.loading = 'false';
-        showFailure(el, 'Could not load: ' + err.message);
+        showFailure(el.closest('.attachment') || el, 'Could not load: ' + err.message);
       });
     });
   }
 
-  function showFailure(el, text) {
-    el.dataset.status = 'failed';
+  // showFailure puts the reason in place of the attachment item li.
+  function showFailure(li, text) {
+    li.dataset.status = 'failed';
     const f = clone('tpl-attachment-failed');
     part(f, 'attachment-reason').textContent = text;
-    el.replaceChildren(...f.childNodes);
+    li.replaceChildren(f);
   }
 
   // ---------------------------------------------------------------- messages
@@ -195,7 +196,7 @@
     if (a.status !== 'ready') {
       const p = clone('tpl-attachment-pending');
       part(p, 'attachment-wait').textContent = 'Fetching ' + label(a).toLowerCase() + (a.size ? ' (' + size(a.size) + ')' : '') + '…';
-      li.replaceChildren(...p.childNodes);
+      li.replaceChildren(p);
       return li;
     }
     switch (a.kind) {

@@ -204,7 +204,9 @@ textarea::placeholder { color: #868e96; }
 .doc-t { display: flex; flex-direction: column; min-width: 0; }
 .doc-n { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 200px; }
 .doc-s { font-size: 12px; color: #5c6370; }
-.up { flex-wrap: wrap; }
+.up { flex-wrap: wrap; max-width: 82%; }
+.up .why { flex-basis: 100%; }
+.up .doc-n { flex: 1 1 0; min-width: 60px; }
 .up progress { width: 80px; height: 8px; }
 .x { width: 24px; height: 24px; border-radius: 6px; font-size: 16px; }
 .attach { width: 42px; height: 42px; border-radius: 10px; display: grid; place-items: center; color: #5c6370; flex: none; }
@@ -583,18 +585,27 @@ textarea::placeholder { color: #868e96; }
   // as a pending bubble with its progress, and the refusal's reason
   // (too large, a type not accepted) stays in it.
   function upload(file) {
-    const bar = h("progress", { max: "1", value: "0", "aria-label": "Uploading " + (file.name || "image") });
-    const chip = h("div", { class: "up" }, h("span", { class: "doc-n" }, file.name || "image"), h("span", { class: "doc-s" }, fileSize(file.size)), bar);
+    const name = file.name || "image";
+    const bar = h("progress", { max: "1", value: "0", "aria-label": "Uploading " + name });
+    const x = h("button", { type: "button", class: "x", "aria-label": "Cancel " + name }, "×");
+    const chip = h("div", { class: "up" }, h("span", { class: "doc-n" }, name), h("span", { class: "doc-s" }, fileSize(file.size)), bar, x);
     const row = h("div", { class: "row customer pending", "data-sb": "upload" }, h("span", { class: "sr" }, "You:"), chip);
+    const job = { xhr: null };
+    x.addEventListener("click", () => {
+      if (job.xhr) job.xhr.abort();
+      row.remove();
+      input.focus();
+    });
     log.append(row);
     scrollDown(true);
     (async () => {
       await ready;
-      let r = await post(file, bar);
+      let r = await post(file, bar, job);
       if (r.status === 401) {
         await newSession();
-        r = await post(file, bar);
+        r = await post(file, bar, job);
       }
+      if (r.status < 0) return; // cancelled
       if (r.status !== 202) {
         const e = (r.data && r.data.error) || {};
         throw new APIError(r.status, e.code || "", e.message || "");
@@ -606,17 +617,19 @@ textarea::placeholder { color: #868e96; }
       if (moved || S.status === "resolved") await sync();
     })().catch((e) => {
       bar.remove();
-      const x = h("button", { type: "button", class: "x", "aria-label": "Dismiss" }, "×");
-      x.addEventListener("click", () => { row.remove(); input.focus(); });
-      chip.append(h("span", { class: "why", role: "alert", "data-sb": "upload-error" }, problem(e)), x);
+      x.setAttribute("aria-label", "Dismiss");
+      chip.append(h("span", { class: "why", role: "alert", "data-sb": "upload-error" }, problem(e)));
     });
   }
 
-  function post(file, bar) {
+  function post(file, bar, job) {
     return new Promise((resolve) => {
       const form = new FormData();
       form.append("file", file, file.name || "image");
       const x = new XMLHttpRequest();
+      job.xhr = x;
+      x.addEventListener("loadend", () => { job.xhr = null; });
+      x.addEventListener("abort", () => resolve({ status: -1, data: null }));
       x.upload.addEventListener("progress", (e) => { if (e.lengthComputable) bar.value = e.loaded / e.total; });
       x.addEventListener("load", () => resolve({ status: x.status, data: parseJSON(x.responseText) }));
       x.addEventListener("error", () => resolve({ status: 0, data: null }));
