@@ -395,7 +395,7 @@
           M.app.sent(msg);
         } catch (err) {
           s.progress = undefined;
-          if (err.status === 401) return;
+          if (err.status === 401 || err.status === -1) continue; // signed out, or removed by the agent
           s.error = err.message;
           renderStaged();
           M.app.notice(s.file.name + ': ' + err.message, 'error');
