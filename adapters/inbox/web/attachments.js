@@ -223,11 +223,19 @@
     img.alt = label(a) + (a.name ? ': ' + a.name : '');
     el.setAttribute('aria-label', 'Open ' + label(a).toLowerCase() + (a.name ? ' ' + a.name : '') + ' full size' + (a.size ? ', ' + size(a.size) : ''));
     el.title = a.name || '';
+    img.addEventListener('load', () => stayAtBottom(img));
     loadInto(el, a.thumbnail_url || a.url, (blob) => {
       img.src = blob;
     });
     el.addEventListener('click', () => openViewer(a));
     return el;
+  }
+
+  // stayAtBottom keeps the conversation scrolled to its end when a picture
+  // that just loaded pushed the end down.
+  function stayAtBottom(el) {
+    const list = el.closest('.messages');
+    if (list && list.scrollHeight - list.scrollTop - list.clientHeight < 80 + el.offsetHeight) list.scrollTop = list.scrollHeight;
   }
 
   function audio(a) {

@@ -536,6 +536,9 @@ textarea::placeholder { color: #868e96; }
       box.append(h("span", { class: "spin", "aria-hidden": "true" }), h("span", { "data-sb": "attachment-pending" }, "Fetching " + what.toLowerCase() + "…"));
     } else if (a.kind === "image" || a.kind === "sticker") {
       const img = h("img", { alt: what + (a.name ? ": " + a.name : "") });
+      img.addEventListener("load", () => { // the end of the log moved down
+        if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80 + img.offsetHeight) scrollDown(true);
+      });
       const open = h("button", { type: "button", class: "thumb", "data-sb": "attachment-image", "aria-label": "Open " + what.toLowerCase() + " full size" }, img);
       open.addEventListener("click", () => view(a, name));
       media(a.thumbnail_url || a.url).then((u) => { img.src = u; }, (e) => why("Could not load: " + reason(e)));
