@@ -81,6 +81,33 @@ func IsPermanentMedia(err error) (reason string, ok bool) {
 	return me.Reason, true
 }
 
+// ChannelMedia is what one channel does with files: how the files its
+// customers send are fetched, and what its provider takes in an outbound
+// file.
+type ChannelMedia struct {
+	// Fetcher downloads inbound files; nil when the channel's files come
+	// by upload (the widget).
+	Fetcher MediaFetcher
+	Limits  MediaLimits
+}
+
+// RegisterMedia sets the ChannelMedia of a channel (the composition root
+// does, next to RegisterSender).
+func (s *Service) RegisterMedia(channelID string, m ChannelMedia) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.media[channelID] = m
+}
+
+// channelMedia is the ChannelMedia of a channel; false when none was
+// registered.
+func (s *Service) channelMedia(channelID string) (ChannelMedia, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	m, ok := s.media[channelID]
+	return m, ok
+}
+
 // OutboundFile is the file of an outbound message. Open is called once per
 // attempt to send and the caller closes what it returns; a send that is
 // retried opens the file again. The message's Text is the caption.
@@ -108,7 +135,8 @@ func (e *MediaLimitError) Unwrap() error { return e.Err }
 // MediaLimits is what one channel's provider accepts in an outbound file:
 // per kind the largest size and the content types it takes. A kind missing
 // from MaxBytes is not sent on the channel at all; a kind without Types
-// takes any content type.
+// takes any content type. The zero MediaLimits (MaxBytes nil) has no limit
+// of its own: only the gateway's media.max_bytes applies (the widget).
 type MediaLimits struct {
 	// Channel names the provider in messages ("WhatsApp").
 	Channel  string
@@ -122,6 +150,9 @@ type MediaLimits struct {
 // ErrPayloadTooLarge (over the kind's limit), the limit named. Parameters of
 // mimeType ("audio/ogg; codecs=opus") do not matter.
 func (l MediaLimits) Check(kind AttachmentKind, mimeType string, size int64) error {
+	if l.MaxBytes == nil {
+		return nil
+	}
 	max, ok := l.MaxBytes[kind]
 	if !ok {
 		return &MediaLimitError{ErrUnsupportedMediaType, fmt.Sprintf("%s does not take %s", l.Channel, kindPlural(kind))}

@@ -58,6 +58,13 @@ func TestMediaLimitsCheck(t *testing.T) {
 	}
 }
 
+func TestMediaLimitsZeroTakesAll(t *testing.T) {
+	var none core.MediaLimits
+	if err := none.Check(core.AttachmentSticker, "application/x-anything", 1<<40); err != nil {
+		t.Errorf("the zero MediaLimits refused: %v", err)
+	}
+}
+
 func TestMediaErrorPermanence(t *testing.T) {
 	cause := errors.New("http 404")
 	tests := []struct {
