@@ -138,3 +138,19 @@ func (c *Client) scrubText(s string) string {
 	}
 	return strings.ReplaceAll(s, c.token, "<token>")
 }
+
+// Limits are what the Bot API takes in a multipart upload: photos up to
+// 10 MB, every other file up to 50 MB. No type is refused: a file that
+// sendPhoto, sendAudio, sendVoice or sendVideo does not take goes out with
+// sendDocument (see Sender).
+var Limits = core.MediaLimits{
+	Channel: "Telegram",
+	MaxBytes: map[core.AttachmentKind]int64{
+		core.AttachmentImage:    10 * core.MB,
+		core.AttachmentAudio:    50 * core.MB,
+		core.AttachmentVoice:    50 * core.MB,
+		core.AttachmentVideo:    50 * core.MB,
+		core.AttachmentDocument: 50 * core.MB,
+		core.AttachmentSticker:  50 * core.MB,
+	},
+}

@@ -85,3 +85,28 @@ func lookupError(ref string, err error) error {
 	}
 	return &core.MediaError{Reason: "http_" + strconv.Itoa(ge.Status), Err: fmt.Errorf("whatsapp media %s: %w", ref, err)}
 }
+
+// Limits are what the Cloud API takes in an outbound file (its supported
+// media types): images up to 5 MB, audio (voice notes too) and video up
+// to 16 MB, documents of any type up to 100 MB, stickers (WebP) up to
+// 500 KB.
+var Limits = core.MediaLimits{
+	Channel: "WhatsApp",
+	MaxBytes: map[core.AttachmentKind]int64{
+		core.AttachmentImage:    5 * core.MB,
+		core.AttachmentAudio:    16 * core.MB,
+		core.AttachmentVoice:    16 * core.MB,
+		core.AttachmentVideo:    16 * core.MB,
+		core.AttachmentDocument: 100 * core.MB,
+		core.AttachmentSticker:  500 * core.KB,
+	},
+	Types: map[core.AttachmentKind][]string{
+		core.AttachmentImage:   {"image/jpeg", "image/png"},
+		core.AttachmentAudio:   audioTypes,
+		core.AttachmentVoice:   audioTypes,
+		core.AttachmentVideo:   {"video/mp4", "video/3gpp"},
+		core.AttachmentSticker: {"image/webp"},
+	},
+}
+
+var audioTypes = []string{"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"}
