@@ -32,6 +32,7 @@ type Service struct {
 
 	mu      sync.RWMutex
 	senders map[string]Sender
+	media   map[string]ChannelMedia // media_io.go
 
 	// bcryptCost is the password hashing cost (lowered in tests).
 	bcryptCost int
@@ -63,7 +64,7 @@ type Deps struct {
 // NewService builds the Service with its first settings.
 func NewService(d Deps, set Settings) *Service {
 	s := &Service{store: d.Store, jobs: d.Jobs, log: d.Logger, now: d.Now,
-		senders: map[string]Sender{}, bcryptCost: d.BcryptCost, events: d.Events}
+		senders: map[string]Sender{}, media: map[string]ChannelMedia{}, bcryptCost: d.BcryptCost, events: d.Events}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

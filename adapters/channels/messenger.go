@@ -2,6 +2,7 @@ package channels
 
 import (
 	"github.com/switchboard-chat/switchboard/adapters/messenger"
+	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/config"
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -41,6 +42,7 @@ func init() {
 				Webhook: messenger.NewWebhook(d.Service, messenger.Config{ChannelID: id, AppSecret: s.AppSecret.Value(),
 					VerifyToken: s.VerifyToken.Value(), GraphURL: s.GraphURL, PageToken: s.PageToken.Value(),
 					HTTP: graphHTTP, Gate: d.Gate, Log: d.Log}),
+				Media: core.ChannelMedia{Fetcher: meta.URLFetcher{HTTP: mediaHTTP}, Limits: messenger.Limits},
 			}, nil
 		},
 	})

@@ -38,6 +38,7 @@ func init() {
 				Sender: whatsapp.NewSender(s.GraphURL, s.PhoneNumberID, s.AccessToken.Value(), graphHTTP),
 				Webhook: whatsapp.NewWebhook(d.Service, whatsapp.Config{ChannelID: id, AppSecret: s.AppSecret.Value(),
 					VerifyToken: s.VerifyToken.Value(), PhoneNumberID: s.PhoneNumberID, Gate: d.Gate, Log: d.Log}),
+				Media: core.ChannelMedia{Fetcher: whatsapp.NewFetcher(s.GraphURL, s.AccessToken.Value(), mediaHTTP), Limits: whatsapp.Limits},
 			}, nil
 		},
 	})
