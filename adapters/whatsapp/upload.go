@@ -94,4 +94,3 @@ func (s *Sender) upload(ctx context.Context, f *core.OutboundFile) (string, erro
 	}
 	return resp.ID, nil
 }
-
