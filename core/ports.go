@@ -30,6 +30,7 @@ type Tx interface {
 	ConversationStore
 	RequestStore
 	MessageStore
+	AttachmentStore
 	StatsStore
 }
 
@@ -338,6 +339,10 @@ type Jobs interface {
 	// ScheduleRerouteCheck schedules, at `at`, the check that moves a
 	// still-declined request to the general queue (request:reroute).
 	ScheduleRerouteCheck(ctx context.Context, requestID string, at time.Time) error
+	// QueueMediaFetch queues the fetch of a pending attachment's file from
+	// its provider (media:fetch → FetchMedia); cause makes the task id
+	// unique per reason to fetch (ingest, sweep:N), as QueueRoute's.
+	QueueMediaFetch(ctx context.Context, attachmentID, cause string) error
 }
 
 // Outbound is one message to send to a customer on a channel: a text, or
