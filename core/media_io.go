@@ -170,6 +170,26 @@ func (l MediaLimits) Check(kind AttachmentKind, mimeType string, size int64) err
 	return nil
 }
 
+// CheckFile is Check of an outbound file, for a Sender: nil when the
+// provider takes it, else a permanent *DeliveryError (code
+// payload_too_large or unsupported_media_type) whose reason names the
+// limit, so the message fails at once instead of being retried.
+func (l MediaLimits) CheckFile(f *OutboundFile) error {
+	err := l.Check(f.Kind, f.MIME, f.Size)
+	if err == nil {
+		return nil
+	}
+	code := "unsupported_media_type"
+	if errors.Is(err, ErrPayloadTooLarge) {
+		code = "payload_too_large"
+	}
+	return &DeliveryError{Permanent: true, Code: code, Reason: err.Error()}
+}
+
+// BaseMIME is a media type without its parameters, lower case
+// ("audio/ogg; codecs=opus" → "audio/ogg").
+func BaseMIME(t string) string { return baseMIME(t) }
+
 // baseMIME is the media type without parameters, lower case.
 func baseMIME(t string) string {
 	if mt, _, err := mime.ParseMediaType(t); err == nil {

@@ -58,6 +58,29 @@ func TestMediaLimitsCheck(t *testing.T) {
 	}
 }
 
+func TestMediaLimitsCheckFile(t *testing.T) {
+	lim := core.MediaLimits{Channel: "Telegram", MaxBytes: map[core.AttachmentKind]int64{core.AttachmentImage: 10 * core.MB}}
+	if err := lim.CheckFile(&core.OutboundFile{Kind: core.AttachmentImage, MIME: "image/png", Size: 10 * core.MB}); err != nil {
+		t.Fatalf("CheckFile = %v", err)
+	}
+	for _, c := range []struct {
+		f    core.OutboundFile
+		code string
+	}{
+		{core.OutboundFile{Kind: core.AttachmentImage, MIME: "image/png", Size: 10*core.MB + 1}, "payload_too_large"},
+		{core.OutboundFile{Kind: core.AttachmentVideo, MIME: "video/mp4", Size: 1}, "unsupported_media_type"},
+	} {
+		err := lim.CheckFile(&c.f)
+		de, ok := errors.AsType[*core.DeliveryError](err)
+		if !ok || !de.Permanent || de.Code != c.code || de.Reason == "" {
+			t.Errorf("CheckFile(%+v) = %#v, want a permanent %s", c.f, err, c.code)
+		}
+	}
+	if got := core.BaseMIME("Audio/OGG; codecs=opus"); got != "audio/ogg" {
+		t.Errorf("BaseMIME = %q", got)
+	}
+}
+
 func TestMediaLimitsZeroTakesAll(t *testing.T) {
 	var none core.MediaLimits
 	if err := none.Check(core.AttachmentSticker, "application/x-anything", 1<<40); err != nil {

@@ -37,7 +37,7 @@ func init() {
 `,
 		Wire: func(d Deps, id string, s InstagramSettings) (Parts, error) {
 			return Parts{
-				Sender: instagram.NewSender(s.GraphURL, s.AccessToken.Value(), graphHTTP),
+				Sender: instagram.NewSender(s.GraphURL, s.AccessToken.Value(), graphHTTP, mediaHTTP),
 				Webhook: instagram.NewWebhook(d.Service, instagram.Config{ChannelID: id, AppSecret: s.AppSecret.Value(),
 					VerifyToken: s.VerifyToken.Value(), GraphURL: s.GraphURL, AccessToken: s.AccessToken.Value(),
 					HTTP: graphHTTP, Gate: d.Gate, Log: d.Log}),

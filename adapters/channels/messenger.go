@@ -38,7 +38,7 @@ func init() {
 		// to it, whichever process sent it.
 		Wire: func(d Deps, id string, s MessengerSettings) (Parts, error) {
 			return Parts{
-				Sender: messenger.NewSender(s.GraphURL, s.PageToken.Value(), graphHTTP),
+				Sender: messenger.NewSender(s.GraphURL, s.PageToken.Value(), graphHTTP, mediaHTTP),
 				Webhook: messenger.NewWebhook(d.Service, messenger.Config{ChannelID: id, AppSecret: s.AppSecret.Value(),
 					VerifyToken: s.VerifyToken.Value(), GraphURL: s.GraphURL, PageToken: s.PageToken.Value(),
 					HTTP: graphHTTP, Gate: d.Gate, Log: d.Log}),
