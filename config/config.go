@@ -23,6 +23,7 @@ type Config struct {
 	Templates     []Template    `yaml:"templates"`
 	Stats         Stats         `yaml:"stats"`
 	Limits        Limits        `yaml:"limits"`
+	Media         Media         `yaml:"media"`
 
 	// meta is where the values came from (a pointer, so printing a Config
 	// does not dump it).
@@ -303,6 +304,7 @@ func Default() *Config {
 		},
 		Stats:  Stats{Reading: Reading{ActiveHigh: 0.8, PendingHigh: 1, ResolvedHigh: 20}},
 		Limits: DefaultLimits(),
+		Media:  defaultMedia(),
 	}
 	c.Channels[0].applyDefaults()
 	c.Channels[0].setKey("greeting", core.DefaultGreeting)

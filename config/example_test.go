@@ -13,7 +13,7 @@ import (
 func setExampleEnv(t *testing.T) {
 	t.Helper()
 	for _, k := range []string{"WA_PHONE_NUMBER_ID", "WA_TOKEN", "META_APP_SECRET", "META_VERIFY_TOKEN",
-		"FB_PAGE_ID", "FB_PAGE_TOKEN", "IG_ACCOUNT_ID", "IG_TOKEN", "TG_TOKEN", "TG_SECRET"} {
+		"FB_PAGE_ID", "FB_PAGE_TOKEN", "IG_ACCOUNT_ID", "IG_TOKEN", "TG_TOKEN", "TG_SECRET", "S3_ACCESS_KEY", "S3_SECRET_KEY"} {
 		t.Setenv(k, "example-"+k)
 	}
 }
@@ -33,7 +33,8 @@ func TestExampleHeaderNamesNonDefaults(t *testing.T) {
 	var differ []string
 	diffKeys(reflect.ValueOf(*c), reflect.ValueOf(*Default()), "", &differ)
 	want := []string{"database.max_open_conns", "database.conn_max_lifetime", "database.statement_timeout",
-		"channels", "bot.knowledge", "routing.rules", "offline.business_hours.timezone", "offline.business_hours.week"}
+		"channels", "bot.knowledge", "routing.rules", "offline.business_hours.timezone", "offline.business_hours.week",
+		"media.s3.endpoint", "media.s3.bucket", "media.s3.region", "media.s3.access_key", "media.s3.secret_key"}
 	if !reflect.DeepEqual(differ, want) {
 		t.Errorf("keys of the example that are not the defaults: %q, want %q (and say so in its header)", differ, want)
 	}

@@ -84,6 +84,7 @@ func (c *Config) problems(skip map[string]bool) []Problem {
 	v.positive("conversations.idle_resolve_after", c.Conversations.IdleResolveAfter)
 	v.templates()
 	v.stats()
+	v.media()
 	v.limits()
 	return v.probs
 }

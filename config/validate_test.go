@@ -14,6 +14,15 @@ func TestValidationRules(t *testing.T) {
 		src  string
 		want []string
 	}{
+		{"media store", "media: {store: ftp}\n", []string{
+			`test.yaml:1:16: media.store: must be "local" or "s3" (got "ftp")`}},
+		{"media s3 needs its keys", "media:\n  store: s3\n  s3: {endpoint: minio:9000}\n", []string{
+			"test.yaml:3:7: media.s3.bucket: is required with media.store: s3",
+			"test.yaml:3:7: media.s3: access_key and secret_key are required with media.store: s3",
+			`test.yaml:3:18: media.s3.endpoint: must be the store's http:// or https:// URL (got "minio:9000")`}},
+		{"media limit and clamd", "media: {max_bytes: 0, clamd: '127.0.0.1:3310'}\n", []string{
+			"test.yaml:1:20: media.max_bytes: must be more than 0 (default 25MiB)",
+			`test.yaml:1:30: media.clamd: must be tcp://host:port or unix:///path/to/clamd.ctl, or empty for no scan (got "127.0.0.1:3310")`}},
 		{"at least one channel", "channels: []\n", []string{
 			"test.yaml:1:11: channels: at least one channel is required"}},
 		{"channel id required", "channels: [{type: widget}]\n", []string{

@@ -21,7 +21,9 @@
 //
 // and the pure parts beside them: routing.go (Decide), knowledge.go and
 // bot.go (the bot's matching), search.go (ParseSearch), inbound.go (the
-// InboundEvent every channel's parser produces, ClipText), model.go,
+// InboundEvent every channel's parser produces, ClipText), media_io.go
+// (how channels fetch and send files: MediaFetcher, MediaLimits,
+// OutboundFile), model.go,
 // settings.go, errors.go, input.go.
 //
 // A port method that queues work says so (Jobs.QueueBot, QueueRoute,

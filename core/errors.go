@@ -21,6 +21,12 @@ var (
 	// ErrDuplicate reports a unique key that already exists (a redelivered
 	// provider message, an agent e-mail already in use).
 	ErrDuplicate = errors.New("already exists")
+	// ErrPayloadTooLarge is a file over the gateway's or the channel's
+	// size limit (see MediaLimitError for the limit named).
+	ErrPayloadTooLarge = errors.New("payload too large")
+	// ErrUnsupportedMediaType is a file whose type, judged from its
+	// bytes, the gateway or the channel refuses.
+	ErrUnsupportedMediaType = errors.New("unsupported media type")
 )
 
 // DuplicateMessagesError is the ErrDuplicate of a set-based insert of

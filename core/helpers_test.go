@@ -58,6 +58,20 @@ type fakeJobs struct {
 	waits    []time.Duration // of each delivery (0: at once)
 	timers   []timerCall
 	urgent   []string // bot turns queued ahead (also in bots)
+	fetches  []string // attachment ids of media:fetch
+}
+
+func (j *fakeJobs) QueueMediaFetch(_ context.Context, id, _ string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.fetches = append(j.fetches, id)
+	return nil
+}
+
+func (j *fakeJobs) Fetches() []string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.fetches)
 }
 
 // timerCall is a scheduled routing timer: kind "escalate" (with step) or

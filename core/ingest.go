@@ -17,6 +17,12 @@ type Inbound struct {
 	Text          string
 	PageURL       string
 	At            time.Time // provider timestamp; zero: now
+	// Attachments are the files the provider announced with the message:
+	// stored pending with it, fetched by the worker after the commit.
+	Attachments []InboundAttachment
+	// uploaded are files stored already (the widget's uploads), kept
+	// with the message as they are.
+	uploaded []Attachment
 }
 
 // Ingest stores an inbound customer message (customer upsert, open
@@ -52,7 +58,22 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 		c.a.run(ctx, s)
 		s.queueBot(ctx, c.msg)
 	}
+	s.queueFetches(ctx, c.msg)
 	return c.msg, nil
+}
+
+// queueFetches enqueues the fetch of each pending attachment of a stored
+// message. A failed enqueue is logged: the sweeper finds the pending
+// attachment.
+func (s *Service) queueFetches(ctx context.Context, msg Message) {
+	for _, a := range msg.Attachments {
+		if a.Status != AttachmentPending {
+			continue
+		}
+		if err := s.jobs.QueueMediaFetch(ctx, a.ID, "ingest"); err != nil {
+			s.log.WarnContext(ctx, "enqueue media:fetch failed; the sweeper will retry", "attachment_id", a.ID, "err", err)
+		}
+	}
 }
 
 // queueBot enqueues the bot's turn on one stored message; a message that
@@ -99,8 +120,17 @@ func (s *Service) ingestOne(ctx context.Context, in Inbound) (Message, after, er
 }
 
 func (s *Service) inboundMessage(in Inbound, convID string, at time.Time) Message {
-	return Message{ID: NewID(), ConversationID: convID, ChannelID: in.ChannelID, Author: AuthorCustomer,
+	m := Message{ID: NewID(), ConversationID: convID, ChannelID: in.ChannelID, Author: AuthorCustomer,
 		Text: strings.TrimSpace(in.Text), CreatedAt: at, ProviderID: in.ProviderID}
+	for _, src := range in.Attachments {
+		m.Attachments = append(m.Attachments, pendingAttachment(m, src, at))
+	}
+	for _, a := range in.uploaded {
+		a.MessageID, a.ConversationID, a.ChannelID = m.ID, m.ConversationID, m.ChannelID
+		a.CreatedAt, a.UpdatedAt = at, at
+		m.Attachments = append(m.Attachments, a)
+	}
+	return m
 }
 
 // upsertCustomer finds or creates the customer and refreshes what we know.

@@ -335,21 +335,24 @@ type Message struct {
 	// SentAt is when the send of an outbound message was recorded (zero
 	// until then): a read watermark covers the messages sent up to it.
 	SentAt time.Time
+	// Attachments are the message's files, oldest first.
+	Attachments []Attachment
 }
 
 // MarshalJSON renders the contract's Message object.
 func (m Message) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		ID             string    `json:"id"`
-		ConversationID string    `json:"conversation_id"`
-		Author         Author    `json:"author"`
-		AgentID        *string   `json:"agent_id"`
-		Text           string    `json:"text"`
-		CreatedAt      time.Time `json:"created_at"`
-		Delivery       *string   `json:"delivery"`
-		Error          *string   `json:"error"`
+		ID             string       `json:"id"`
+		ConversationID string       `json:"conversation_id"`
+		Author         Author       `json:"author"`
+		AgentID        *string      `json:"agent_id"`
+		Text           string       `json:"text"`
+		CreatedAt      time.Time    `json:"created_at"`
+		Delivery       *string      `json:"delivery"`
+		Error          *string      `json:"error"`
+		Attachments    []Attachment `json:"attachments"`
 	}{m.ID, m.ConversationID, m.Author, optString(m.AgentID), m.Text, m.CreatedAt.UTC(),
-		optString(string(m.Delivery)), optString(m.Error)})
+		optString(string(m.Delivery)), optString(m.Error), nonNil(m.Attachments)})
 }
 
 // TokenKind separates agent and visitor tokens: one never opens the other's routes.
@@ -383,4 +386,13 @@ func optTime(t time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// nonNil makes a nil list an empty one: the contract's lists are [] when
+// empty, never null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

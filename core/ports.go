@@ -30,6 +30,7 @@ type Tx interface {
 	ConversationStore
 	RequestStore
 	MessageStore
+	AttachmentStore
 	StatsStore
 }
 
@@ -338,19 +339,26 @@ type Jobs interface {
 	// ScheduleRerouteCheck schedules, at `at`, the check that moves a
 	// still-declined request to the general queue (request:reroute).
 	ScheduleRerouteCheck(ctx context.Context, requestID string, at time.Time) error
+	// QueueMediaFetch queues the fetch of a pending attachment's file from
+	// its provider (media:fetch → FetchMedia); cause makes the task id
+	// unique per reason to fetch (ingest, sweep:N), as QueueRoute's.
+	QueueMediaFetch(ctx context.Context, attachmentID, cause string) error
 }
 
-// Outbound is one message to send to a customer on a channel.
+// Outbound is one message to send to a customer on a channel: a text, or
+// a file (File set) whose caption is Text, which may be empty.
 type Outbound struct {
 	MessageID string
 	Channel   Channel
 	Customer  Customer
 	Text      string
 	Author    Author
+	File      *OutboundFile
 }
 
-// Sender delivers outbound messages on one channel and returns the
-// provider's message id. A *DeliveryError with Permanent set fails the
+// Sender delivers outbound messages on one channel, texts and files, and
+// returns the provider's message id. A file is checked against the
+// channel's MediaLimits before anything goes out. A *DeliveryError with Permanent set fails the
 // message without retry; any other error is retried, no sooner than the
 // provider asked if the error has a RetryAfter method (see RetryAfter).
 type Sender interface {

@@ -32,6 +32,7 @@ type Service struct {
 
 	mu      sync.RWMutex
 	senders map[string]Sender
+	media   map[string]ChannelMedia // media_io.go
 
 	// bcryptCost is the password hashing cost (lowered in tests).
 	bcryptCost int
@@ -41,6 +42,10 @@ type Service struct {
 	accepts acceptGates
 	// auth remembers recent agent token checks (auth_cache.go).
 	auth authCache
+	// blobs, scanner and maxBytes take in files (media_fetch.go).
+	blobs    BlobStore
+	scanner  Scanner
+	maxBytes int64
 }
 
 // Deps are the Service's collaborators. Now, Logger and Events are optional.
@@ -58,18 +63,27 @@ type Deps struct {
 	// core (GOMAXPROCS), from 2 to 8; a negative number: no grouping,
 	// one transaction per message.
 	IngestLanes int
+	// Blobs keeps the bytes of attachments; nil: no files are taken
+	// (fetches wait, uploads are refused as unavailable).
+	Blobs BlobStore
+	// Scanner checks every file before it is stored; nil: no scan.
+	Scanner Scanner
+	// MediaMaxBytes is the largest file taken (media.max_bytes); 0:
+	// DefaultMediaMaxBytes.
+	MediaMaxBytes int64
 }
 
 // NewService builds the Service with its first settings.
 func NewService(d Deps, set Settings) *Service {
 	s := &Service{store: d.Store, jobs: d.Jobs, log: d.Logger, now: d.Now,
-		senders: map[string]Sender{}, bcryptCost: d.BcryptCost, events: d.Events}
+		senders: map[string]Sender{}, media: map[string]ChannelMedia{}, bcryptCost: d.BcryptCost, events: d.Events}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.blobs, s.scanner, s.maxBytes = d.Blobs, d.Scanner, cmp.Or(d.MediaMaxBytes, DefaultMediaMaxBytes)
 	if s.bcryptCost == 0 {
 		s.bcryptCost = 11
 	}

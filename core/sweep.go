@@ -9,6 +9,8 @@ import (
 // SweepReport counts what a sweep re-enqueued.
 type SweepReport struct {
 	Bot, Deliver, Route int
+	// Media counts attachment fetches queued again.
+	Media int
 	// Timers counts escalation and reroute timers (re)scheduled.
 	Timers int
 	// Abandoned and Resolved count housekeeping.
@@ -52,6 +54,11 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		}
 		rep.Route++
 	}
+	n, err := s.queueLostFetches(ctx, now)
+	rep.Media = n
+	if err != nil {
+		return rep, err
+	}
 	// The first sweep of this process schedules every pending timer (the
 	// embedded queue forgets them all on restart); later sweeps only those
 	// overdue by TimerGrace, whose task must have been lost. The task ids
@@ -60,7 +67,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	if first {
 		before = now.Add(100 * 365 * 24 * time.Hour)
 	}
-	n, err := s.scheduleTimers(ctx, before)
+	n, err = s.scheduleTimers(ctx, before)
 	rep.Timers = n
 	if err != nil {
 		if first {

@@ -93,6 +93,16 @@ func (e *Enqueuer) ScheduleRerouteCheck(ctx context.Context, requestID string, a
 	return e.Enqueue(ctx, t)
 }
 
+// QueueMediaFetch enqueues media:fetch for a pending attachment; the same
+// attachment and cause queue once.
+func (e *Enqueuer) QueueMediaFetch(ctx context.Context, attachmentID, cause string) error {
+	t, err := NewMediaFetchTask(attachmentID, cause)
+	if err != nil {
+		return err
+	}
+	return e.Enqueue(ctx, t)
+}
+
 // QueueDelivery enqueues msg:deliver for an outbound message.
 func (e *Enqueuer) QueueDelivery(ctx context.Context, messageID string) error {
 	t, err := NewDeliverTask(messageID)

@@ -19,6 +19,7 @@ func (w printWorker) RunBot(_ context.Context, messageID string) error {
 func (printWorker) Route(context.Context, string) error                { return nil }
 func (printWorker) Deliver(context.Context, string) error              { return nil }
 func (printWorker) FailDelivery(context.Context, string, string) error { return nil }
+func (printWorker) FetchMedia(context.Context, string) error           { return nil }
 
 func (printWorker) Sweep(context.Context) (core.SweepReport, error) {
 	return core.SweepReport{}, nil

@@ -22,6 +22,8 @@ type Worker interface {
 	// spent, so it is marked failed rather than swept up and sent forever.
 	FailDelivery(ctx context.Context, messageID, reason string) error
 	Sweep(ctx context.Context) (core.SweepReport, error)
+	// FetchMedia downloads, checks and stores a pending attachment.
+	FetchMedia(ctx context.Context, attachmentID string) error
 }
 
 // BatchWorker takes the bot's turns on a group's messages at once, in
@@ -61,6 +63,7 @@ func NewHandler(w Worker, log *slog.Logger) *asynq.ServeMux {
 	mux.HandleFunc(TypeDeliver, h.deliver)
 	mux.HandleFunc(TypeRoute, h.route)
 	mux.HandleFunc(TypeSweep, h.sweep)
+	mux.HandleFunc(TypeMediaFetch, h.mediaFetch)
 	if tw, ok := w.(TimerWorker); ok {
 		h.tw = tw
 		mux.HandleFunc(TypeEscalate, h.escalate)
@@ -178,6 +181,16 @@ func (h handlers) route(ctx context.Context, t *asynq.Task) error {
 	return h.result(ctx, t, h.w.Route(ctx, p.RequestID), "request_id", p.RequestID, "cause", p.Cause)
 }
 
+// mediaFetch fetches one attachment; a transient failure is retried with
+// backoff, a permanent one the Worker records as the attachment's error.
+func (h handlers) mediaFetch(ctx context.Context, t *asynq.Task) error {
+	var p MediaFetchPayload
+	if err := decode(t, &p, func() string { return p.AttachmentID }); err != nil {
+		return h.result(ctx, t, err)
+	}
+	return h.result(ctx, t, h.w.FetchMedia(ctx, p.AttachmentID), "attachment_id", p.AttachmentID)
+}
+
 func (h handlers) sweep(ctx context.Context, t *asynq.Task) error {
 	var p SweepPayload
 	if err := decode(t, &p, nil); err != nil {
@@ -186,7 +199,7 @@ func (h handlers) sweep(ctx context.Context, t *asynq.Task) error {
 	rep, err := h.w.Sweep(ctx)
 	if err == nil && rep != (core.SweepReport{}) {
 		h.log.InfoContext(ctx, "sweep re-enqueued due work", "bot", rep.Bot, "deliver", rep.Deliver, "route", rep.Route,
-			"timers", rep.Timers, "abandoned", rep.Abandoned, "resolved", rep.Resolved)
+			"media", rep.Media, "timers", rep.Timers, "abandoned", rep.Abandoned, "resolved", rep.Resolved)
 	}
 	return h.result(ctx, t, err, "period", p.Period)
 }

@@ -30,6 +30,10 @@ func (s *stubWorker) FailDelivery(_ context.Context, id, _ string) error {
 	s.got += ", failed " + id
 	return nil
 }
+func (s *stubWorker) FetchMedia(_ context.Context, id string) error {
+	s.got = "fetch " + id
+	return s.err
+}
 func (s *stubWorker) Sweep(context.Context) (core.SweepReport, error) {
 	s.got = "sweep"
 	return core.SweepReport{}, s.err
@@ -46,6 +50,7 @@ func TestHandler(t *testing.T) {
 	bot := mk(func() (*asynq.Task, error) { return NewBotTask("m1") })
 	route := mk(func() (*asynq.Task, error) { return NewRouteTask("r1", "open") })
 	deliver := mk(func() (*asynq.Task, error) { return NewDeliverTask("m2") })
+	fetch := mk(func() (*asynq.Task, error) { return NewMediaFetchTask("a1", "ingest") })
 	sweep := mk(func() (*asynq.Task, error) { return NewSweepTask(time.Unix(100, 0), 15*time.Second) })
 	boom := errors.New("database down")
 
@@ -61,6 +66,9 @@ func TestHandler(t *testing.T) {
 		{"route", route, nil, "route r1", nil, false},
 		{"deliver", deliver, nil, "deliver m2", nil, false},
 		{"sweep", sweep, nil, "sweep", nil, false},
+		{"media fetch", fetch, nil, "fetch a1", nil, false},
+		{"media fetch retried", fetch, boom, "fetch a1", boom, false},
+		{"media fetch without id", asynq.NewTask(TypeMediaFetch, []byte(`{"cause":"ingest"}`)), nil, "", asynq.SkipRetry, true},
 		{"stale task", deliver, fmt.Errorf("deliver: %w", core.ErrNotFound), "deliver m2", nil, false},
 		{"failure is retried", route, boom, "route r1", boom, false},
 		{"bad json", asynq.NewTask(TypeBot, []byte("{")), nil, "", asynq.SkipRetry, true},

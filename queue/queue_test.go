@@ -116,6 +116,11 @@ func (f *fakeWorker) FailDelivery(ctx context.Context, id, reason string) error 
 	return nil
 }
 
+func (f *fakeWorker) FetchMedia(ctx context.Context, id string) error {
+	f.record(ctx, "FetchMedia", id)
+	return nil
+}
+
 func (f *fakeWorker) Sweep(ctx context.Context) (core.SweepReport, error) {
 	f.record(ctx, "Sweep", "")
 	return core.SweepReport{Deliver: 1}, nil

@@ -22,6 +22,8 @@ const (
 	TypeEscalate = "request:escalate"
 	// TypeReroute is the routing.reroute_within check after a decline.
 	TypeReroute = "request:reroute"
+	// TypeMediaFetch downloads, checks and stores an inbound attachment.
+	TypeMediaFetch = "media:fetch"
 )
 
 // Queue names, before any Namespace prefix.
@@ -59,6 +61,11 @@ var specs = map[string]spec{
 	// Timers: on the critical queue next to routing, retried quickly.
 	TypeEscalate: {queue: QueueCritical, maxRetry: 10, timeout: 15 * time.Second, baseDelay: time.Second, maxDelay: 10 * time.Second},
 	TypeReroute:  {queue: QueueCritical, maxRetry: 10, timeout: 15 * time.Second, baseDelay: time.Second, maxDelay: 10 * time.Second},
+	// Fetches retry transient failures (a provider's 5xx or 429, a blob
+	// store or clamd that is down) for about an hour; the retry waits stay
+	// under core.MediaSweepGrace, so the sweeper leaves a retrying fetch
+	// alone and re-queues only a lost one.
+	TypeMediaFetch: {queue: QueueDefault, maxRetry: 16, timeout: 5 * time.Minute, baseDelay: 2 * time.Second, maxDelay: 5 * time.Minute},
 	// A failed sweep is not retried: the next period sweeps again.
 	TypeSweep: {queue: QueueLow, maxRetry: 0, timeout: time.Minute, baseDelay: time.Second, maxDelay: time.Minute},
 }
@@ -136,6 +143,13 @@ type ReroutePayload struct {
 	At        int64  `json:"at"`
 }
 
+// MediaFetchPayload is the payload of media:fetch. Cause (ingest,
+// sweep:N) is part of the task id only.
+type MediaFetchPayload struct {
+	AttachmentID string `json:"attachment_id"`
+	Cause        string `json:"cause,omitempty"`
+}
+
 // SweepPayload is the payload of maintenance:sweep: the sweep period it
 // was enqueued for (unix time / period length).
 type SweepPayload struct {
@@ -185,6 +199,15 @@ func NewRouteTask(requestID, cause string) (*asynq.Task, error) {
 		return nil, fmt.Errorf("%s task: request id: %w", TypeRoute, errEmptyID)
 	}
 	return newTask(TypeRoute, RoutePayload{RequestID: requestID, Cause: cause}, "route:"+requestID+":"+cause)
+}
+
+// NewMediaFetchTask returns a media:fetch task for a pending attachment,
+// with task id "fetch:<attachmentID>:<cause>".
+func NewMediaFetchTask(attachmentID, cause string) (*asynq.Task, error) {
+	if attachmentID == "" {
+		return nil, fmt.Errorf("%s task: attachment id: %w", TypeMediaFetch, errEmptyID)
+	}
+	return newTask(TypeMediaFetch, MediaFetchPayload{AttachmentID: attachmentID, Cause: cause}, "fetch:"+attachmentID+":"+cause)
 }
 
 // NewEscalateTask returns the request:escalate timer of a routing step,

@@ -2,6 +2,7 @@ package channels
 
 import (
 	"github.com/switchboard-chat/switchboard/adapters/instagram"
+	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/config"
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -36,10 +37,11 @@ func init() {
 `,
 		Wire: func(d Deps, id string, s InstagramSettings) (Parts, error) {
 			return Parts{
-				Sender: instagram.NewSender(s.GraphURL, s.AccessToken.Value(), graphHTTP),
+				Sender: instagram.NewSender(s.GraphURL, s.AccessToken.Value(), graphHTTP, mediaHTTP),
 				Webhook: instagram.NewWebhook(d.Service, instagram.Config{ChannelID: id, AppSecret: s.AppSecret.Value(),
 					VerifyToken: s.VerifyToken.Value(), GraphURL: s.GraphURL, AccessToken: s.AccessToken.Value(),
 					HTTP: graphHTTP, Gate: d.Gate, Log: d.Log}),
+				Media: core.ChannelMedia{Fetcher: meta.URLFetcher{HTTP: mediaHTTP}, Limits: instagram.Limits},
 			}, nil
 		},
 	})

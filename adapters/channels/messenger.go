@@ -2,6 +2,7 @@ package channels
 
 import (
 	"github.com/switchboard-chat/switchboard/adapters/messenger"
+	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/config"
 	"github.com/switchboard-chat/switchboard/core"
 )
@@ -37,10 +38,11 @@ func init() {
 		// to it, whichever process sent it.
 		Wire: func(d Deps, id string, s MessengerSettings) (Parts, error) {
 			return Parts{
-				Sender: messenger.NewSender(s.GraphURL, s.PageToken.Value(), graphHTTP),
+				Sender: messenger.NewSender(s.GraphURL, s.PageToken.Value(), graphHTTP, mediaHTTP),
 				Webhook: messenger.NewWebhook(d.Service, messenger.Config{ChannelID: id, AppSecret: s.AppSecret.Value(),
 					VerifyToken: s.VerifyToken.Value(), GraphURL: s.GraphURL, PageToken: s.PageToken.Value(),
 					HTTP: graphHTTP, Gate: d.Gate, Log: d.Log}),
+				Media: core.ChannelMedia{Fetcher: meta.URLFetcher{HTTP: mediaHTTP}, Limits: messenger.Limits},
 			}, nil
 		},
 	})

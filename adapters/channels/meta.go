@@ -12,6 +12,11 @@ import (
 // pool; each call bounded by meta.DefaultTimeout).
 var graphHTTP = &http.Client{Transport: providerTransport(), Timeout: meta.DefaultTimeout}
 
+// mediaHTTP is the HTTP client of file downloads and uploads: no overall
+// timeout (a 100 MB document takes its time), each transfer bounded by
+// its context (the media:fetch and msg:deliver tasks' timeouts).
+var mediaHTTP = &http.Client{Transport: providerTransport()}
+
 // DefaultGraphURL is the Graph API of the Meta channels' graph_url.
 const DefaultGraphURL = "https://graph.facebook.com/v21.0"
 

@@ -62,6 +62,10 @@ type Parts struct {
 	Sender core.Sender
 	// Webhook receives provider callbacks at /webhooks/{id}; nil: none.
 	Webhook *inbound.Webhook
+	// Media is how the channel fetches the files its customers send and
+	// what its provider takes in an outbound file (the zero value: no
+	// fetcher, no limit of its own).
+	Media core.ChannelMedia
 	// Run, when set, runs in the gateway while it serves (register the
 	// webhook with the provider, long-poll it, …) until ctx ends.
 	Run func(ctx context.Context) error

@@ -31,9 +31,9 @@ func TestWire(t *testing.T) {
 	}
 	svc := core.NewService(core.Deps{Store: memstore.New(), Logger: slog.New(slog.DiscardHandler)}, cfg.Settings())
 	d := channels.Deps{Service: svc, Log: slog.New(slog.DiscardHandler), PublicURL: "https://chat.example"}
-	want := map[string]struct{ webhook, run bool }{
-		"web": {}, "wa": {webhook: true}, "fb": {webhook: true}, "ig": {webhook: true},
-		"tg": {webhook: true, run: true}, "tgp": {run: true},
+	want := map[string]struct{ webhook, run, fetcher bool }{
+		"web": {}, "wa": {webhook: true, fetcher: true}, "fb": {webhook: true, fetcher: true}, "ig": {webhook: true, fetcher: true},
+		"tg": {webhook: true, run: true, fetcher: true}, "tgp": {run: true, fetcher: true},
 	}
 	for _, ch := range append(cfg.Channels, polling.Channels...) {
 		parts, err := channels.Wire(d, ch)
@@ -44,6 +44,12 @@ func TestWire(t *testing.T) {
 		if parts.Sender == nil || (parts.Webhook != nil) != w.webhook || (parts.Run != nil) != w.run {
 			t.Errorf("%s: sender %v, webhook %v, run %v; want webhook %v, run %v", ch.ID, parts.Sender != nil,
 				parts.Webhook != nil, parts.Run != nil, w.webhook, w.run)
+		}
+		// Every provider's files are fetched by the worker and its
+		// outbound files checked against its limits; the widget's come by
+		// upload and only media.max_bytes bounds them.
+		if (parts.Media.Fetcher != nil) != w.fetcher || (parts.Media.Limits.MaxBytes != nil) != w.fetcher {
+			t.Errorf("%s: fetcher %v, limits %v; want both %v", ch.ID, parts.Media.Fetcher != nil, parts.Media.Limits.MaxBytes != nil, w.fetcher)
 		}
 	}
 	if len(cfg.Channels) != len(channels.All()) {

@@ -51,6 +51,9 @@ var errorTable = []errorRule{
 	{core.ErrAtCapacity, http.StatusConflict, "at_capacity", "You already have as many active conversations as you may."},
 	{core.ErrAgentOffline, http.StatusConflict, "agent_offline", "You must be online to accept requests."},
 	{core.ErrInvalidTransition, http.StatusConflict, "invalid_transition", "This action is not valid in the current status."},
+	{core.ErrGone, http.StatusGone, "gone", "This file could not be fetched."},
+	{core.ErrPayloadTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "The file is too large."},
+	{core.ErrUnsupportedMediaType, http.StatusUnsupportedMediaType, "unsupported_media_type", "This type of file is not accepted."},
 	{ErrPayloadTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "The request body is too large."},
 	{inbound.ErrTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "The request body is too large."},
 	{inbound.ErrNoHandshake, http.StatusMethodNotAllowed, "invalid_request", "This method is not allowed on this path."},
@@ -99,6 +102,12 @@ func publicMessage(err error, r errorRule) string {
 	var te *core.TransitionError
 	if errors.As(err, &te) {
 		return te.Error()
+	}
+	if me, ok := errors.AsType[*core.MediaLimitError](err); ok {
+		return me.Message
+	}
+	if ge, ok := errors.AsType[*core.GoneError](err); ok {
+		return ge.Error()
 	}
 	if errors.Is(err, core.ErrDuplicate) {
 		return err.Error()

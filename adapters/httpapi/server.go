@@ -13,6 +13,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/switchboard-chat/switchboard/core"
 )
 
 // Routes is an adapter that adds its routes to the server.
@@ -29,6 +31,9 @@ type Options struct {
 	// BodyLimit caps request bodies (default 1 MiB); WebhookBodyLimit caps
 	// /webhooks/ bodies (default 4 MiB).
 	BodyLimit, WebhookBodyLimit int64
+	// UploadBodyLimit caps the bodies of file uploads (POST …/attachments;
+	// default 25 MiB and 1 MiB for the multipart envelope and the text).
+	UploadBodyLimit int64
 	// CORSOrigins are the origins allowed to call /v1/widget/ ("*": any).
 	CORSOrigins []string
 	// Ready lists the readiness checks by name.
@@ -89,6 +94,9 @@ func NewProbes(o Options) *Server {
 	if o.BodyLimit <= 0 {
 		o.BodyLimit = 1 << 20
 	}
+	if o.UploadBodyLimit <= 0 {
+		o.UploadBodyLimit = core.DefaultMediaMaxBytes + 1<<20
+	}
 	if o.WebhookBodyLimit <= 0 {
 		o.WebhookBodyLimit = 4 << 20
 	}
@@ -122,7 +130,7 @@ func NewProbes(o Options) *Server {
 		},
 		DisablePrintStack: true,
 	}))
-	e.Use(bodyLimits(o.BodyLimit, o.WebhookBodyLimit))
+	e.Use(bodyLimits(o.BodyLimit, o.WebhookBodyLimit, o.UploadBodyLimit))
 
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -190,13 +198,17 @@ func noSniff(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func bodyLimits(def, webhooks int64) echo.MiddlewareFunc {
-	d, w := BodyLimit(def), BodyLimit(webhooks)
+func bodyLimits(def, webhooks, uploads int64) echo.MiddlewareFunc {
+	d, w, u := BodyLimit(def), BodyLimit(webhooks), BodyLimit(uploads)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		dn, wn := d(next), w(next)
+		dn, wn, un := d(next), w(next), u(next)
 		return func(c echo.Context) error {
-			if strings.HasPrefix(c.Request().URL.Path, "/webhooks/") {
+			r := c.Request()
+			switch {
+			case strings.HasPrefix(r.URL.Path, "/webhooks/"):
 				return wn(c)
+			case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/") && strings.HasSuffix(r.URL.Path, "/attachments"):
+				return un(c)
 			}
 			return dn(c)
 		}

@@ -93,7 +93,7 @@ func (a *Applier) apply(ctx context.Context, ev core.InboundEvent, names map[str
 			}
 		}
 		_, err = a.svc.Ingest(ctx, core.Inbound{ChannelID: ch, ChannelUserID: ev.UserID, Name: name,
-			ProviderID: ev.ProviderID, Text: ev.Text, At: ev.At})
+			ProviderID: ev.ProviderID, Text: ev.Text, At: ev.At, Attachments: ev.Attachments})
 		if errors.Is(err, core.ErrDuplicate) {
 			err = nil
 		}

@@ -108,5 +108,6 @@ func FuzzInstagram(f *testing.F) {
 			return
 		}
 		metatest.CheckEvents(t, evs)
+		metatest.CheckAttachments(t, evs)
 	})
 }

@@ -51,10 +51,10 @@ func TestNormalize(t *testing.T) {
 		{"quick reply without text: payload", `{` + from + `,"message":{"mid":"m1","quick_reply":{"payload":"TALK_TO_HUMAN"}}}`,
 			[]core.InboundEvent{{Kind: core.InboundMessage, UserID: "PSID1", ProviderID: "m1", Text: "TALK_TO_HUMAN", At: at}}},
 		{"attachments", `{` + from + `,"message":{"mid":"m1","text":"look","attachments":[{"type":"image","payload":{"url":"https://x/1.jpg"}},{"type":"location","payload":{"coordinates":{"lat":1.5,"long":2}}}]}}`,
-			[]core.InboundEvent{{Kind: core.InboundMessage, UserID: "PSID1", ProviderID: "m1", Text: "look\n[image] https://x/1.jpg\n[location] 1.5, 2", At: at,
+			[]core.InboundEvent{{Kind: core.InboundMessage, UserID: "PSID1", ProviderID: "m1", Text: "look\n[image]\n[location] 1.5, 2", At: at,
 				Attachments: []core.InboundAttachment{{Kind: core.AttachmentImage, URL: "https://x/1.jpg"}}}}},
 		{"file and sticker", `{` + from + `,"message":{"mid":"m1","attachments":[{"type":"file","payload":{"url":"https://x/a.pdf"}},{"type":"image","payload":{"url":"https://x/s.png","sticker_id":369239263222822}}]}}`,
-			[]core.InboundEvent{{Kind: core.InboundMessage, UserID: "PSID1", ProviderID: "m1", Text: "[file] https://x/a.pdf\n[image] https://x/s.png", At: at,
+			[]core.InboundEvent{{Kind: core.InboundMessage, UserID: "PSID1", ProviderID: "m1", Text: "[file]\n[sticker]", At: at,
 				Attachments: []core.InboundAttachment{{Kind: core.AttachmentDocument, URL: "https://x/a.pdf"}, {Kind: core.AttachmentSticker, URL: "https://x/s.png"}}}}},
 		{"postback title", `{` + from + `,"postback":{"mid":"m2","title":"Talk to a person","payload":"P"}}`,
 			[]core.InboundEvent{{Kind: core.InboundMessage, UserID: "PSID1", ProviderID: "m2", Text: "Talk to a person", At: at}}},
@@ -112,5 +112,6 @@ func FuzzMessenger(f *testing.F) {
 			return
 		}
 		metatest.CheckEvents(t, evs)
+		metatest.CheckAttachments(t, evs)
 	})
 }

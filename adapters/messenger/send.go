@@ -11,7 +11,13 @@ import (
 const MaxText = 2000
 
 // NewSender returns the Sender of a page: POST {graph_url}/me/messages with
-// the page token.
-func NewSender(graphURL, pageToken string, hc *http.Client) core.Sender {
-	return &meta.MessagingSender{Client: meta.NewClient(graphURL, pageToken, hc), MaxText: MaxText}
+// the page token: texts, and files uploaded with the
+// message, checked against Limits first. files is the client of uploads,
+// one without an overall timeout (nil: hc).
+func NewSender(graphURL, pageToken string, hc, files *http.Client) core.Sender {
+	if files == nil {
+		files = hc
+	}
+	return &meta.MessagingSender{Client: meta.NewClient(graphURL, pageToken, hc), Files: meta.NewClient(graphURL, pageToken, files),
+		Limits: Limits, MaxText: MaxText}
 }

@@ -118,6 +118,12 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	if err != nil {
 		return fmt.Errorf("graph API %s %s: %w", method, path, err)
 	}
+	return c.answer(resp, method, path, out)
+}
+
+// answer reads a Graph API answer: a 2xx JSON body decoded into out (if
+// not nil), anything else a *GraphError with its texts scrubbed.
+func (c *Client) answer(resp *http.Response, method, path string, out any) error {
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {

@@ -220,11 +220,20 @@ func attachmentFile(a Attachment) (core.InboundAttachment, bool) {
 	return core.InboundAttachment{Kind: kind, URL: a.Payload.URL, Name: a.Payload.Title}, true
 }
 
-// attachmentText is "[type] url" (or title, or coordinates).
+// attachmentText is "[type] url" (or title, or coordinates). A file the
+// gateway fetches and stores is named by its kind alone ("[image]",
+// "[sticker]", "[file] title"): its signed URL expires within days and
+// would only clutter the text and the search index.
 func attachmentText(a Attachment) string {
 	kind := a.Type
 	if kind == "" {
 		kind = "attachment"
+	}
+	if f, ok := attachmentFile(a); ok {
+		if f.Kind == core.AttachmentSticker {
+			kind = "sticker"
+		}
+		return Join(" ", "["+kind+"]", a.Payload.Title)
 	}
 	detail := a.Payload.URL
 	if c := a.Payload.Coordinates; c != nil && detail == "" {

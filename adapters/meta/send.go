@@ -18,10 +18,18 @@ const (
 	HumanAgentWindow = 7 * 24 * time.Hour
 )
 
-// MessagingSender sends text with the Send API, POST {graph_url}/me/messages
-// (Messenger with the page token, Instagram with its access token).
+// MessagingSender sends messages with the Send API, POST
+// {graph_url}/me/messages (Messenger with the page token, Instagram with
+// its access token): texts, and files uploaded with the message
+// (upload.go).
 type MessagingSender struct {
 	Client *Client
+	// Files is the client of file uploads, one without an overall
+	// timeout (nil: Client).
+	Files *Client
+	// Limits are what the channel takes in a file, checked before
+	// anything is sent.
+	Limits core.MediaLimits
 	// MaxText is the longest text one message takes (Messenger 2000
 	// characters, Instagram 1000); longer texts go out in parts.
 	MaxText int
@@ -72,8 +80,17 @@ func (s *MessagingSender) Send(ctx context.Context, m core.Outbound) (string, er
 		}
 		req.MessagingType, req.Tag = "MESSAGE_TAG", "HUMAN_AGENT"
 	}
+	if m.File != nil {
+		return s.sendFile(ctx, req, m)
+	}
+	return s.sendText(ctx, req, m.Text)
+}
+
+// sendText posts text, in parts of at most MaxText characters, and
+// returns the mid of the last.
+func (s *MessagingSender) sendText(ctx context.Context, req sendAPIRequest, text string) (string, error) {
 	var mid string
-	for _, part := range split(m.Text, s.MaxText) {
+	for _, part := range split(text, s.MaxText) {
 		req.Message.Text = part
 		var resp sendAPIResponse
 		if err := s.Client.Do(ctx, http.MethodPost, "me/messages", nil, req, &resp); err != nil {

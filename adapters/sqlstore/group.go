@@ -134,6 +134,9 @@ func (c *conn) InsertMessages(ctx context.Context, ms []core.Message) error {
 	if len(stored) != len(ms) {
 		return duplicates(ms, stored)
 	}
+	if err := c.insertAttachments(ctx, ms); err != nil {
+		return err
+	}
 	if c.d == dialectPostgres {
 		return nil
 	}

@@ -86,7 +86,11 @@ func (c *conn) MessageWithConversation(ctx context.Context, id string) (core.Mes
 	if err != nil {
 		return core.Message{}, core.Conversation{}, wrap(err, "message %s with its conversation", id)
 	}
-	return r.M.message(), r.conversation(), nil
+	m := r.M.message()
+	if err := c.fillOne(ctx, c.r, &m); err != nil {
+		return core.Message{}, core.Conversation{}, err
+	}
+	return m, r.conversation(), nil
 }
 
 // MessageByID reads a message.
@@ -95,7 +99,8 @@ func (c *conn) MessageByID(ctx context.Context, id string) (core.Message, error)
 	if err := sqlx.GetContext(ctx, c.r, &r, "SELECT "+msgCols+" FROM messages m WHERE m.id = $1", id); err != nil {
 		return core.Message{}, wrap(err, "message %s", id)
 	}
-	return r.message(), nil
+	m := r.message()
+	return m, c.fillOne(ctx, c.r, &m)
 }
 
 // ListMessages lists the conversation's messages after afterID, oldest
@@ -118,7 +123,7 @@ func (c *conn) ListMessages(ctx context.Context, conversationID, afterID string,
 	for i, r := range rows {
 		out[i] = r.message()
 	}
-	return out, nil
+	return out, c.fill(ctx, c.r, out)
 }
 
 // FirstCustomerMessage is the conversation's oldest customer message.
@@ -129,7 +134,8 @@ func (c *conn) FirstCustomerMessage(ctx context.Context, conversationID string) 
 	if err != nil {
 		return core.Message{}, wrap(err, "first customer message of conversation %s", conversationID)
 	}
-	return r.message(), nil
+	m := r.message()
+	return m, c.fillOne(ctx, c.r, &m)
 }
 
 // UpdateDelivery records the delivery state and error text; a non-empty
@@ -185,9 +191,16 @@ func (c *conn) moved(ctx context.Context, q string, a args) ([]core.MovedMessage
 	if err := sqlx.SelectContext(ctx, c.w, &rows, q+movedReturning, a...); err != nil {
 		return nil, err
 	}
+	msgs := make([]core.Message, len(rows))
+	for i, r := range rows {
+		msgs[i] = r.message()
+	}
+	if err := c.fill(ctx, c.w, msgs); err != nil {
+		return nil, err
+	}
 	out := make([]core.MovedMessage, len(rows))
 	for i, r := range rows {
-		out[i] = core.MovedMessage{Message: r.message(), AgentID: string(r.ConvAgentID)}
+		out[i] = core.MovedMessage{Message: msgs[i], AgentID: string(r.ConvAgentID)}
 	}
 	return out, nil
 }
@@ -334,7 +347,7 @@ func (c *conn) ClaimUnprocessed(ctx context.Context, ids []string, at time.Time)
 	for i, r := range rs {
 		out[i] = r.message()
 	}
-	return out, nil
+	return out, c.fill(ctx, c.w, out)
 }
 
 // Due lists, oldest first and at most limit of each kind (0: no limit),

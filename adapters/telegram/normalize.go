@@ -221,8 +221,8 @@ func file(m *tgbotapi.Message) (core.InboundAttachment, bool) {
 	switch {
 	case strings.TrimSpace(m.Text) != "":
 		return core.InboundAttachment{}, false
-	case len(m.Photo) > 0: // the sizes come smallest first
-		p := m.Photo[len(m.Photo)-1]
+	case len(m.Photo) > 0:
+		p := largestPhoto(m.Photo)
 		a.Kind, a.Ref, a.Size = core.AttachmentImage, p.FileID, int64(p.FileSize)
 	case m.Animation != nil:
 		v := m.Animation
@@ -247,5 +247,19 @@ func file(m *tgbotapi.Message) (core.InboundAttachment, bool) {
 	if a.Kind == "" || a.Ref == "" {
 		return core.InboundAttachment{}, false
 	}
+	a.Size = max(a.Size, 0) // the tolerant decoder takes any number
 	return a, true
+}
+
+// largestPhoto is the biggest of a photo's sizes: the one with the most
+// bytes, else (no sizes told) the last, as Telegram lists them smallest
+// first.
+func largestPhoto(sizes []tgbotapi.PhotoSize) tgbotapi.PhotoSize {
+	best := sizes[len(sizes)-1]
+	for _, p := range sizes {
+		if p.FileSize > best.FileSize || (p.FileSize == best.FileSize && p.Width*p.Height > best.Width*best.Height) {
+			best = p
+		}
+	}
+	return best
 }

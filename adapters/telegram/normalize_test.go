@@ -199,6 +199,8 @@ func TestNormalize(t *testing.T) {
 		{"start with payload", msg(`,"text":"/start promo-42"`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "/start promo-42", At: time.Unix(1700000000, 0).UTC()}},
 		{"photo with caption", msg(`,"photo":[{"file_id":"a","file_unique_id":"b","width":1,"height":1}],"caption":"my receipt"`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[photo] my receipt", At: time.Unix(1700000000, 0).UTC(),
 			Attachments: []core.InboundAttachment{{Kind: core.AttachmentImage, Ref: "a", Caption: "my receipt"}}}},
+		{"photo sizes out of order: the largest", msg(`,"photo":[{"file_id":"m","file_unique_id":"m","width":320,"height":240,"file_size":20000},{"file_id":"l","file_unique_id":"l","width":1280,"height":960,"file_size":150000},{"file_id":"s","file_unique_id":"s","width":90,"height":67,"file_size":1200}]`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[photo]", At: time.Unix(1700000000, 0).UTC(),
+			Attachments: []core.InboundAttachment{{Kind: core.AttachmentImage, Ref: "l", Size: 150000}}}},
 		{"document with caption", msg(`,"document":{"file_id":"a","file_unique_id":"b","file_name":"inv.pdf"},"caption":"see this"`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[document] inv.pdf — see this", At: time.Unix(1700000000, 0).UTC(),
 			Attachments: []core.InboundAttachment{{Kind: core.AttachmentDocument, Ref: "a", Name: "inv.pdf", Caption: "see this"}}}},
 		{"location", msg(`,"location":{"latitude":52.52,"longitude":13.405}`), core.InboundEvent{Kind: core.InboundMessage, UpdateID: 7, UserID: "99", Name: "Ann Lee", ProviderID: "99:5", Text: "[location] 52.520000, 13.405000", At: time.Unix(1700000000, 0).UTC()}},
@@ -286,7 +288,8 @@ func FuzzDecodeUpdate(f *testing.F) {
 				t.Fatalf("bad event %+v", ev)
 			}
 			for _, a := range ev.Attachments {
-				if ev.Kind != core.InboundMessage || a.Kind == "" || a.Ref == "" || !utf8.ValidString(a.Caption) {
+				if ev.Kind != core.InboundMessage || a.Kind == "" || a.Ref == "" || a.Size < 0 || !utf8.ValidString(a.Caption) ||
+					!utf8.ValidString(a.Name) || !utf8.ValidString(a.MIME) {
 					t.Fatalf("bad attachment %+v of %+v", a, ev)
 				}
 			}

@@ -15,7 +15,9 @@ import (
 // DefaultMaxWait is how long Send waits out a 429 itself.
 const DefaultMaxWait = 5 * time.Second
 
-// Sender sends outbound messages with sendMessage (core.Sender).
+// Sender sends outbound messages with sendMessage, and files with
+// sendPhoto, sendDocument, sendVoice, sendAudio, sendVideo or sendSticker
+// as multipart uploads (upload.go) (core.Sender).
 //
 // Rate limits: a 429 whose retry_after is at most MaxWait, and that ends
 // before the context's deadline, is waited out inside Send and the message
@@ -55,7 +57,8 @@ func (e *RateLimitError) RetryAfter() time.Duration { return e.Wait }
 
 const maxAttempts = 3
 
-// Send delivers m.Text to the customer's private chat (ChannelUserID) and
+// Send delivers m.Text, or m.File with m.Text as its caption, to the
+// customer's private chat (ChannelUserID) and
 // returns "<chat_id>:<message_id>". 403 (the user blocked the bot, or
 // never started it), 400 (chat not found, text refused), 401 (the bot
 // token is wrong or revoked) and 404 (the token is malformed) are
@@ -66,9 +69,15 @@ func (s *Sender) Send(ctx context.Context, m core.Outbound) (string, error) {
 		return "", &core.DeliveryError{Permanent: true, Code: "bad_chat_id",
 			Reason: fmt.Sprintf("telegram chat id %q is not a number", m.Customer.ChannelUserID)}
 	}
-	cfg := tgbotapi.NewMessage(chatID, m.Text)
+	method := "sendMessage"
+	send := func() (tgbotapi.Message, error) { return s.client.Send(ctx, tgbotapi.NewMessage(chatID, m.Text)) }
+	if m.File != nil {
+		if method, send, err = s.fileSend(ctx, chatID, m); err != nil {
+			return "", err
+		}
+	}
 	for attempt := 1; ; attempt++ {
-		sent, err := s.client.Send(ctx, cfg)
+		sent, err := send()
 		if err == nil {
 			if sent.Chat != nil && sent.Chat.ID != 0 {
 				chatID = sent.Chat.ID
@@ -86,10 +95,10 @@ func (s *Sender) Send(ctx context.Context, m core.Outbound) (string, error) {
 				wait = time.Second
 			}
 			if attempt >= maxAttempts || wait > s.maxWait || !fits(ctx, wait) {
-				return "", fmt.Errorf("telegram sendMessage to %d: %w", chatID, &RateLimitError{Wait: wait})
+				return "", fmt.Errorf("telegram %s to %d: %w", method, chatID, &RateLimitError{Wait: wait})
 			}
 			if err := s.sleep(ctx, wait); err != nil {
-				return "", fmt.Errorf("telegram sendMessage to %d: waiting out a 429: %w", chatID, err)
+				return "", fmt.Errorf("telegram %s to %d: waiting out a 429: %w", method, chatID, err)
 			}
 		case te.Code == 403, te.Code == 400:
 			return "", &core.DeliveryError{Permanent: true, Code: strconv.Itoa(te.Code), Reason: te.Message}
@@ -98,7 +107,7 @@ func (s *Sender) Send(ctx context.Context, m core.Outbound) (string, error) {
 			// brings it back. The reason names the fix, never the token.
 			return "", &core.DeliveryError{Permanent: true, Code: strconv.Itoa(te.Code), Reason: tokenRefused(te)}
 		default:
-			return "", fmt.Errorf("telegram sendMessage to %d: error %d: %w", chatID, te.Code, err)
+			return "", fmt.Errorf("telegram %s to %d: error %d: %w", method, chatID, te.Code, err)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -154,7 +155,7 @@ func TestWebhook(t *testing.T) {
 	got := st.stored()[0]
 	want := core.Inbound{ChannelID: "tg", ChannelUserID: "77", Name: "Kim Park", ProviderID: "77:9",
 		Text: "where is my order", At: time.Unix(1700000000, 0).UTC()}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("inbound %+v, want %+v", got, want)
 	}
 	// Unauthorized requests never reached the store.

@@ -194,5 +194,6 @@ func FuzzWhatsApp(f *testing.F) {
 			return
 		}
 		metatest.CheckEvents(t, evs)
+		metatest.CheckAttachments(t, evs)
 	})
 }

@@ -75,7 +75,7 @@ func TestSend(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := &fakeGraph{status: c.status, answer: c.answer}
 			srv := f.serve(t)
-			s := whatsapp.NewSender(srv.URL+"/v21.0", "1122334455", token, nil)
+			s := whatsapp.NewSender(srv.URL+"/v21.0", "1122334455", token, nil, nil)
 			id, err := s.Send(context.Background(), out)
 			if f.method != "POST" || f.path != "/v21.0/1122334455/messages" || f.auth != "Bearer "+token || f.ctype != "application/json" {
 				t.Errorf("request %s %s auth %q type %q", f.method, f.path, f.auth, f.ctype)
@@ -112,7 +112,7 @@ func TestSend(t *testing.T) {
 func TestSendUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close() // nothing listens there now
-	s := whatsapp.NewSender(srv.URL, "1", token, nil)
+	s := whatsapp.NewSender(srv.URL, "1", token, nil, nil)
 	_, err := s.Send(context.Background(), core.Outbound{Customer: core.Customer{ChannelUserID: "1"}, Text: "x"})
 	var de *core.DeliveryError
 	if err == nil || errors.As(err, &de) {

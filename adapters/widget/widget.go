@@ -49,6 +49,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	v := g.Group("", h.visitorAuth)
 	v.POST("/messages", h.postMessage, h.limit(h.limits.messages, h.limits.messagesByVisitor))
 	v.GET("/messages", h.listMessages)
+	v.POST("/attachments", h.postAttachment, h.limit(h.limits.messages, h.limits.messagesByVisitor))
 	v.POST("/handoff", h.handoff, h.limit(h.limits.handoffs, h.limits.handoffsByVisitor))
 	v.PUT("/page", h.page, h.limit(h.limits.pages, h.limits.pagesByVisitor))
 }
@@ -114,6 +115,20 @@ func (h *Handler) postMessage(c echo.Context) error {
 		return err
 	}
 	m, err := h.svc.VisitorSend(c.Request().Context(), visitor(c), b.Text)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]any{"message": m})
+}
+
+// postAttachment takes a visitor's file (multipart: file, optional text)
+// into a message; the Service checks and stores it before the message.
+func (h *Handler) postAttachment(c echo.Context) error {
+	up, err := httpapi.ReadUpload(c, h.svc.MediaMaxBytes())
+	if err != nil {
+		return err
+	}
+	m, err := h.svc.VisitorUpload(c.Request().Context(), visitor(c), up.File, up.Text)
 	if err != nil {
 		return err
 	}

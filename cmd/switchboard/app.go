@@ -17,6 +17,7 @@ import (
 
 	"github.com/hibiken/asynqmon"
 
+	"github.com/switchboard-chat/switchboard/adapters/attachments"
 	"github.com/switchboard-chat/switchboard/adapters/channels"
 	"github.com/switchboard-chat/switchboard/adapters/eventbus"
 	"github.com/switchboard-chat/switchboard/adapters/httpapi"
@@ -79,7 +80,12 @@ func openWith(ctx context.Context, g globals, cfg *config.Config, log *slog.Logg
 		return nil, err
 	}
 	jobs := queue.NewEnqueuer(a.conn, queue.Options{Namespace: cfg.Redis.Namespace, Logger: log})
-	a.svc = core.NewService(core.Deps{Store: a.store, Jobs: jobs, Events: a.bus, Logger: log, BcryptCost: g.env.BcryptCost}, cfg.Settings())
+	blobs, scanner, err := openMedia(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.svc = core.NewService(core.Deps{Store: a.store, Jobs: jobs, Events: a.bus, Logger: log, BcryptCost: g.env.BcryptCost,
+		Blobs: blobs, Scanner: scanner, MediaMaxBytes: int64(cfg.Media.MaxBytes)}, cfg.Settings())
 	a.metrics = httpapi.NewMetrics()
 	a.metrics.Registry.MustRegister(newStateCollector(a.svc, queue.NewInspector(a.conn, queue.Options{Namespace: cfg.Redis.Namespace})))
 	a.streams = httpapi.NewEventStreams(a.bus)
@@ -335,9 +341,12 @@ func (a *app) probes(w *queue.Server) *httpapi.Server {
 func (a *app) gateway() *httpapi.Server {
 	access, token := metricsAccess(a.cfg.Server)
 	return httpapi.New(httpapi.Options{
-		Logger:      a.log,
-		BodyLimit:   int64(a.cfg.Server.BodyLimit),
-		CORSOrigins: channels.WidgetOrigins(a.cfg),
+		Logger:    a.log,
+		BodyLimit: int64(a.cfg.Server.BodyLimit),
+		// A file of media.max_bytes fits, with the multipart envelope and
+		// its text.
+		UploadBodyLimit: int64(a.cfg.Media.MaxBytes) + 1<<20,
+		CORSOrigins:     channels.WidgetOrigins(a.cfg),
 		Ready: map[string]httpapi.Check{
 			"database": a.store.Ping,
 			"redis":    a.conn.Ping,
@@ -347,7 +356,7 @@ func (a *app) gateway() *httpapi.Server {
 		MetricsToken:     token,
 		TrustedProxies:   a.cfg.Server.TrustedProxyNets(),
 		AccessErrorsOnly: a.cfg.Server.AccessLog == config.AccessLogErrors,
-	}, widget.New(a.svc, a.streams).Limit(a.widgetLimits(a.limiter())), a.inbox(), a.webhooks,
+	}, widget.New(a.svc, a.streams).Limit(a.widgetLimits(a.limiter())), a.inbox(), a.webhooks, attachments.New(a.svc),
 		inbox.NewQueueUI(a.svc, asynqmon.New(asynqmon.Options{RootPath: inbox.QueueUIPath, RedisConnOpt: a.conn.ConnOpt()})))
 }
 

@@ -9,7 +9,8 @@ import (
 )
 
 // wireChannels builds every channel of cfg with its type's registration
-// (adapters/channels): senders are registered on the Service, webhooks
+// (adapters/channels): senders and what each channel does with files
+// (its fetcher and limits) are registered on the Service, webhooks
 // replace the served set, runners are returned for the gateway to start.
 func (a *app) wireChannels(cfg *config.Config) ([]func(context.Context) error, error) {
 	prefix := ""
@@ -26,6 +27,7 @@ func (a *app) wireChannels(cfg *config.Config) ([]func(context.Context) error, e
 			return nil, err
 		}
 		a.svc.RegisterSender(ch.ID, meteredSender{channel: ch.ID, inner: parts.Sender, m: a.metrics})
+		a.svc.RegisterMedia(ch.ID, parts.Media)
 		if parts.Webhook != nil {
 			hooks[ch.ID] = parts.Webhook
 		}

@@ -39,6 +39,8 @@ func New() *Store {
 		convMsgs:    map[string][]string{},
 		providerKey: map[key]string{},
 		early:       map[key]core.EarlyDelivery{},
+		files:       map[string]core.Attachment{},
+		msgFiles:    map[string][]string{},
 	}}
 	s.tx = tx{s: s}
 	return s
@@ -62,6 +64,8 @@ type data struct {
 	convMsgs    map[string][]string        // conversation id → message ids, oldest first
 	providerKey map[key]string             // (channel, provider id) → message id
 	early       map[key]core.EarlyDelivery // (channel, provider id) → early status callback
+	files       map[string]core.Attachment // by id
+	msgFiles    map[string][]string        // message id → attachment ids, oldest first
 }
 
 type key [2]string

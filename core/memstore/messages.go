@@ -25,6 +25,14 @@ func (t *tx) InsertMessage(_ context.Context, m core.Message) error {
 	if !ok {
 		return notFound("conversation", m.ConversationID)
 	}
+	for _, a := range m.Attachments {
+		if _, ok := d.files[a.ID]; ok {
+			return duplicate("attachment", a.ID)
+		}
+		put(t, d.files, a.ID, a)
+		put(t, d.msgFiles, m.ID, append(d.msgFiles[m.ID], a.ID))
+	}
+	m.Attachments = nil // kept in files
 	put(t, d.messages, m.ID, message{m: m, seq: t.next()})
 	put(t, d.convMsgs, m.ConversationID, append(d.convMsgs[m.ConversationID], m.ID))
 	if inbound {
@@ -48,7 +56,7 @@ func (t *tx) MessageWithConversation(_ context.Context, id string) (core.Message
 	if err != nil {
 		return core.Message{}, core.Conversation{}, err
 	}
-	return rec.m, conv, nil
+	return t.filled(rec.m), conv, nil
 }
 
 // MessageByID implements core.MessageStore.
@@ -58,7 +66,7 @@ func (t *tx) MessageByID(_ context.Context, id string) (core.Message, error) {
 	if !ok {
 		return core.Message{}, notFound("message", id)
 	}
-	return rec.m, nil
+	return t.filled(rec.m), nil
 }
 
 // ListMessages implements core.MessageStore. An afterID that is not in the
@@ -79,7 +87,7 @@ func (t *tx) ListMessages(_ context.Context, conversationID, afterID string, lim
 	}
 	out := make([]core.Message, 0, len(ids))
 	for _, id := range ids {
-		out = append(out, d.messages[id].m)
+		out = append(out, t.filled(d.messages[id].m))
 	}
 	return out, nil
 }
@@ -89,7 +97,7 @@ func (t *tx) FirstCustomerMessage(_ context.Context, conversationID string) (cor
 	defer t.read()()
 	for _, id := range t.d().convMsgs[conversationID] {
 		if m := t.d().messages[id].m; m.Author == core.AuthorCustomer {
-			return m, nil
+			return t.filled(m), nil
 		}
 	}
 	return core.Message{}, notFound("customer message in conversation", conversationID)
@@ -142,7 +150,7 @@ func (t *tx) AdvanceDelivery(_ context.Context, channelID, providerID string, fr
 		}
 		rec.m.Delivery, rec.m.Error = to, errText
 		put(t, d.messages, id, rec)
-		moved = append(moved, core.MovedMessage{Message: rec.m, AgentID: d.convs[m.ConversationID].AgentID})
+		moved = append(moved, core.MovedMessage{Message: t.filled(rec.m), AgentID: d.convs[m.ConversationID].AgentID})
 	}
 	return moved, nil
 }
@@ -171,7 +179,7 @@ func (t *tx) ReadUpTo(_ context.Context, channelID, channelUserID string, at tim
 			}
 			rec.m.Delivery, rec.m.Error = core.DeliveryRead, ""
 			put(t, d.messages, id, rec)
-			moved = append(moved, core.MovedMessage{Message: rec.m, AgentID: conv.AgentID})
+			moved = append(moved, core.MovedMessage{Message: t.filled(rec.m), AgentID: conv.AgentID})
 		}
 	}
 	return moved, nil
@@ -247,7 +255,7 @@ func (t *tx) ClaimUnprocessed(_ context.Context, ids []string, at time.Time) ([]
 		}
 		rec.m.ProcessedAt = at
 		put(t, t.d().messages, id, rec)
-		out = append(out, rec.m)
+		out = append(out, t.filled(rec.m))
 	}
 	return out, nil
 }

@@ -32,6 +32,8 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Requests", testRequests},
 		{"ListRequests", testListRequests},
 		{"Messages", testMessages},
+		{"Attachments", testAttachments},
+		{"AttachmentIngest", testAttachmentIngest},
 		{"DuplicateKeepsTransaction", testDuplicateInTx},
 		{"ClaimRace", testClaimRace},
 		{"BotTurnRace", testBotTurnRace},
@@ -137,6 +139,9 @@ func (j *Jobs) ScheduleRerouteCheck(_ context.Context, id string, _ time.Time) e
 	j.timers = append(j.timers, "reroute:"+id)
 	return nil
 }
+
+// QueueMediaFetch records "fetch:<attachment id>".
+func (j *Jobs) QueueMediaFetch(_ context.Context, id, _ string) error { return j.add("fetch:" + id) }
 
 // Timers returns the routing timers scheduled so far, in order.
 func (j *Jobs) Timers() []string {

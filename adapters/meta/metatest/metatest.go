@@ -179,6 +179,15 @@ type Jobs struct {
 	mu       sync.Mutex
 	Bot      []string
 	Delivers []string
+	Fetches  []string
+}
+
+// QueueMediaFetch implements core.Jobs.
+func (j *Jobs) QueueMediaFetch(_ context.Context, id, _ string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.Fetches = append(j.Fetches, id)
+	return nil
 }
 
 // QueueBot implements core.Jobs.

@@ -1,6 +1,7 @@
 // Package telegramtest is a fake Telegram Bot API for tests: an httptest
 // server that answers getMe, setWebhook, deleteWebhook, getUpdates,
-// sendMessage and answerCallbackQuery like Telegram does, records every
+// sendMessage and answerCallbackQuery like Telegram does, getFile and file
+// downloads, and the multipart send* of files (files.go), records every
 // call with its parameters, and can be told to refuse calls (429, 403, …).
 package telegramtest
 
@@ -32,6 +33,8 @@ type Call struct {
 	Path     string     // the whole path, /bot<token>/<method>
 	Params   url.Values // form or JSON parameters (JSON values re-encoded as JSON text unless strings)
 	Instance string     // InstanceHeader
+	// Files are the uploaded files of a multipart call, by form field.
+	Files map[string]File
 }
 
 // Reply is a scripted answer.
@@ -68,6 +71,7 @@ type Fake struct {
 	inflight  int // getUpdates running now
 	maxFlight int
 	badPaths  []string
+	files     map[string]storedFile // by file_id (files.go)
 }
 
 // New starts a fake for Token; it is closed when the test ends.
@@ -170,6 +174,10 @@ func (f *Fake) waiter(method string) chan Call {
 
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	prefix := "/bot" + f.Token + "/"
+	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/file/bot") {
+		f.serveFile(w, r)
+		return
+	}
 	if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, prefix) {
 		f.mu.Lock()
 		f.badPaths = append(f.badPaths, r.Method+" "+r.URL.Path)
@@ -177,13 +185,13 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		reply(w, Refusal(404, "Not Found", 0))
 		return
 	}
-	params, err := readParams(r)
+	params, files, err := readParams(r)
 	if err != nil {
 		reply(w, Refusal(400, "Bad Request: "+err.Error(), 0))
 		return
 	}
 	c := Call{Method: strings.TrimPrefix(r.URL.Path, prefix), Path: r.URL.Path, Params: params,
-		Instance: r.Header.Get(InstanceHeader)}
+		Instance: r.Header.Get(InstanceHeader), Files: files}
 	ch := f.waiter(c.Method)
 	f.mu.Lock()
 	f.calls = append(f.calls, c)
@@ -209,6 +217,10 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		f.sendMessage(w, params)
 	case "getUpdates":
 		f.getUpdates(w, r, params)
+	case "getFile":
+		f.getFile(w, params)
+	case "sendPhoto", "sendDocument", "sendVoice", "sendAudio", "sendVideo", "sendSticker":
+		f.sendFile(w, c)
 	default:
 		reply(w, Refusal(404, "Not Found: method "+c.Method, 0))
 	}
@@ -272,8 +284,16 @@ func (f *Fake) getUpdates(w http.ResponseWriter, r *http.Request, p url.Values) 
 	}
 }
 
-func readParams(r *http.Request) (url.Values, error) {
+func readParams(r *http.Request) (url.Values, map[string]File, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "multipart/form-data" {
+		return readMultipart(r)
+	}
+	v, err := readForm(r, ct)
+	return v, nil, err
+}
+
+func readForm(r *http.Request, ct string) (url.Values, error) {
 	if ct == "application/json" {
 		var m map[string]any
 		body, err := io.ReadAll(r.Body)
