@@ -508,6 +508,12 @@ textarea::placeholder { color: #868e96; }
     return p;
   }
 
+  // filesPending: a file is still on its way; a catch-up then reads the
+  // whole thread, since the update that made it ready may have been missed.
+  function filesPending() {
+    return !!log.querySelector('[data-sb=attachment][data-status=pending]');
+  }
+
   function reason(e) {
     return e.status === 0 ? "you seem to be offline" : e.message;
   }
@@ -865,7 +871,7 @@ textarea::placeholder { color: #868e96; }
     };
     es.addEventListener("open", () => {
       S.backoff = 1000;
-      if (opens++ > 0) sync().catch(() => {}); // the browser reconnected: make sure nothing was missed
+      if (opens++ > 0) sync(filesPending()).catch(() => {}); // the browser reconnected: make sure nothing was missed
     });
     es.addEventListener("message.created", (e) => addMessage(data(e), true));
     es.addEventListener("message.updated", (e) => addMessage(data(e), true));
@@ -884,7 +890,7 @@ textarea::placeholder { color: #868e96; }
       S.lastEvent = "";
       const wait = S.backoff + Math.random() * 1000;
       S.backoff = Math.min(S.backoff * 2, 60000);
-      S.reopenTimer = setTimeout(() => sync().catch(() => {}).then(connect), wait);
+      S.reopenTimer = setTimeout(() => sync(filesPending()).catch(() => {}).then(connect), wait);
     });
   }
 
