@@ -61,8 +61,8 @@ func (e *RateLimitError) RetryAfter() time.Duration { return e.Wait }
 const maxAttempts = 3
 
 // Send delivers m.Text, or m.File with m.Text as its caption, to the
-// customer's private chat (ChannelUserID) and
-// returns "<chat_id>:<message_id>". 403 (the user blocked the bot, or
+// customer's private chat (ChannelUserID) and returns
+// "<chat_id>:<message_id>". 403 (the user blocked the bot, or
 // never started it), 400 (chat not found, text refused), 401 (the bot
 // token is wrong or revoked) and 404 (the token is malformed) are
 // permanent *core.DeliveryError; everything else is retried by the queue.
