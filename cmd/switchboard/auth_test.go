@@ -35,6 +35,7 @@ var routeAccess = map[string]access{
 	"GET /widget/demo":                    public,
 	"GET /inbox":                          public, // the page; its data needs a token
 	"GET /inbox/app.js":                   public,
+	"GET /inbox/attachments.js":           public,
 	"GET /inbox/app.css":                  public,
 	"GET /webhooks/:channel_id":           public, // verified per channel (verify token)
 	"POST /webhooks/:channel_id":          public, // verified per channel (signature, secret)
