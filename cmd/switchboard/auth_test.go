@@ -22,6 +22,7 @@ const (
 	visitor               // a visitor token only
 	agent                 // an agent token only
 	admin                 // an admin's agent token only
+	reader                // a visitor's or an agent's token (the conversation's files; which ones, the route decides)
 )
 
 // routeAccess classifies every route the gateway serves. A route missing
@@ -58,6 +59,9 @@ var routeAccess = map[string]access{
 	"GET /v1/conversations/:id":              agent,
 	"POST /v1/conversations/:id/messages":    agent,
 	"POST /v1/conversations/:id/attachments": agent,
+	"POST /v1/widget/attachments":            visitor,
+	"GET /v1/attachments/:id":                reader,
+	"GET /v1/attachments/:id/thumbnail":      reader,
 	"POST /v1/conversations/:id/resolve":     agent,
 	"POST /v1/conversations/:id/reassign":    agent,
 	"GET /v1/templates":                      agent,
@@ -122,7 +126,8 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 			level access
 		}{{"no token", "", public}, {"visitor", visitorTok, visitor}, {"agent", agentAs, agent}, {"admin", adminAs, admin}} {
 			status := statusOf(t, s.base, r.Method, path, who.token)
-			allowed := want == public || want == who.level || (want == agent && who.level == admin)
+			allowed := want == public || want == who.level || (want == agent && who.level == admin) ||
+				(want == reader && who.level != public)
 			denied := status == 401 || status == 403
 			if allowed && denied && !(want == public && status == 403) {
 				t.Errorf("%s with %s: %d, want it let through", key, who.name, status)
