@@ -22,6 +22,7 @@ const (
 	visitor               // a visitor token only
 	agent                 // an agent token only
 	admin                 // an admin's agent token only
+	either                // an agent's or a visitor's token (attachment files)
 )
 
 // routeAccess classifies every route the gateway serves. A route missing
@@ -42,6 +43,9 @@ var routeAccess = map[string]access{
 	"POST /v1/widget/sessions":            public,
 	"GET /v1/widget/events":               visitor,
 	"POST /v1/widget/messages":            visitor,
+	"POST /v1/widget/attachments":         visitor,
+	"GET /v1/attachments/:id":             either,
+	"GET /v1/attachments/:id/thumbnail":   either,
 	"GET /v1/widget/messages":             visitor,
 	"POST /v1/widget/handoff":             visitor,
 	"PUT /v1/widget/page":                 visitor,
@@ -120,7 +124,8 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 			level access
 		}{{"no token", "", public}, {"visitor", visitorTok, visitor}, {"agent", agentAs, agent}, {"admin", adminAs, admin}} {
 			status := statusOf(t, s.base, r.Method, path, who.token)
-			allowed := want == public || want == who.level || (want == agent && who.level == admin)
+			allowed := want == public || want == who.level || (want == agent && who.level == admin) ||
+				(want == either && who.level != public)
 			denied := status == 401 || status == 403
 			if allowed && denied && !(want == public && status == 403) {
 				t.Errorf("%s with %s: %d, want it let through", key, who.name, status)
