@@ -22,6 +22,7 @@ const (
 	visitor               // a visitor token only
 	agent                 // an agent token only
 	admin                 // an admin's agent token only
+	either                // a visitor's or an agent's token (the files of a conversation)
 )
 
 // routeAccess classifies every route the gateway serves. A route missing
@@ -44,6 +45,9 @@ var routeAccess = map[string]access{
 	"POST /v1/widget/messages":               visitor,
 	"GET /v1/widget/messages":                visitor,
 	"POST /v1/widget/handoff":                visitor,
+	"POST /v1/widget/attachments":            visitor,
+	"GET /v1/attachments/:id":                either,
+	"GET /v1/attachments/:id/thumbnail":      either,
 	"PUT /v1/widget/page":                    visitor,
 	"GET /v1/events":                         agent,
 	"POST /v1/auth/logout":                   agent,
@@ -121,7 +125,8 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 			level access
 		}{{"no token", "", public}, {"visitor", visitorTok, visitor}, {"agent", agentAs, agent}, {"admin", adminAs, admin}} {
 			status := statusOf(t, s.base, r.Method, path, who.token)
-			allowed := want == public || want == who.level || (want == agent && who.level == admin)
+			allowed := want == public || want == who.level || (want == agent && who.level == admin) ||
+				(want == either && who.level != public)
 			denied := status == 401 || status == 403
 			if allowed && denied && !(want == public && status == 403) {
 				t.Errorf("%s with %s: %d, want it let through", key, who.name, status)
