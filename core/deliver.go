@@ -75,7 +75,8 @@ var errRefused = errors.New("refused by the provider for good")
 // anything else is returned for a retry.
 func (s *Service) transmit(ctx context.Context, snd Sender, conv Conversation, msg Message) (Message, error) {
 	ch := s.channelOf(conv.ChannelID)
-	pid, err := snd.Send(ctx, Outbound{MessageID: msg.ID, Channel: ch, Customer: conv.Customer, Text: msg.Text, Author: msg.Author})
+	pid, err := snd.Send(ctx, Outbound{MessageID: msg.ID, Channel: ch, Customer: conv.Customer, Text: msg.Text, Author: msg.Author,
+		File: s.outboundFile(msg)})
 	var de *DeliveryError
 	if errors.As(err, &de) && de.Permanent {
 		s.log.WarnContext(ctx, "delivery failed for good", "message_id", msg.ID, "channel", ch.ID, "err", err)

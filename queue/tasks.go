@@ -54,7 +54,9 @@ var specs = map[string]spec{
 	// Under a backlog of bot turns an agent's reply no longer waits behind
 	// it. Every enqueue of a type uses its spec, so the sweeper queues the
 	// same task id on the same queue and a message is never queued twice.
-	TypeDeliver: {queue: QueueCritical, maxRetry: 12, timeout: 30 * time.Second, baseDelay: time.Second, maxDelay: 5 * time.Minute},
+	// The timeout leaves time to upload a file (WhatsApp takes documents
+	// of 100 MB); a text send is bounded by its API client's own timeout.
+	TypeDeliver: {queue: QueueCritical, maxRetry: 12, timeout: 5 * time.Minute, baseDelay: time.Second, maxDelay: 5 * time.Minute},
 	// Routing must happen again soon after a failure: a declined request
 	// is re-offered within routing.reroute_within (30 s by default).
 	TypeRoute: {queue: QueueCritical, maxRetry: 10, timeout: 15 * time.Second, baseDelay: time.Second, maxDelay: 10 * time.Second},

@@ -18,7 +18,7 @@ import (
 // provider calls one.
 func TestWire(t *testing.T) {
 	for _, k := range []string{"WA_PHONE_NUMBER_ID", "WA_TOKEN", "META_APP_SECRET", "META_VERIFY_TOKEN",
-		"FB_PAGE_ID", "FB_PAGE_TOKEN", "IG_ACCOUNT_ID", "IG_TOKEN", "TG_TOKEN", "TG_SECRET"} {
+		"FB_PAGE_ID", "FB_PAGE_TOKEN", "IG_ACCOUNT_ID", "IG_TOKEN", "TG_TOKEN", "TG_SECRET", "S3_ACCESS_KEY", "S3_SECRET_KEY"} {
 		t.Setenv(k, "example-"+k)
 	}
 	cfg, err := config.Load(filepath.Join(root(t), "deploy", "switchboard.example.yaml"))

@@ -79,6 +79,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	a.GET("/conversations", h.listConversations)
 	a.GET("/conversations/:id", h.getConversation)
 	a.POST("/conversations/:id/messages", h.sendMessage)
+	a.POST("/conversations/:id/attachments", h.sendAttachment)
 	a.POST("/conversations/:id/resolve", h.resolve)
 	a.POST("/conversations/:id/reassign", h.reassign)
 

@@ -15,6 +15,9 @@ import (
 // DefaultMaxWait is how long Send waits out a 429 itself.
 const DefaultMaxWait = 5 * time.Second
 
+// TextTimeout bounds the send of a text, 429 waits included.
+const TextTimeout = 30 * time.Second
+
 // Sender sends outbound messages with sendMessage, and files with
 // sendPhoto, sendDocument, sendVoice, sendAudio, sendVideo or sendSticker
 // as multipart uploads (upload.go) (core.Sender).
@@ -58,8 +61,8 @@ func (e *RateLimitError) RetryAfter() time.Duration { return e.Wait }
 const maxAttempts = 3
 
 // Send delivers m.Text, or m.File with m.Text as its caption, to the
-// customer's private chat (ChannelUserID) and
-// returns "<chat_id>:<message_id>". 403 (the user blocked the bot, or
+// customer's private chat (ChannelUserID) and returns
+// "<chat_id>:<message_id>". 403 (the user blocked the bot, or
 // never started it), 400 (chat not found, text refused), 401 (the bot
 // token is wrong or revoked) and 404 (the token is malformed) are
 // permanent *core.DeliveryError; everything else is retried by the queue.
@@ -68,6 +71,13 @@ func (s *Sender) Send(ctx context.Context, m core.Outbound) (string, error) {
 	if err != nil {
 		return "", &core.DeliveryError{Permanent: true, Code: "bad_chat_id",
 			Reason: fmt.Sprintf("telegram chat id %q is not a number", m.Customer.ChannelUserID)}
+	}
+	if m.File == nil {
+		// The task may run for minutes (uploads); a text is bounded as
+		// Graph API calls are.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, TextTimeout)
+		defer cancel()
 	}
 	method := "sendMessage"
 	send := func() (tgbotapi.Message, error) { return s.client.Send(ctx, tgbotapi.NewMessage(chatID, m.Text)) }

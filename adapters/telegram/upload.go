@@ -33,9 +33,15 @@ var fileMethods = map[core.AttachmentKind]struct {
 	core.AttachmentSticker: {"sendSticker", []string{"image/webp", "video/webm", "application/x-tgsticker"}},
 }
 
-// fileMethod is the method that sends f.
+// fileMethod is the method that sends f. An OGG/Opus recording goes as a
+// voice message whatever its kind (an agent's upload of one is judged
+// audio): sendAudio takes only MP3 and M4A.
 func fileMethod(f *core.OutboundFile) string {
-	if fm, ok := fileMethods[f.Kind]; ok && slices.Contains(fm.types, core.BaseMIME(f.MIME)) {
+	kind := f.Kind
+	if kind == core.AttachmentAudio && core.BaseMIME(f.MIME) == "audio/ogg" {
+		kind = core.AttachmentVoice
+	}
+	if fm, ok := fileMethods[kind]; ok && slices.Contains(fm.types, core.BaseMIME(f.MIME)) {
 		return fm.method
 	}
 	return "sendDocument"

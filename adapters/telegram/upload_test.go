@@ -40,6 +40,7 @@ func TestSendFile(t *testing.T) {
 		{"photo", "sendPhoto", "photo", "the broken part", fileOutbound(core.AttachmentImage, "image/jpeg", "shot.jpg", jpeg, "the broken part", nil)},
 		{"PDF", "sendDocument", "document", "your invoice", fileOutbound(core.AttachmentDocument, "application/pdf", "invoice.pdf", pdf, "your invoice", nil)},
 		{"voice note", "sendVoice", "voice", "", fileOutbound(core.AttachmentVoice, "audio/ogg; codecs=opus", "note.ogg", ogg, "", nil)},
+		{"an OGG/Opus recording judged audio goes as a voice message", "sendVoice", "voice", "", fileOutbound(core.AttachmentAudio, "audio/ogg", "memo.ogg", ogg, "", nil)},
 		{"audio", "sendAudio", "audio", "the song", fileOutbound(core.AttachmentAudio, "audio/mpeg", "song.mp3", mp3, "the song", nil)},
 		{"video", "sendVideo", "video", "how to", fileOutbound(core.AttachmentVideo, "video/mp4", "howto.mp4", mp4, "how to", nil)},
 		{"a GIF goes as a document", "sendDocument", "document", "", fileOutbound(core.AttachmentImage, "image/gif", "a.gif", gif, "", nil)},

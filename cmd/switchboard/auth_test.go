@@ -22,56 +22,57 @@ const (
 	visitor               // a visitor token only
 	agent                 // an agent token only
 	admin                 // an admin's agent token only
-	either                // an agent's or a visitor's token (attachment files)
+	either                // a visitor's or an agent's token (the files of a conversation)
 )
 
 // routeAccess classifies every route the gateway serves. A route missing
 // here fails TestEveryRouteIsGuarded: a new route must be classified.
 var routeAccess = map[string]access{
-	"GET /healthz":                        public,
-	"GET /readyz":                         public,
-	"GET /metrics":                        public,
-	"GET /openapi.yaml":                   public,
-	"GET /widget.js":                      public,
-	"GET /widget/demo":                    public,
-	"GET /inbox":                          public, // the page; its data needs a token
-	"GET /inbox/app.js":                   public,
-	"GET /inbox/app.css":                  public,
-	"GET /webhooks/:channel_id":           public, // verified per channel (verify token)
-	"POST /webhooks/:channel_id":          public, // verified per channel (signature, secret)
-	"POST /v1/auth/login":                 public,
-	"POST /v1/widget/sessions":            public,
-	"GET /v1/widget/events":               visitor,
-	"POST /v1/widget/messages":            visitor,
-	"POST /v1/widget/attachments":         visitor,
-	"GET /v1/attachments/:id":             either,
-	"GET /v1/attachments/:id/thumbnail":   either,
-	"GET /v1/widget/messages":             visitor,
-	"POST /v1/widget/handoff":             visitor,
-	"PUT /v1/widget/page":                 visitor,
-	"GET /v1/events":                      agent,
-	"POST /v1/auth/logout":                agent,
-	"GET /v1/me":                          agent,
-	"PUT /v1/me/status":                   agent,
-	"GET /v1/requests":                    agent,
-	"GET /v1/requests/:id":                agent,
-	"POST /v1/requests/:id/accept":        agent,
-	"POST /v1/requests/:id/decline":       agent,
-	"GET /v1/conversations":               agent,
-	"GET /v1/conversations/:id":           agent,
-	"POST /v1/conversations/:id/messages": agent,
-	"POST /v1/conversations/:id/resolve":  agent,
-	"POST /v1/conversations/:id/reassign": agent,
-	"GET /v1/templates":                   agent,
-	"GET /v1/stats":                       agent,
-	"GET /v1/reports/shift":               agent,
-	"POST /v1/reports/shift/follow-up":    admin,
-	"POST /v1/admin/agents":               admin,
-	"GET /v1/admin/agents":                admin,
-	"PATCH /v1/admin/agents/:id":          admin,
-	"POST /v1/admin/reload":               admin,
-	"GET /admin/queues":                   admin,
-	"GET /admin/queues/*":                 admin,
+	"GET /healthz":                           public,
+	"GET /readyz":                            public,
+	"GET /metrics":                           public,
+	"GET /openapi.yaml":                      public,
+	"GET /widget.js":                         public,
+	"GET /widget/demo":                       public,
+	"GET /inbox":                             public, // the page; its data needs a token
+	"GET /inbox/app.js":                      public,
+	"GET /inbox/app.css":                     public,
+	"GET /webhooks/:channel_id":              public, // verified per channel (verify token)
+	"POST /webhooks/:channel_id":             public, // verified per channel (signature, secret)
+	"POST /v1/auth/login":                    public,
+	"POST /v1/widget/sessions":               public,
+	"GET /v1/widget/events":                  visitor,
+	"POST /v1/widget/messages":               visitor,
+	"GET /v1/widget/messages":                visitor,
+	"POST /v1/widget/handoff":                visitor,
+	"POST /v1/widget/attachments":            visitor,
+	"GET /v1/attachments/:id":                either,
+	"GET /v1/attachments/:id/thumbnail":      either,
+	"PUT /v1/widget/page":                    visitor,
+	"GET /v1/events":                         agent,
+	"POST /v1/auth/logout":                   agent,
+	"GET /v1/me":                             agent,
+	"PUT /v1/me/status":                      agent,
+	"GET /v1/requests":                       agent,
+	"GET /v1/requests/:id":                   agent,
+	"POST /v1/requests/:id/accept":           agent,
+	"POST /v1/requests/:id/decline":          agent,
+	"GET /v1/conversations":                  agent,
+	"GET /v1/conversations/:id":              agent,
+	"POST /v1/conversations/:id/messages":    agent,
+	"POST /v1/conversations/:id/attachments": agent,
+	"POST /v1/conversations/:id/resolve":     agent,
+	"POST /v1/conversations/:id/reassign":    agent,
+	"GET /v1/templates":                      agent,
+	"GET /v1/stats":                          agent,
+	"GET /v1/reports/shift":                  agent,
+	"POST /v1/reports/shift/follow-up":       admin,
+	"POST /v1/admin/agents":                  admin,
+	"GET /v1/admin/agents":                   admin,
+	"PATCH /v1/admin/agents/:id":             admin,
+	"POST /v1/admin/reload":                  admin,
+	"GET /admin/queues":                      admin,
+	"GET /admin/queues/*":                    admin,
 }
 
 // TestEveryRouteIsGuarded calls every route of the real gateway with no
