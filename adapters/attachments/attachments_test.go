@@ -36,7 +36,7 @@ import (
 // data_dir, a Messenger channel "fb" whose files come from a fake CDN,
 // and the widget.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *core.Service
 	store  *memstore.Store
 	jobs   *storetest.Jobs
@@ -90,6 +90,12 @@ func (s *switchable) Put(ctx context.Context, r io.Reader, size int64) (string, 
 const maxBytes = 1 << 20
 
 func newWorld(t *testing.T, scanner ...core.Scanner) *world {
+	t.Helper()
+	return newWorldTB(t, scanner...)
+}
+
+// newWorldTB is newWorld for tests and benchmarks.
+func newWorldTB(t testing.TB, scanner ...core.Scanner) *world {
 	t.Helper()
 	w := &world{t: t, store: memstore.New(), jobs: &storetest.Jobs{}, dir: t.TempDir()}
 	now := time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
@@ -173,7 +179,7 @@ func (w *world) do(method, path, token, ct string, body io.Reader, hdr map[strin
 	return res
 }
 
-func decode(t *testing.T, res *http.Response, v any) {
+func decode(t testing.TB, res *http.Response, v any) {
 	t.Helper()
 	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
 		t.Fatalf("decode answer: %v", err)

@@ -22,7 +22,7 @@ const (
 	visitor               // a visitor token only
 	agent                 // an agent token only
 	admin                 // an admin's agent token only
-	reader                // a visitor's or an agent's token (the conversation's files; which ones, the route decides)
+	either                // a visitor's or an agent's token (the files of a conversation)
 )
 
 // routeAccess classifies every route the gateway serves. A route missing
@@ -46,6 +46,9 @@ var routeAccess = map[string]access{
 	"POST /v1/widget/messages":               visitor,
 	"GET /v1/widget/messages":                visitor,
 	"POST /v1/widget/handoff":                visitor,
+	"POST /v1/widget/attachments":            visitor,
+	"GET /v1/attachments/:id":                either,
+	"GET /v1/attachments/:id/thumbnail":      either,
 	"PUT /v1/widget/page":                    visitor,
 	"GET /v1/events":                         agent,
 	"POST /v1/auth/logout":                   agent,
@@ -59,9 +62,6 @@ var routeAccess = map[string]access{
 	"GET /v1/conversations/:id":              agent,
 	"POST /v1/conversations/:id/messages":    agent,
 	"POST /v1/conversations/:id/attachments": agent,
-	"POST /v1/widget/attachments":            visitor,
-	"GET /v1/attachments/:id":                reader,
-	"GET /v1/attachments/:id/thumbnail":      reader,
 	"POST /v1/conversations/:id/resolve":     agent,
 	"POST /v1/conversations/:id/reassign":    agent,
 	"GET /v1/templates":                      agent,
@@ -127,7 +127,7 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 		}{{"no token", "", public}, {"visitor", visitorTok, visitor}, {"agent", agentAs, agent}, {"admin", adminAs, admin}} {
 			status := statusOf(t, s.base, r.Method, path, who.token)
 			allowed := want == public || want == who.level || (want == agent && who.level == admin) ||
-				(want == reader && who.level != public)
+				(want == either && who.level != public)
 			denied := status == 401 || status == 403
 			if allowed && denied && !(want == public && status == 403) {
 				t.Errorf("%s with %s: %d, want it let through", key, who.name, status)
