@@ -49,6 +49,8 @@
     seq: 0,
     touched: { requests: new Map(), conversations: new Map() },
     unread: new Map(),
+    // lastMessages: conversation id -> the newest message this page saw.
+    lastMessages: new Map(),
     templates: [],
     agents: new Map(),
     chat: null,
@@ -134,6 +136,30 @@
 
   function customerName(c) {
     return (c && c.name) || 'Anonymous Visitor';
+  }
+
+  // visitorTag tells anonymous visitors apart in lists: # and the last
+  // four characters of their id on the channel. Named customers need none.
+  function visitorTag(c) {
+    if (!c || c.name) return '';
+    const id = String(c.channel_user_id || c.id || '').replace(/[^A-Za-z0-9]/g, '');
+    return id ? '#' + id.slice(-4).toUpperCase() : '';
+  }
+
+  // lastLine is a conversation's last message as one short line: the
+  // server's last_message when it sends one, else the last this page saw.
+  function lastLine(c) {
+    const m = c.last_message || S.lastMessages.get(c.id);
+    if (!m) return '';
+    const text = typeof m === 'string' ? m : m.text || (m.attachments && m.attachments.length ? '[attachment]' : '');
+    const who = typeof m === 'object' && m.author === 'agent' ? 'You: ' : typeof m === 'object' && m.author === 'note' ? 'Note: ' : '';
+    const line = (who + text).replace(/\s+/g, ' ').trim();
+    return line.length > 80 ? line.slice(0, 79) + '…' : line;
+  }
+
+  function noteLast(m) {
+    const old = S.lastMessages.get(m.conversation_id);
+    if (!old || byCreated(old, m) <= 0) S.lastMessages.set(m.conversation_id, m);
   }
 
   function agentName(id) {
@@ -248,15 +274,25 @@
 
   // ---------------------------------------------------------------- notice
 
+  // notice shows a toast at the bottom left, clear of the tabs and of the
+  // chat's Resolve: 4 s for news, 10 s for errors, longer while the
+  // pointer rests on it; a click or Escape dismisses it.
+  const NOTICE_MS = { info: 4000, error: 10000 };
   function notice(message, kind) {
     const el = $('notice');
     el.textContent = message;
     el.dataset.kind = kind || 'info';
+    el.title = 'Click to dismiss';
     el.hidden = false;
+    S.noticeMs = NOTICE_MS[el.dataset.kind] || NOTICE_MS.info;
+    armNotice();
+  }
+
+  function armNotice() {
     clearTimeout(S.noticeTimer);
     S.noticeTimer = setTimeout(() => {
-      el.hidden = true;
-    }, kind === 'error' ? 12000 : 6000);
+      $('notice').hidden = true;
+    }, S.noticeMs);
   }
 
   // ---------------------------------------------------------------- session
@@ -344,6 +380,7 @@
       // nothing stored
     }
     disconnect();
+    if (window.SwitchboardRinger) window.SwitchboardRinger.reset();
     clearInterval(S.statsTimer);
     clearTimeout(S.statsSoon);
     S.requests.clear();
@@ -351,6 +388,7 @@
     S.touched.requests.clear();
     S.touched.conversations.clear();
     S.unread.clear();
+    S.lastMessages.clear();
     S.agents.clear();
     S.templates = [];
     S.chat = null;
@@ -493,6 +531,7 @@
     t.dataset.online = S.me.online ? 'true' : 'false';
     part(t, 'status-label').textContent = S.me.online ? 'Online' : 'Offline';
     t.title = S.me.online ? 'You receive requests. Click to go offline.' : 'You receive no requests. Click to go online.';
+    renderRequests(); // accept needs me online; the ring too
   }
 
   async function toggleStatus() {
@@ -572,8 +611,66 @@
 
   // ---------------------------------------------------------------- requests
 
+  // The panel shows every open request the server lists (offline agents
+  // and admins see the queue too); only those offered to me ring, and
+  // accept is offered once I am online.
   function openRequest(r) {
-    return (r.status === 'waiting' || r.status === 'declined') && r.offered_to_me === true;
+    return r.status === 'waiting' || r.status === 'declined';
+  }
+
+  function offeredToMe(r) {
+    return openRequest(r) && r.offered_to_me === true;
+  }
+
+  // ---------------------------------------------------------------- ringing
+
+  // waitLevel is the request's wait level now: the page clock's, or the
+  // server's when that is more severe.
+  function waitLevel(r) {
+    const created = Date.parse(r.created_at);
+    const secs = Number.isNaN(created) ? 0 : Math.max(0, Math.floor((Date.now() - created) / 1000));
+    const level = secs >= RED_AFTER ? 'red' : secs >= AMBER_AFTER ? 'amber' : 'normal';
+    const server = r.wait_level || 'normal';
+    return (LEVEL_RANK[server] || 0) > LEVEL_RANK[level] ? server : level;
+  }
+
+  function offeredList() {
+    return Array.from(S.requests.values()).filter(offeredToMe).sort(byCreated);
+  }
+
+  // syncRinger tells ring.js what is offered to me now (see there).
+  function syncRinger() {
+    const ringer = window.SwitchboardRinger;
+    if (!ringer) return;
+    const online = Boolean(S.me && S.me.online);
+    ringer.update(offeredList().map((r) => {
+      const type = (r.channel && r.channel.type) || '';
+      return {
+        id: r.id,
+        name: customerName(r.customer),
+        channel: (Object.hasOwn(CHANNEL_TYPES, type) ? CHANNEL_TYPES[type].name : type) || 'unknown channel',
+        message: r.initial_message || '',
+        level: waitLevel(r),
+      };
+    }), online);
+  }
+
+  // focusRequest brings a request's card into view (a notification was
+  // clicked).
+  function focusRequest(id) {
+    if (!S.token) return;
+    setView('inbox');
+    const el = S.reqEls.get(id);
+    if (!el) return;
+    el.scrollIntoView({ block: 'center' });
+    el.classList.add('flash');
+    setTimeout(() => el.classList.remove('flash'), 2500);
+    const btn = el.querySelector('[data-testid=request-accept]');
+    if (btn && !btn.disabled) btn.focus();
+    else {
+      el.tabIndex = -1;
+      el.focus();
+    }
   }
 
   async function loadRequests() {
@@ -598,6 +695,15 @@
     S.requests.delete(ref.id);
     renderRequests();
     scheduleStats();
+    // No longer offered to me is not gone from the queue: read it again.
+    scheduleQueue();
+  }
+
+  function scheduleQueue() {
+    clearTimeout(S.queueSoon);
+    S.queueSoon = setTimeout(() => {
+      if (S.token) loadRequests().catch(failed);
+    }, 500);
   }
 
   function dropRequest(id) {
@@ -626,11 +732,14 @@
       if (list.children[i] !== el) list.insertBefore(el, list.children[i] || null);
     });
     $('requests-empty').hidden = reqs.length > 0;
+    // The counts are of the requests offered to me: what I can take.
+    const offered = reqs.filter(offeredToMe).length;
     const count = $('request-count');
-    count.textContent = String(reqs.length);
-    count.hidden = reqs.length === 0;
-    document.title = (reqs.length ? '(' + reqs.length + ') ' : '') + 'Switchboard inbox';
+    count.textContent = String(offered);
+    count.hidden = offered === 0;
+    document.title = (offered ? '(' + offered + ') ' : '') + 'Switchboard inbox';
     tick();
+    syncRinger();
   }
 
   function buildRequest(id) {
@@ -676,11 +785,34 @@
     wait.dataset.serverLevel = r.wait_level || 'normal';
     el.dataset.status = r.status;
     el.setAttribute('aria-label', 'Request from ' + name);
+    fillRequestAccess(el, r);
+  }
+
+  // fillRequestAccess: who may take the request. Everyone sees the queue;
+  // accept needs me online, and the request offered to me (admins may take
+  // any).
+  function fillRequestAccess(el, r) {
+    const online = Boolean(S.me && S.me.online);
+    const offered = r.offered_to_me === true;
+    const admin = Boolean(S.me && S.me.admin);
+    el.dataset.offered = offered ? 'true' : 'false';
+    const accept = el.querySelector('[data-testid=request-accept]');
+    if (!S.accepting.has(r.conversation_id)) accept.disabled = !online || !(offered || admin);
+    el.querySelector('[data-testid=request-decline]').hidden = !offered;
+    part(el, 'decline-reason').hidden = !offered;
+    const note = el.querySelector('[data-testid=request-note]');
+    let why = '';
+    if (!online) why = 'Go online to accept.';
+    else if (!offered && !admin) why = 'Offered to other agents.';
+    else if (!offered) why = 'Not offered to you; as an admin you may take it.';
+    note.textContent = why;
+    note.hidden = !why;
   }
 
   // tick advances every wait timer from the page clock.
   function tick() {
     const now = Date.now();
+    let levelChanged = false;
     for (const el of S.reqEls.values()) {
       const w = el.querySelector('[data-testid=request-wait]');
       const created = Date.parse(w.dataset.created);
@@ -693,9 +825,11 @@
       if (w.dataset.level !== level) {
         w.dataset.level = level;
         el.dataset.level = level;
+        levelChanged = true;
       }
       w.setAttribute('aria-label', 'Waiting ' + duration(secs));
     }
+    if (levelChanged) syncRinger();
   }
 
   async function acceptRequest(id, btn) {
@@ -804,7 +938,14 @@
     const type = (c.channel && c.channel.type) || '';
     channelIcon(part(el, 'channel-icon'), type);
     part(el, 'conversation-name').textContent = customerName(c.customer);
-    part(el, 'conversation-meta').textContent = type + ' · ' + shortWhen(c.last_message_at || c.created_at);
+    const tag = visitorTag(c.customer);
+    part(el, 'conversation-tag').textContent = tag;
+    part(el, 'conversation-tag').hidden = !tag;
+    part(el, 'conversation-meta').textContent = shortWhen(c.last_message_at || c.created_at);
+    part(el, 'conversation-meta').title = type;
+    const last = lastLine(c);
+    part(el, 'conversation-last').textContent = last;
+    part(el, 'conversation-last').hidden = !last;
     const n = S.unread.get(c.id) || 0;
     const badge = part(el, 'unread');
     badge.textContent = String(n);
@@ -830,7 +971,10 @@
     }
     if (seq !== S.chatSeq || !S.token) return;
     S.chat = { id, conv: res.conversation, messages: new Map(), els: new Map(), history: Boolean(opts && opts.history) };
-    for (const m of res.messages || []) S.chat.messages.set(m.id, m);
+    for (const m of res.messages || []) {
+      S.chat.messages.set(m.id, m);
+      if (m.author !== 'system') noteLast(m);
+    }
     S.unread.delete(id);
     S.inserted = null;
     $('chat-input').value = '';
@@ -840,8 +984,19 @@
     renderMessages();
     renderConversations();
     scrollMessages(true);
-    if (window.matchMedia('(max-width: 900px)').matches) $('chat-column').scrollIntoView({ block: 'start' });
-    if (!readOnly()) $('chat-input').focus();
+    const narrow = window.matchMedia('(max-width: 900px)').matches;
+    // Focus first without scrolling, or the box would pull the header
+    // back under the top bar.
+    if (!readOnly()) $('chat-input').focus({ preventScroll: narrow });
+    if (narrow) showChatBelowTopbar();
+  }
+
+  // showChatBelowTopbar scrolls a narrow screen to the chat, its header
+  // (with Resolve) just below the sticky top bar rather than under it.
+  function showChatBelowTopbar() {
+    const bar = document.querySelector('.topbar');
+    const top = $('chat-column').getBoundingClientRect().top + window.scrollY - (bar ? bar.getBoundingClientRect().height : 0);
+    window.scrollTo({ top: Math.max(0, top), behavior: 'auto' });
   }
 
   async function reloadChat() {
@@ -900,6 +1055,7 @@
     else if (conv.status === 'active' && S.me && conv.agent_id !== S.me.id) banner = 'Assigned to ' + agentName(conv.agent_id) + '.';
     $('chat-banner').textContent = banner;
     $('chat-banner').hidden = !banner;
+    $('chat-back').hidden = !c.history;
 
     $('composer').hidden = ro;
     $('chat-input').disabled = ro;
@@ -1037,6 +1193,7 @@
 
   function onMessage(m) {
     if (!m.id || !m.conversation_id) return;
+    if (m.author !== 'system') noteLast(m);
     if (S.chat && S.chat.id === m.conversation_id) {
       keepMessage(S.chat.messages, m);
       renderMessages();
@@ -1073,6 +1230,8 @@
         renderMessages();
         scrollMessages(true);
       }
+      noteLast(res.message);
+      renderConversations();
     } catch (e) {
       failed(e);
       // Give the text back unless something new was typed meanwhile.
@@ -1408,10 +1567,25 @@
     st.dataset.status = c.status;
     part(el, 'history-date').textContent = dateTimeOf(c.created_at);
     el.addEventListener('click', () => {
+      // The results stay as they are; "Back to results" (or the browser's
+      // Back) returns to them.
+      S.history.scroll = window.scrollY;
+      try {
+        history.pushState({ switchboard: 'history-result' }, '');
+      } catch (_) {
+        // No history API: the button still leads back.
+      }
       setView('inbox');
       openChat(c.id, { history: true });
     });
     return el;
+  }
+
+  function backToResults() {
+    setView('history');
+    window.scrollTo(0, S.history.scroll || 0);
+    const open = S.chat && document.querySelector('[data-testid=history-result][data-id="' + CSS.escape(S.chat.id) + '"] button');
+    if (open) open.focus({ preventScroll: true });
   }
 
   // ---------------------------------------------------------------- admin
@@ -1511,6 +1685,17 @@
     $('notice').addEventListener('click', () => {
       $('notice').hidden = true;
     });
+    $('notice').addEventListener('mouseenter', () => clearTimeout(S.noticeTimer));
+    $('notice').addEventListener('mouseleave', () => {
+      if (!$('notice').hidden) armNotice();
+    });
+    document.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape' && !$('notice').hidden && !ev.defaultPrevented) $('notice').hidden = true;
+    });
+    $('chat-back').addEventListener('click', backToResults);
+    window.addEventListener('popstate', () => {
+      if (S.chat && S.chat.history && S.view === 'inbox') backToResults();
+    });
     $('composer').addEventListener('submit', send);
     const input = $('chat-input');
     input.addEventListener('keydown', onInputKey);
@@ -1545,10 +1730,16 @@
       if (!document.hidden && S.view === 'stats' && S.token) loadStats().catch(failed);
     });
     setInterval(tick, 1000);
+    // Requests offered to others reach me by no event: while offline, the
+    // queue is read again now and then.
+    setInterval(() => {
+      if (S.token && S.me && !S.me.online && !document.hidden) loadRequests().catch(() => {});
+    }, 15000);
   }
 
   function start() {
     bind();
+    if (window.SwitchboardRinger) window.SwitchboardRinger.onOpen(focusRequest);
     try {
       S.token = localStorage.getItem(TOKEN_KEY);
     } catch (_) {
