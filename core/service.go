@@ -41,6 +41,8 @@ type Service struct {
 	accepts acceptGates
 	// auth remembers recent agent token checks (auth_cache.go).
 	auth authCache
+	// typing holds the channels' Typers and throttles their calls (typing.go).
+	typing typingState
 }
 
 // Deps are the Service's collaborators. Now, Logger and Events are optional.

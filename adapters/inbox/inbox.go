@@ -83,10 +83,12 @@ func (h *Handler) Register(e *echo.Echo) {
 	a := e.Group("/v1", h.agentAuth)
 	a.POST("/auth/logout", h.logout)
 	a.GET("/me", h.me)
+	a.PATCH("/me", h.updateMe)
 	a.PUT("/me/status", h.setStatus)
 
 	a.GET("/requests", h.listRequests)
 	a.GET("/requests/:id", h.getRequest)
+	a.GET("/requests/:id/messages", h.requestMessages)
 	a.POST("/requests/:id/accept", h.accept)
 	a.POST("/requests/:id/decline", h.decline)
 
@@ -95,6 +97,9 @@ func (h *Handler) Register(e *echo.Echo) {
 	a.POST("/conversations/:id/messages", h.sendMessage)
 	a.POST("/conversations/:id/resolve", h.resolve)
 	a.POST("/conversations/:id/reassign", h.reassign)
+	a.POST("/conversations/:id/notes", h.addNote)
+	a.PUT("/conversations/:id/typing", h.typing)
+	a.POST("/conversations/:id/read", h.markRead)
 
 	a.GET("/templates", h.templates)
 	a.GET("/stats", h.stats)

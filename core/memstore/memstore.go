@@ -39,6 +39,7 @@ func New() *Store {
 		convMsgs:    map[string][]string{},
 		providerKey: map[key]string{},
 		early:       map[key]core.EarlyDelivery{},
+		reads:       map[key]core.ReadMark{},
 	}}
 	s.tx = tx{s: s}
 	return s
@@ -62,6 +63,7 @@ type data struct {
 	convMsgs    map[string][]string        // conversation id → message ids, oldest first
 	providerKey map[key]string             // (channel, provider id) → message id
 	early       map[key]core.EarlyDelivery // (channel, provider id) → early status callback
+	reads       map[key]core.ReadMark      // (conversation id, agent id) → read mark
 }
 
 type key [2]string
