@@ -13,7 +13,7 @@ import (
 )
 
 // maxWidgetBytes is the size budget of the served widget script.
-const maxWidgetBytes = 30 * 1024
+const maxWidgetBytes = 48 * 1024
 
 // serve answers one GET on the widget's real routes. The asset routes read
 // neither the Service nor the event streams, so none are built.

@@ -179,3 +179,121 @@ func TestBrowserRinging(t *testing.T) {
 	a.close()
 	b.close()
 }
+
+// convRow is the inbox's row of one conversation in "My conversations".
+func convRow(id string) string {
+	return fmt.Sprintf(`document.querySelector('[data-testid=conversation][data-id=%s]')`, jsq(id))
+}
+
+// unreadOf is the unread count a row shows ("" when none).
+func unreadOf(id string) string {
+	return fmt.Sprintf(`((r) => { const u = r && r.querySelector('.unread'); return u && !u.hidden ? u.textContent.trim() : ""; })(%s)`, convRow(id))
+}
+
+// TestBrowserWorkspace is items 2–5 of the agent's workspace in real
+// pages: a visitor in the widget and an agent in the inbox. Typing shows
+// both ways; a private note shows to the agent and never reaches the
+// widget; the visitor sees "Seen" and the agent sees the reply read;
+// unread counts show in the list and clear in every tab when one opens
+// the conversation; the agent sets the name customers read.
+func TestBrowserWorkspace(t *testing.T) {
+	findChromium(t)
+	s := startServer(t, backend{name: "embedded"}, t.TempDir())
+	br := startBrowser(t)
+	admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
+	tok := agentToken(t, s, admin, "Sarah", "support")
+	host := `document.querySelector('#switchboard-widget')`
+	input := sb("[data-sb=input]")
+	widgetTyping := sb("[data-sb=typing]")
+	widgetState := widgetMessagesJS + `.map(m => m.author + ": " + m.text).join(" | ") + " typing=" + ` + widgetTyping + `.textContent + " seen=" + !` + sb("[data-sb=seen]") + `.hidden`
+
+	a := inboxAs(t, br, s, "sarah", tok, false)
+
+	// --- A visitor asks for a person; Sarah accepts in the page.
+	v := br.newTab("visitor")
+	v.navigate(s.base + "/widget/demo")
+	v.waitJS("the widget's session", host+`?.getAttribute('data-sb-ready') === '1'`, describe(host))
+	v.click("the chat bubble", sb("[data-sb=launcher]"))
+	v.typeInto("the widget input", input, "I was charged twice\r")
+	v.waitJS("the message stored", widgetMessagesJS+`.some(m => m.author === "customer" && m.id)`, widgetState)
+	v.click("Talk to a person", sb("[data-sb=handoff]"))
+	reqEl := requestJS("charged twice")
+	a.waitJS("the request", reqEl, describe(tid("requests")))
+	a.click("Accept", reqEl+`.querySelector('[data-testid=request-accept]')`)
+	a.waitJS("the chat", visible(tid("chat"))+` && `+tid("chat-input")+` && !`+tid("chat-input")+`.disabled`, describe(tid("chat")))
+	convID := evalJS[string](a, tid("chat")+`.dataset.id`)
+	v.waitJS("the visitor to be chatting", host+`.getAttribute('data-sb-status') === 'active'`, describe(sb("[data-sb=status]")))
+
+	// --- The visitor types: Sarah sees it in the chat and in the list.
+	v.typeInto("the widget input", input, "Also the")
+	a.waitJS(`"… is typing…" in the chat`, visible(tid("chat-typing"))+` && /is typing…$/.test(`+tid("chat-typing")+`.textContent)`, describe(tid("chat-typing")))
+	a.waitJS(`"… is typing…" in the list`, convRow(convID)+`.querySelector('[data-testid=conversation-last]').dataset.typing === "true"`, describe(convRow(convID)))
+	v.typeInto("the widget input", input, " delivery was late\r")
+	a.waitJS("the message, and the typing gone", `!(`+visible(tid("chat-typing"))+`) && `+chatMessagesJS+`.some(m => m.text.includes("delivery was late"))`,
+		describe(tid("chat-typing")))
+
+	// Sarah has the chat open: the visitor sees "Seen" under that message.
+	v.waitJS(`"Seen"`, visible(sb("[data-sb=seen]"))+` && `+sb("[data-sb=seen]")+`.closest('.row').textContent.includes("delivery was late")`, widgetState)
+
+	// --- Sarah types: the visitor sees "Sarah is typing…".
+	a.typeInto("the reply box", tid("chat-input"), "Let me check")
+	v.waitJS(`"Sarah is typing…"`, visible(widgetTyping)+` && `+widgetTyping+`.textContent === "Sarah is typing…"`, widgetState)
+	a.press(keyEnter)
+	v.waitJS("the reply, and the typing gone", widgetMessagesJS+`.some(m => m.author === "agent" && m.text.includes("Let me check")) && !(`+visible(widgetTyping)+`)`, widgetState)
+	// The widget showed the reply: Sarah sees it read.
+	a.waitJS("the reply read", chatMessagesJS+`.some(m => m.author === "agent" && m.text.includes("Let me check") && m.delivery === "read")`,
+		chatMessagesJS+`.map(m => m.author + "/" + m.delivery + ": " + m.text).join(" | ")`)
+
+	// --- A private note: shown to Sarah, in its own style; never in the widget.
+	const noteText = "internal: refund approved by Tom"
+	a.click("the note toggle", tid("chat-note-toggle"))
+	a.waitJS("note mode", tid("chat-note-toggle")+`.getAttribute("aria-pressed") === "true"`, describe(tid("chat-note-toggle")))
+	a.typeInto("the note box", tid("chat-input"), noteText+"\r")
+	a.waitJS("the note in the thread", chatMessagesJS+`.some(m => m.author === "note" && m.text.includes(`+jsq(noteText)+`))`,
+		chatMessagesJS+`.map(m => m.author + ": " + m.text).join(" | ")`)
+	if bg := evalJS[string](a, `getComputedStyle([...document.querySelectorAll('[data-testid=message][data-author=note] .bubble')][0]).backgroundColor`); bg == evalJS[string](a, `getComputedStyle(document.querySelector('[data-testid=message][data-author=agent] .bubble')).backgroundColor`) {
+		t.Errorf("a note looks like a reply (background %s)", bg)
+	}
+	a.click("the note toggle", tid("chat-note-toggle"))
+	a.typeInto("the reply box", tid("chat-input"), "Your refund is on its way\r")
+	v.waitJS("the reply after the note", widgetMessagesJS+`.some(m => m.text.includes("refund is on its way"))`, widgetState)
+	if evalJS[bool](v, host+`.shadowRoot.textContent.includes("refund approved")`) {
+		t.Errorf("the widget shows the private note: %s", evalJS[string](v, widgetState))
+	}
+	a.shot("note")
+
+	// --- Unread counts: with the chat open nowhere, the row counts the
+	// visitor's messages; opening it in another tab clears every tab.
+	list1 := a // a reload opens no chat
+	list1.navigate(s.base + "/inbox")
+	list1.waitJS("the conversation row", convRow(convID), describe(tid("conversations")))
+	v.typeInto("the widget input", input, "Hello?\r")
+	v.typeInto("the widget input", input, "Are you still there?\r")
+	list1.waitJS("2 unread", unreadOf(convID)+` === "2"`, describe(convRow(convID)))
+	list1.waitJS("the last message in the row", convRow(convID)+`.querySelector('[data-testid=conversation-last]').textContent.includes("still there")`, describe(convRow(convID)))
+	var unread float64 = -1
+	for _, c := range list(s.must(200, "GET", "/v1/conversations", tok, nil), "conversations") {
+		if str(c, "id") == convID {
+			unread, _ = c["unread_count"].(float64)
+		}
+	}
+	if unread != 2 {
+		t.Errorf("the server counts %v unread, want 2", unread)
+	}
+	other := br.newTab("sarah other tab", sameStorageAs(a))
+	other.navigate(s.base + "/inbox")
+	other.click("the conversation", convRow(convID)+`.querySelector('button')`)
+	other.waitJS("the chat open", tid("chat")+`.dataset.id === `+jsq(convID), describe(tid("chat")))
+	list1.waitJS("the count cleared in the first tab", unreadOf(convID)+` === ""`, describe(convRow(convID)))
+
+	// --- Sarah sets her name; customers read it.
+	list1.click("my name", tid("me-name"))
+	list1.fill("the name field", tid("me-name-input"), "Sarah Lee")
+	list1.click("Save", tid("me-name-save"))
+	list1.waitJS("the new name in the header", tid("me-name")+`.textContent === "Sarah Lee"`, describe(tid("me-form")))
+	other.typeInto("the reply box", tid("chat-input"), "One moment")
+	v.waitJS(`"Sarah Lee is typing…"`, widgetTyping+`.textContent === "Sarah Lee is typing…"`, widgetState)
+	list1.close()
+	other.close()
+	v.close()
+}

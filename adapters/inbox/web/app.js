@@ -51,6 +51,12 @@
     unread: new Map(),
     // lastMessages: conversation id -> the newest message this page saw.
     lastMessages: new Map(),
+    // typing: conversation id -> {name, timer} while the customer types.
+    typing: new Map(),
+    // mine: my own typing in the open chat (the PUTs, throttled).
+    myTyping: { conv: '', on: false, sentAt: 0, idle: 0 },
+    noteMode: false,
+    readSoon: 0,
     templates: [],
     agents: new Map(),
     chat: null,
@@ -138,10 +144,12 @@
     return (c && c.name) || 'Anonymous Visitor';
   }
 
-  // visitorTag tells anonymous visitors apart in lists: # and the last
-  // four characters of their id on the channel. Named customers need none.
+  // visitorTag tells anonymous visitors apart in lists: the server's
+  // visitor_tag, else # and the last four characters of their id on the
+  // channel. Named customers need none.
   function visitorTag(c) {
-    if (!c || c.name) return '';
+    if (!c || (c.name && c.name !== 'Anonymous Visitor')) return '';
+    if (c.visitor_tag) return '#' + c.visitor_tag;
     const id = String(c.channel_user_id || c.id || '').replace(/[^A-Za-z0-9]/g, '');
     return id ? '#' + id.slice(-4).toUpperCase() : '';
   }
@@ -149,7 +157,8 @@
   // lastLine is a conversation's last message as one short line: the
   // server's last_message when it sends one, else the last this page saw.
   function lastLine(c) {
-    const m = c.last_message || S.lastMessages.get(c.id);
+    const seen = S.lastMessages.get(c.id);
+    const m = c.last_message && (!seen || Date.parse(c.last_message.created_at) > Date.parse(seen.created_at)) ? c.last_message : seen;
     if (!m) return '';
     const text = typeof m === 'string' ? m : m.text || (m.attachments && m.attachments.length ? '[attachment]' : '');
     const who = typeof m === 'object' && m.author === 'agent' ? 'You: ' : typeof m === 'object' && m.author === 'note' ? 'Note: ' : '';
@@ -389,6 +398,11 @@
     S.touched.conversations.clear();
     S.unread.clear();
     S.lastMessages.clear();
+    for (const t of S.typing.values()) clearTimeout(t.timer);
+    S.typing.clear();
+    clearTimeout(S.myTyping.idle);
+    S.myTyping = { conv: '', on: false, sentAt: 0, idle: 0 };
+    $('chat-typing').hidden = true;
     S.agents.clear();
     S.templates = [];
     S.chat = null;
@@ -429,6 +443,8 @@
     'message.updated': onMessage,
     'conversation.updated': applyConversation,
     'agent.updated': onAgent,
+    typing: onTyping,
+    'conversation.read': onConversationRead,
   };
 
   function connect() {
@@ -748,6 +764,7 @@
     el._page = el.querySelector('[data-testid=request-page]');
     el.querySelector('[data-testid=request-accept]').addEventListener('click', (ev) => acceptRequest(id, ev.currentTarget));
     el.querySelector('[data-testid=request-decline]').addEventListener('click', (ev) => declineRequest(id, ev.currentTarget, part(el, 'decline-reason')));
+    el.querySelector('[data-testid=request-preview-toggle]').addEventListener('click', () => togglePreview(id, el));
     part(el, 'decline-reason').addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter') {
         ev.preventDefault();
@@ -876,6 +893,9 @@
     const since = S.seq;
     const res = await api('GET', '/v1/conversations?status=active&limit=100');
     applySnapshot('conversations', S.conversations, res.conversations || [], since, mine);
+    for (const c of res.conversations || []) {
+      if (typeof c.unread_count === 'number' && (S.touched.conversations.get(c.id) || 0) <= since) setUnread(c.id, c.unread_count);
+    }
     renderConversations();
   }
 
@@ -943,9 +963,11 @@
     part(el, 'conversation-tag').hidden = !tag;
     part(el, 'conversation-meta').textContent = shortWhen(c.last_message_at || c.created_at);
     part(el, 'conversation-meta').title = type;
-    const last = lastLine(c);
+    const typing = typingText(c.id);
+    const last = typing || lastLine(c);
     part(el, 'conversation-last').textContent = last;
     part(el, 'conversation-last').hidden = !last;
+    part(el, 'conversation-last').dataset.typing = typing ? 'true' : 'false';
     const n = S.unread.get(c.id) || 0;
     const badge = part(el, 'unread');
     badge.textContent = String(n);
@@ -977,12 +999,14 @@
     }
     S.unread.delete(id);
     S.inserted = null;
+    stopTyping();
+    setNoteMode(false);
     $('chat-input').value = '';
     hidePicker();
     $('messages').replaceChildren();
     renderChatState();
     renderMessages();
-    renderConversations();
+    renderTyping();
     scrollMessages(true);
     const narrow = window.matchMedia('(max-width: 900px)').matches;
     // Focus first without scrolling, or the box would pull the header
@@ -1140,6 +1164,7 @@
     if (m.author === 'customer') who = customerName(S.chat.conv.customer);
     else if (m.author === 'agent') who = m.agent_id && S.me && m.agent_id === S.me.id ? 'You' : agentName(m.agent_id) || 'Agent';
     else if (m.author === 'bot') who = 'Bot';
+    else if (m.author === 'note') who = 'Private note · ' + (m.agent_id && S.me && m.agent_id === S.me.id ? 'You' : agentName(m.agent_id) || 'Agent');
     const author = part(el, 'author');
     author.textContent = who;
     author.hidden = !who;
@@ -1194,9 +1219,12 @@
   function onMessage(m) {
     if (!m.id || !m.conversation_id) return;
     if (m.author !== 'system') noteLast(m);
+    const fresh = !(S.chat && S.chat.messages.has(m.id));
+    if (m.author === 'customer') customerTyping(m.conversation_id, '', false);
     if (S.chat && S.chat.id === m.conversation_id) {
       keepMessage(S.chat.messages, m);
       renderMessages();
+      if (fresh && m.author === 'customer') markReadSoon();
     } else if (m.author === 'customer' && S.conversations.has(m.conversation_id)) {
       S.unread.set(m.conversation_id, (S.unread.get(m.conversation_id) || 0) + 1);
     }
@@ -1215,7 +1243,10 @@
     const raw = input.value;
     const text = raw.replace(/\s+$/, '');
     if (!text.trim()) return;
-    const body = S.inserted && raw === S.inserted.body ? { template: S.inserted.name } : { text };
+    const note = S.noteMode;
+    const body = !note && S.inserted && raw === S.inserted.body ? { template: S.inserted.name } : { text };
+    const path = '/v1/conversations/' + enc(c.id) + (note ? '/notes' : '/messages');
+    stopTyping();
     const btn = $('chat-send');
     const inserted = S.inserted;
     btn.disabled = true;
@@ -1224,7 +1255,7 @@
     updateHint();
     hidePicker();
     try {
-      const res = await api('POST', '/v1/conversations/' + enc(c.id) + '/messages', body);
+      const res = await api('POST', path, body);
       if (S.chat === c) {
         keepMessage(c.messages, res.message);
         renderMessages();
@@ -1275,6 +1306,215 @@
       failed(e);
     } finally {
       renderChatState();
+    }
+  }
+
+  // ---------------------------------------------------------------- workspace: typing, unread, notes
+
+  // Typing events carry no message: a customer's "typing" shows for at most
+  // TYPING_SHOW_MS after the last one, in case its "stopped" never comes.
+  const TYPING_SHOW_MS = 8000;
+  // My own typing: at most one PUT per TYPING_EVERY_MS, and "stopped"
+  // after TYPING_IDLE_MS without a key or when the message goes.
+  const TYPING_EVERY_MS = 3000;
+  const TYPING_IDLE_MS = 5000;
+
+  function onTyping(ev) {
+    if (ev.who !== 'customer' || !ev.conversation_id) return;
+    customerTyping(ev.conversation_id, ev.customer_name || '', ev.typing === true);
+  }
+
+  function customerTyping(convID, name, on) {
+    const old = S.typing.get(convID);
+    if (old) clearTimeout(old.timer);
+    if (on) {
+      const timer = setTimeout(() => customerTyping(convID, '', false), TYPING_SHOW_MS);
+      S.typing.set(convID, { name, timer });
+    } else if (old) {
+      S.typing.delete(convID);
+    } else {
+      return;
+    }
+    renderTyping();
+  }
+
+  function typingText(convID) {
+    const t = S.typing.get(convID);
+    if (!t) return '';
+    let name = t.name;
+    if (!name) {
+      const c = S.conversations.get(convID) || (S.chat && S.chat.id === convID ? S.chat.conv : null);
+      name = c ? customerName(c.customer) : 'The customer';
+    }
+    return name + ' is typing…';
+  }
+
+  function renderTyping() {
+    const el = $('chat-typing');
+    const text = S.chat ? typingText(S.chat.id) : '';
+    el.textContent = text;
+    el.hidden = !text;
+    renderConversations();
+  }
+
+  function onConversationRead(ev) {
+    if (!ev.conversation_id || (S.me && ev.agent_id && ev.agent_id !== S.me.id)) return;
+    setUnread(ev.conversation_id, typeof ev.unread_count === 'number' ? ev.unread_count : 0);
+    renderConversations();
+  }
+
+  function setUnread(convID, n) {
+    if (n > 0) S.unread.set(convID, n);
+    else S.unread.delete(convID);
+  }
+
+  // markReadSoon tells the server that I saw the open chat's new messages
+  // (so my other tabs clear the count and the visitor sees "Seen"), only
+  // while the page is in front and the chat is mine.
+  function markReadSoon() {
+    clearTimeout(S.readSoon);
+    S.readSoon = setTimeout(() => {
+      const c = S.chat;
+      if (!c || readOnly() || document.hidden) return;
+      api('POST', '/v1/conversations/' + enc(c.id) + '/read').catch((e) => {
+        if (e.status !== 403 && e.status !== 404) failed(e);
+      });
+    }, 400);
+  }
+
+  // onComposerInput sends "typing" for my open chat, throttled.
+  function onComposerInput() {
+    const c = S.chat;
+    if (!c || readOnly() || S.noteMode) return;
+    const t = S.myTyping;
+    const text = $('chat-input').value.trim();
+    if (!text) {
+      stopTyping();
+      return;
+    }
+    if (t.conv !== c.id) stopTyping();
+    clearTimeout(t.idle);
+    t.idle = setTimeout(stopTyping, TYPING_IDLE_MS);
+    const now = Date.now();
+    if (t.on && now - t.sentAt < TYPING_EVERY_MS) return;
+    t.conv = c.id;
+    t.on = true;
+    t.sentAt = now;
+    putTyping(c.id, true);
+  }
+
+  function stopTyping() {
+    const t = S.myTyping;
+    clearTimeout(t.idle);
+    if (t.on && t.conv) putTyping(t.conv, false);
+    t.on = false;
+    t.conv = '';
+    t.sentAt = 0;
+  }
+
+  function putTyping(convID, on) {
+    api('PUT', '/v1/conversations/' + enc(convID) + '/typing', { typing: on }).catch(() => {
+      // Typing is a courtesy: a failure is not worth a toast.
+    });
+  }
+
+  // Note mode: what the composer sends is a private note for agents,
+  // never sent to the customer.
+  function setNoteMode(on) {
+    S.noteMode = on;
+    const t = $('chat-note-toggle');
+    t.setAttribute('aria-pressed', on ? 'true' : 'false');
+    t.textContent = on ? 'Note mode on' : 'Private note';
+    t.title = on ? 'Writing a private note only agents see. Click to reply to the customer.' : 'Replying to the customer. Click to write a private note.';
+    $('composer').dataset.mode = on ? 'note' : 'reply';
+    $('chat-send').textContent = on ? 'Add note' : 'Send';
+    $('chat-input').placeholder = on
+      ? 'Write a private note… only agents see it (Enter adds it)'
+      : 'Type a reply… (Enter sends, Shift+Enter for a new line, / for templates)';
+    if (on) {
+      stopTyping();
+      hidePicker();
+    }
+  }
+
+  // ---------------------------------------------------------------- workspace: request preview
+
+  // togglePreview shows the request's transcript so far (the bot's part)
+  // inside its card, read when first opened.
+  async function togglePreview(id, el) {
+    const box = el.querySelector('[data-testid=request-preview]');
+    const btn = el.querySelector('[data-testid=request-preview-toggle]');
+    if (!box.hidden) {
+      box.hidden = true;
+      btn.setAttribute('aria-expanded', 'false');
+      btn.textContent = 'Preview';
+      return;
+    }
+    btn.disabled = true;
+    try {
+      const res = await api('GET', '/v1/requests/' + enc(id) + '/messages');
+      const r = S.requests.get(id);
+      box.replaceChildren(...(res.messages || []).filter((m) => m.author !== 'system').slice(-12).map((m) => {
+        const li = document.createElement('li');
+        li.dataset.author = m.author;
+        const who = document.createElement('span');
+        who.className = 'preview-who';
+        who.textContent = m.author === 'customer' ? customerName(r && r.customer) : m.author === 'bot' ? 'Bot' : m.author === 'note' ? 'Note' : 'Agent';
+        const text = document.createElement('span');
+        text.textContent = m.text || (m.attachments && m.attachments.length ? '[attachment]' : '');
+        li.append(who, text);
+        return li;
+      }));
+      if (!box.children.length) {
+        const li = document.createElement('li');
+        li.className = 'muted';
+        li.textContent = 'No messages yet.';
+        box.append(li);
+      }
+      box.hidden = false;
+      btn.setAttribute('aria-expanded', 'true');
+      btn.textContent = 'Hide preview';
+    } catch (e) {
+      failed(e);
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- workspace: my name
+
+  function editMyName() {
+    if (!S.me) return;
+    const form = $('me-form');
+    form.hidden = !form.hidden;
+    if (!form.hidden) {
+      $('me-name-input').value = S.me.name || '';
+      $('me-name-error').hidden = true;
+      $('me-name-input').focus();
+      $('me-name-input').select();
+    }
+  }
+
+  async function saveMyName(ev) {
+    ev.preventDefault();
+    const name = $('me-name-input').value.trim();
+    const err = $('me-name-error');
+    if (!name) {
+      err.textContent = 'Enter the name customers will read.';
+      err.hidden = false;
+      return;
+    }
+    $('me-name-save').disabled = true;
+    try {
+      S.me = await api('PATCH', '/v1/me', { name });
+      renderHeader();
+      $('me-form').hidden = true;
+      notice('Customers now read your name as ' + S.me.name + '.', 'info');
+    } catch (e) {
+      err.textContent = errorText(e);
+      err.hidden = false;
+    } finally {
+      $('me-name-save').disabled = false;
     }
   }
 
@@ -1631,8 +1871,83 @@
       part(el, 'agent-roles').textContent = (a.roles || []).join(', ') || 'all requests';
       part(el, 'agent-load').textContent = (a.active === false ? 'deactivated' : a.online ? 'online' : 'offline') +
         ' · ' + a.active_chats + '/' + a.max_chats;
+      el.dataset.active = a.active === false ? 'false' : 'true';
+      const edit = el.querySelector('[data-testid=agent-edit]');
+      edit.addEventListener('click', () => toggleAgentEdit(el, a));
+      if (S.editing === a.id) toggleAgentEdit(el, a);
       return el;
     }));
+  }
+
+  // toggleAgentEdit opens (or closes) the row's edit form: name, e-mail,
+  // roles, capacity, admin, active (deactivate) and a new password (reset).
+  function toggleAgentEdit(row, a) {
+    const open = row.querySelector('[data-testid=agent-edit-form]');
+    const btn = row.querySelector('[data-testid=agent-edit]');
+    if (open) {
+      open.remove();
+      btn.setAttribute('aria-expanded', 'false');
+      S.editing = '';
+      return;
+    }
+    S.editing = a.id;
+    const f = clone('tpl-agent-edit');
+    part(f, 'edit-name').value = a.name || '';
+    part(f, 'edit-email').value = a.email || '';
+    part(f, 'edit-roles').value = (a.roles || []).join(', ');
+    part(f, 'edit-max').value = String(a.max_chats || '');
+    part(f, 'edit-admin').checked = Boolean(a.admin);
+    part(f, 'edit-active').checked = a.active !== false;
+    part(f, 'edit-cancel').addEventListener('click', () => toggleAgentEdit(row, a));
+    f.addEventListener('submit', (ev) => saveAgent(ev, f, a));
+    row.append(f);
+    btn.setAttribute('aria-expanded', 'true');
+    part(f, 'edit-name').focus();
+  }
+
+  async function saveAgent(ev, f, a) {
+    ev.preventDefault();
+    const err = f.querySelector('[data-testid=agent-edit-error]');
+    const body = {};
+    const name = part(f, 'edit-name').value.trim();
+    const email = part(f, 'edit-email').value.trim();
+    const roles = part(f, 'edit-roles').value.split(',').map((r) => r.trim()).filter(Boolean);
+    const max = Number(part(f, 'edit-max').value);
+    const password = part(f, 'edit-password').value;
+    if (name !== a.name) body.name = name;
+    if (email !== a.email) body.email = email;
+    if (roles.join(',') !== (a.roles || []).join(',')) body.roles = roles;
+    if (part(f, 'edit-max').value.trim() !== '' && max !== a.max_chats) {
+      if (!Number.isInteger(max)) {
+        err.textContent = 'max_chats: must be a whole number.';
+        err.hidden = false;
+        return;
+      }
+      body.max_chats = max;
+    }
+    if (part(f, 'edit-admin').checked !== Boolean(a.admin)) body.admin = part(f, 'edit-admin').checked;
+    if (part(f, 'edit-active').checked !== (a.active !== false)) body.active = part(f, 'edit-active').checked;
+    if (password) body.password = password;
+    if (!Object.keys(body).length) {
+      toggleAgentEdit(f.parentNode, a);
+      return;
+    }
+    const save = f.querySelector('[data-testid=agent-edit-save]');
+    save.disabled = true;
+    try {
+      const updated = await api('PATCH', '/v1/admin/agents/' + enc(a.id), body);
+      S.editing = '';
+      const what = body.active === false ? ' deactivated' : body.password ? ' saved; the new password is in force' : ' saved';
+      notice('Agent ' + updated.name + what + '.', 'info');
+      await loadAdminAgents();
+    } catch (e) {
+      if (e.status !== 401) {
+        err.textContent = errorText(e);
+        err.hidden = false;
+      }
+    } finally {
+      save.disabled = false;
+    }
   }
 
   async function createAgent(ev) {
@@ -1706,8 +2021,21 @@
     });
     input.addEventListener('input', () => {
       if (S.inserted && input.value === '') S.inserted = null;
-      updatePicker();
+      if (!S.noteMode) updatePicker();
       updateHint();
+      onComposerInput();
+    });
+    $('chat-note-toggle').addEventListener('click', () => {
+      setNoteMode(!S.noteMode);
+      input.focus();
+    });
+    $('me-name').addEventListener('click', editMyName);
+    $('me-form').addEventListener('submit', saveMyName);
+    $('me-name-cancel').addEventListener('click', () => {
+      $('me-form').hidden = true;
+    });
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden && S.chat) markReadSoon();
     });
     input.addEventListener('blur', () => setTimeout(() => {
       if (document.activeElement !== input) hidePicker();
