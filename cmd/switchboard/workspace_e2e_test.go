@@ -510,3 +510,37 @@ func (w *workspace) names(t *testing.T) {
 	s.wantError(401, "unauthorized", "GET", "/v1/me", bob, nil)
 	s.wantError(401, "unauthorized", "POST", "/v1/auth/login", "", map[string]any{"email": "bob@example.com", "password": "a-new-secret-9"})
 }
+
+// TestWorkspaceFlood: one visitor's typing and read reports stop at their
+// default limits (limits.widget.typing_per_visitor, reads_per_visitor)
+// with 429 and Retry-After, as the other widget routes do.
+func TestWorkspaceFlood(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			s := startServerConf(t, b, t.TempDir(), behindIngress, "")
+			h := send(t, s.base, "POST", "/v1/widget/sessions", "", map[string]any{}, from("198.51.100.7"))
+			tok := str(h.body, "token")
+			msg := send(t, s.base, "POST", "/v1/widget/messages", tok, map[string]any{"text": "hello"}, from("198.51.100.7"))
+			upTo := str(msg.body, "message", "id")
+			floods := []struct {
+				name, method, path string
+				body               any
+			}{
+				{"typing", "PUT", "/v1/widget/typing", map[string]any{"typing": true}},
+				{"reads", "POST", "/v1/widget/read", map[string]any{"up_to": upTo}},
+			}
+			for _, f := range floods {
+				t.Run(f.name, func(t *testing.T) {
+					start := time.Now()
+					c := tally(t, 100, func(int) hit { return send(t, s.base, f.method, f.path, tok, f.body, from("198.51.100.7")) })
+					if most := 60 + refilled(time.Since(start), 60, time.Minute); c[204] < 60 || c[204] > most || c[429] != 100-c[204] {
+						t.Errorf("100 %s of one visitor: %v; want 60 taken (%d at most), the rest 429", f.name, c, most)
+					}
+					if r := send(t, s.base, f.method, f.path, tok, f.body, from("198.51.100.7")); r.status != 429 || r.retryAfter == "" || r.code != "rate_limited" {
+						t.Errorf("after the flood: %d %s, Retry-After %q", r.status, r.code, r.retryAfter)
+					}
+				})
+			}
+		})
+	}
+}
