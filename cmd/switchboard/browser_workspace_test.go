@@ -297,3 +297,99 @@ func TestBrowserWorkspace(t *testing.T) {
 	other.close()
 	v.close()
 }
+
+// TestBrowserNewAgentTrips is item 6: what a new agent tripped over. An
+// offline agent and an admin see the waiting customer (Accept once
+// online) and can preview the transcript; an admin edits, resets and
+// deactivates an agent; on a 390×844 phone the chat header with Resolve
+// shows below the top bar after Accept and the toast covers neither it
+// nor the tabs; a history result keeps the results to go back to.
+func TestBrowserNewAgentTrips(t *testing.T) {
+	findChromium(t)
+	s := startServer(t, backend{name: "embedded"}, t.TempDir())
+	br := startBrowser(t)
+	admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
+	s.must(201, "POST", "/v1/admin/agents", admin, map[string]any{"email": "olga@example.com", "name": "Olga", "password": "olga-password-1"})
+	olgaTok := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": "olga@example.com", "password": "olga-password-1"}), "token")
+	_, reqID := openRequest(t, s, "my parcel is missing")
+
+	// --- Offline, Olga sees the queue; she may accept once online.
+	olga := inboxAs(t, br, s, "olga", olgaTok, false)
+	card := requestByID(reqID)
+	olga.waitJS("the waiting customer in the offline agent's panel", card, describe(tid("requests")))
+	olga.waitJS("Accept disabled, and why", card+`.querySelector('[data-testid=request-accept]').disabled && `+
+		card+`.querySelector('[data-testid=request-note]').textContent.includes("Go online")`, describe(card))
+	if evalJS[bool](olga, visible(tid("requests-empty"))) {
+		t.Error(`the offline agent reads "No one is waiting." while a customer waits`)
+	}
+	olga.click("Preview", card+`.querySelector('[data-testid=request-preview-toggle]')`)
+	olga.waitJS("the transcript preview", visible(card+`.querySelector('[data-testid=request-preview]')`)+` && `+
+		card+`.querySelector('[data-testid=request-preview]').textContent.includes("my parcel is missing") && `+
+		card+`.querySelector('[data-testid=request-preview] li[data-author=bot]')`, describe(card))
+	olga.click("the status toggle", tid("status-toggle"))
+	olga.waitJS("Accept enabled online", `!`+card+`.querySelector('[data-testid=request-accept]').disabled`, describe(card))
+
+	// --- The admin sees it too, and edits Olga.
+	adm := inboxAs(t, br, s, "admin", admin, false)
+	adm.waitJS("the request in the admin's panel", requestByID(reqID), describe(tid("requests")))
+	adm.click("the Admin tab", tid("tab-admin"))
+	olgaRow := `[...document.querySelectorAll('[data-testid=agent-row]')].find(r => r.textContent.includes("olga@example.com"))`
+	adm.click("Edit Olga", olgaRow+`.querySelector('[data-testid=agent-edit]')`)
+	adm.fill("the name", olgaRow+`.querySelector('[data-testid=agent-edit-name]')`, "Olga Kurz")
+	adm.fill("the new password", olgaRow+`.querySelector('[data-testid=agent-edit-password]')`, "olga-new-password-2")
+	adm.click("Save", olgaRow+`.querySelector('[data-testid=agent-edit-save]')`)
+	adm.waitJS("the new name in the list", olgaRow+` && `+olgaRow+`.querySelector('.agent-name').textContent.startsWith("Olga Kurz") && !`+olgaRow+`.querySelector('[data-testid=agent-edit-form]')`,
+		describe(olgaRow))
+	if r := s.call("POST", "/v1/auth/login", "", map[string]any{"email": "olga@example.com", "password": "olga-new-password-2"}); r.status != 200 {
+		t.Errorf("login with the password the admin set: %d", r.status)
+	}
+	adm.click("Edit Olga again", olgaRow+`.querySelector('[data-testid=agent-edit]')`)
+	adm.click("Active", olgaRow+`.querySelector('[data-testid=agent-edit-active]')`)
+	adm.click("Save", olgaRow+`.querySelector('[data-testid=agent-edit-save]')`)
+	adm.waitJS("Olga deactivated", olgaRow+`.dataset.active === "false"`, describe(olgaRow))
+	adm.shot("admin-edit")
+
+	// --- On a phone: Accept, and Resolve stays in sight and clickable.
+	peteTok := agentToken(t, s, admin, "Pete", "support")
+	_, phoneReq := openRequest(t, s, "question from a phone")
+	phone := inboxAs(t, br, s, "pete phone", peteTok, false)
+	phone.do("a 390×844 phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3)))
+	phone.click("Accept", requestByID(phoneReq)+`.querySelector('[data-testid=request-accept]')`)
+	phone.waitJS("the chat", visible(tid("chat"))+` && `+tid("chat")+`.dataset.status === "active"`, describe(tid("chat")))
+	phone.waitJS("the chat header below the top bar", `(() => { const bar = document.querySelector('.topbar').getBoundingClientRect();
+  const r = `+tid("chat-resolve")+`.getBoundingClientRect(); return r.top >= bar.bottom - 1 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth; })()`,
+		`JSON.stringify({bar: document.querySelector('.topbar').getBoundingClientRect(), resolve: `+tid("chat-resolve")+`.getBoundingClientRect(), y: scrollY})`)
+	phone.shot("phone-after-accept")
+	// The toast ("You are now chatting…") is up now; Resolve and the tabs
+	// are still what a tap hits (click checks it).
+	phone.waitJS("the toast", visible(tid("notice")), describe(tid("notice")))
+	for _, el := range []string{tid("tab-history"), tid("chat-resolve")} {
+		if hit := evalJS[bool](phone, fmt.Sprintf(`((el) => { const r = el.getBoundingClientRect();
+  const h = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); return h === el || el.contains(h); })(%s)`, el)); !hit {
+			t.Errorf("on the phone, %s is covered", el)
+		}
+	}
+	phone.click("Resolve", tid("chat-resolve"))
+	phone.waitJS("resolved", tid("chat")+`.dataset.status === "resolved"`, describe(tid("chat")))
+
+	// --- History: open a result, and come back to the same results.
+	phone.do("a desktop again", chromedp.EmulateViewport(1280, 800))
+	phone.click("the History tab", tid("tab-history"))
+	phone.fill("the keyword field", tid("history-q"), "phone")
+	phone.click("Search", tid("history-submit"))
+	result := tidAll("history-result")
+	phone.waitJS("a result", result+`.length === 1`, describe(`document.getElementById("history-results")`))
+	phone.click("the result", result+`[0].querySelector('button')`)
+	phone.waitJS("the conversation, read-only", visible(tid("chat"))+` && `+visible(tid("chat-back")), describe(tid("chat")))
+	phone.click("Back to results", tid("chat-back"))
+	phone.waitJS("the same results", visible(`document.getElementById("view-history")`)+` && `+result+`.length === 1 && `+tid("history-q")+`.value === "phone"`,
+		describe(`document.getElementById("view-history")`))
+	phone.click("the result again", result+`[0].querySelector('button')`)
+	phone.waitJS("the conversation again", visible(tid("chat-back")), describe(tid("chat")))
+	evalJS[bool](phone, `(history.back(), true)`)
+	phone.waitJS("the browser's Back to the results", visible(`document.getElementById("view-history")`)+` && `+result+`.length === 1`,
+		describe(`document.getElementById("view-history")`))
+	for _, tb := range []*tab{olga, adm, phone} {
+		tb.checkClean()
+	}
+}
