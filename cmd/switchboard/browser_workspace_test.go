@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/page"
@@ -17,6 +18,7 @@ import (
 const recordNotificationsJS = `(() => {
   const Real = window.Notification;
   window.__sbNotes = [];
+  window.__sbAsked = 0;
   if (typeof Real !== "function") return;
   class Recorded extends Real {
     constructor(title, opts) {
@@ -24,6 +26,10 @@ const recordNotificationsJS = `(() => {
       window.__sbNotes.push({title: String(title), body: String((opts && opts.body) || ""), n: this});
     }
   }
+  Recorded.requestPermission = function (...args) {
+    window.__sbAsked++;
+    return Real.requestPermission(...args);
+  };
   window.Notification = Recorded;
 })();`
 
@@ -208,6 +214,13 @@ func TestBrowserWorkspace(t *testing.T) {
 	widgetState := widgetMessagesJS + `.map(m => m.author + ": " + m.text).join(" | ") + " typing=" + ` + widgetTyping + `.textContent + " seen=" + !` + sb("[data-sb=seen]") + `.hidden`
 
 	a := inboxAs(t, br, s, "sarah", tok, false)
+	// Permission is never asked on load, only on the button's click.
+	a.waitJS("the notifications button", visible(tid("notify-enable")), describe(tid("notify-enable")))
+	if n := evalJS[int](a, `window.__sbAsked`); n != 0 {
+		t.Errorf("the page asked for notification permission %d times on load", n)
+	}
+	a.click("Enable notifications", tid("notify-enable"))
+	a.waitJS("the permission asked on the click", `window.__sbAsked === 1`, `window.__sbAsked`)
 
 	// --- A visitor asks for a person; Sarah accepts in the page.
 	v := br.newTab("visitor")
@@ -391,5 +404,50 @@ func TestBrowserNewAgentTrips(t *testing.T) {
 		describe(`document.getElementById("view-history")`))
 	for _, tb := range []*tab{olga, adm, phone} {
 		tb.checkClean()
+	}
+}
+
+// TestBrowserRingsOnceMore: a request that turns amber, or red, rings once
+// more, and a ring still offered repeats. Each agent's page runs its clock
+// ahead, just short of the threshold, so that the turn comes seconds after
+// the offer.
+func TestBrowserRingsOnceMore(t *testing.T) {
+	findChromium(t)
+	s := startServer(t, backend{name: "embedded"}, t.TempDir())
+	br := startBrowser(t)
+	admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
+	type agentTab struct {
+		tb    *tab
+		level string
+	}
+	var tabs []agentTab
+	for _, c := range []struct {
+		name, level string
+		ahead       time.Duration
+	}{
+		{"Amber", "amber", 2*time.Minute - 4*time.Second},
+		{"Ruby", "red", 5*time.Minute - 4*time.Second},
+	} {
+		tok := agentToken(t, s, admin, c.name, "support")
+		tb := br.newTab(c.name, clockShift(c.ahead))
+		tb.navigate(s.base + "/inbox")
+		evalJS[bool](tb, fmt.Sprintf(`(localStorage.setItem("switchboard.inbox.token", %s), true)`, jsq(tok)))
+		tb.navigate(s.base + "/inbox")
+		tb.waitJS("signed in", tid("me-name")+`.textContent.trim() !== ""`, describe(`document.body`))
+		tb.click("the page (unlocks the sound)", `document.getElementById("live")`)
+		tb.waitJS("the sound unlocked", `!(`+visible(tid("sound-hint"))+`)`, describe(tid("sound-hint")))
+		tabs = append(tabs, agentTab{tb, c.level})
+	}
+	openRequest(t, s, "is anyone there")
+	for _, at := range tabs {
+		at.tb.waitJS("the ring on the offer", audioJS+`.dataset.plays >= 1`, `JSON.stringify(`+ringStateJS+`)`)
+		at.tb.waitJS("one more ring when the wait turns "+at.level, fmt.Sprintf(`%s.dataset.reason === %s`, audioJS, jsq(at.level)),
+			audioJS+`.dataset.reason + " " + JSON.stringify(`+ringStateJS+`)`)
+	}
+	// Still offered, still online: the ring repeats (every 15 s).
+	tabs[0].tb.waitJS("the ring to repeat", audioJS+`.dataset.reason === "repeat" && `+audioJS+`.dataset.ringing === "true"`,
+		audioJS+`.dataset.reason + " " + JSON.stringify(`+ringStateJS+`)`)
+	for _, at := range tabs {
+		at.tb.close()
 	}
 }

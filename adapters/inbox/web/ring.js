@@ -18,8 +18,9 @@
 // persist in localStorage.
 //
 // The audio element's data-plays counts the rings that really started
-// playing and data-ringing says whether the ring is repeating: the browser
-// tests read both.
+// playing, data-reason says why the last one rang (offered, amber, red,
+// repeat) and data-ringing whether the ring is repeating: the browser
+// tests read them.
 (() => {
   'use strict';
 
@@ -63,9 +64,10 @@
 
   // ---------------------------------------------------------------- sound
 
-  function play() {
+  function play(reason) {
     const a = R.audio;
     if (!a || R.muted) return;
+    a.dataset.reason = reason;
     a.volume = R.volume;
     a.currentTime = 0;
     const p = a.play();
@@ -97,7 +99,7 @@
   function unlock() {
     if (R.unlocked || R.unlocking || !R.audio) return;
     if (R.rung.size > 0 && !R.muted) {
-      play();
+      play('offered');
       return;
     }
     const a = R.audio;
@@ -117,7 +119,7 @@
 
   function startRepeat() {
     stopRepeat();
-    R.repeat = setInterval(play, REPEAT_MS);
+    R.repeat = setInterval(() => play('repeat'), REPEAT_MS);
     if (R.audio) R.audio.dataset.ringing = 'true';
   }
 
@@ -269,7 +271,7 @@
       });
       // Let the agent hear the level chosen.
       v.addEventListener('change', () => {
-        if (R.rung.size === 0) play();
+        if (R.rung.size === 0) play('volume');
       });
     }
     const ask = $('notify-enable');
@@ -281,17 +283,17 @@
   // {id, name, channel, message, level}, and whether the agent is online.
   function update(offered, online) {
     const now = online ? offered : [];
-    let ring = false;
+    let ring = '';
     const ids = new Set();
     for (const r of now) {
       ids.add(r.id);
       const rank = LEVEL_RANK[r.level] || 0;
       if (!R.rung.has(r.id)) {
-        ring = true;
+        ring = 'offered';
         notify(r);
         R.rung.set(r.id, rank);
       } else if (rank > R.rung.get(r.id)) {
-        ring = true; // it turned amber or red
+        if (!ring) ring = r.level; // it turned amber or red
         R.rung.set(r.id, rank);
       }
     }
@@ -308,7 +310,7 @@
       return;
     }
     if (ring) {
-      play();
+      play(ring);
       startRepeat(); // the next ring 15 s after this one
     } else if (!R.repeat) {
       startRepeat();
