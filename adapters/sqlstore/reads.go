@@ -37,56 +37,53 @@ func (c *conn) ReadMarkOf(ctx context.Context, conversationID, agentID string) (
 	return core.ReadMark{ConversationID: conversationID, AgentID: agentID, UpToID: r.UpTo, At: r.At.time()}, nil
 }
 
-// ConversationSummaries reads the unread counts in one statement (the
-// customer messages after the read mark of each conversation's agent,
-// through messages_customer_time_idx) and the newest messages in another.
+// ConversationSummaries reads, in one statement, each conversation's
+// unread count (the customer messages after the read mark of its agent,
+// through messages_customer_time_idx) and the id of its newest message
+// that is not a note (the last in id order, as ListMessages lists them:
+// UUIDv7 ids sort by creation); then those messages in a second.
 func (c *conn) ConversationSummaries(ctx context.Context, ids []string) (map[string]core.ConversationSummary, error) {
 	out := make(map[string]core.ConversationSummary, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var a args
-	in := a.in(ids)
-	var convs []string
-	if err := sqlx.SelectContext(ctx, c.r, &convs, "SELECT id FROM conversations WHERE id IN ("+in+")", a...); err != nil {
-		return nil, wrap(err, "summaries: read %d conversations", len(ids))
-	}
-	for _, id := range convs {
-		out[id] = core.ConversationSummary{}
-	}
-	var counts []struct {
-		ID     string `db:"conversation_id"`
+	var rows []struct {
+		ID     string `db:"id"`
 		Unread int    `db:"unread"`
+		LastID string `db:"last_id"`
 	}
-	err := sqlx.SelectContext(ctx, c.r, &counts, `SELECT m.conversation_id, COUNT(*) AS unread
+	err := sqlx.SelectContext(ctx, c.r, &rows, `SELECT c.id,
+		CASE WHEN c.agent_id IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM messages m
+			WHERE m.conversation_id = c.id AND m.author = 'customer'
+			  AND (r.read_at IS NULL OR m.created_at > r.read_at OR (m.created_at = r.read_at AND m.id > r.up_to_id))) END AS unread,
+		COALESCE((SELECT n.id FROM messages n WHERE n.conversation_id = c.id AND n.author <> 'note'
+			ORDER BY n.id DESC LIMIT 1), '') AS last_id
 		FROM conversations c
-		JOIN messages m ON m.conversation_id = c.id AND m.author = 'customer'
 		LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.agent_id = c.agent_id
-		WHERE c.id IN (`+in+`) AND c.agent_id IS NOT NULL
-		  AND (r.read_at IS NULL OR m.created_at > r.read_at OR (m.created_at = r.read_at AND m.id > r.up_to_id))
-		GROUP BY m.conversation_id`, a...)
+		WHERE c.id IN (`+a.in(ids)+`)`, a...)
 	if err != nil {
-		return nil, wrap(err, "summaries: unread counts of %d conversations", len(ids))
+		return nil, wrap(err, "summaries of %d conversations", len(ids))
 	}
-	for _, n := range counts {
-		s := out[n.ID]
-		s.Unread = n.Unread
-		out[n.ID] = s
-	}
-	// The newest message of each that is not a note: the last in id
-	// order (UUIDv7 ids sort by creation), as ListMessages lists them,
-	// one index probe per conversation.
-	var rows []msgRow
-	err = sqlx.SelectContext(ctx, c.r, &rows, `SELECT `+msgCols+` FROM messages m WHERE m.id IN (
-		SELECT (SELECT n.id FROM messages n WHERE n.conversation_id = c.id AND n.author <> 'note' ORDER BY n.id DESC LIMIT 1)
-		FROM conversations c WHERE c.id IN (`+in+`))`, a...)
-	if err != nil {
-		return nil, wrap(err, "summaries: newest messages of %d conversations", len(ids))
-	}
+	var last []string
 	for _, r := range rows {
-		s := out[r.ConversationID]
-		s.Last = r.message()
-		out[r.ConversationID] = s
+		out[r.ID] = core.ConversationSummary{Unread: r.Unread}
+		if r.LastID != "" {
+			last = append(last, r.LastID)
+		}
+	}
+	if len(last) == 0 {
+		return out, nil
+	}
+	var b args
+	var msgs []msgRow
+	if err := sqlx.SelectContext(ctx, c.r, &msgs, "SELECT "+msgCols+" FROM messages m WHERE m.id IN ("+b.in(last)+")", b...); err != nil {
+		return nil, wrap(err, "summaries: newest messages of %d conversations", len(last))
+	}
+	for _, m := range msgs {
+		s := out[m.ConversationID]
+		s.Last = m.message()
+		out[m.ConversationID] = s
 	}
 	return out, nil
 }
