@@ -36,6 +36,9 @@ var routeAccess = map[string]access{
 	"GET /inbox":                          public, // the page; its data needs a token
 	"GET /inbox/app.js":                   public,
 	"GET /inbox/app.css":                  public,
+	"GET /inbox/ring.js":                  public,
+	"GET /inbox/ring.wav":                 public,
+	"GET /favicon.ico":                    public,
 	"GET /webhooks/:channel_id":           public, // verified per channel (verify token)
 	"POST /webhooks/:channel_id":          public, // verified per channel (signature, secret)
 	"POST /v1/auth/login":                 public,

@@ -367,6 +367,8 @@ func TestBrowserNewAgentTrips(t *testing.T) {
 	_, phoneReq := openRequest(t, s, "question from a phone")
 	phone := inboxAs(t, br, s, "pete phone", peteTok, false)
 	phone.do("a 390×844 phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3)))
+	phone.waitJS("the phone layout and the request", `innerWidth === 390 && `+requestByID(phoneReq)+` && !`+requestByID(phoneReq)+`.querySelector('[data-testid=request-accept]').disabled`,
+		describe(tid("requests")))
 	phone.click("Accept", requestByID(phoneReq)+`.querySelector('[data-testid=request-accept]')`)
 	phone.waitJS("the chat", visible(tid("chat"))+` && `+tid("chat")+`.dataset.status === "active"`, describe(tid("chat")))
 	phone.waitJS("the chat header below the top bar", `(() => { const bar = document.querySelector('.topbar').getBoundingClientRect();

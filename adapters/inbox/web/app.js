@@ -1862,6 +1862,11 @@
   function renderAdminAgents(agents) {
     const list = $('agents');
     if (!list) return;
+    // While an agent is being edited the list is not drawn again (an
+    // agent went online meanwhile): the form, its focus and what was typed
+    // stay. Saving or cancelling draws it.
+    const editing = list.querySelector('[data-testid=agent-edit-form]');
+    if (editing && S.editing) return;
     list.replaceChildren(...agents.slice().sort((a, b) => a.name.localeCompare(b.name)).map((a) => {
       const el = clone('tpl-agent-row');
       el.dataset.id = a.id;
@@ -1874,7 +1879,12 @@
       el.dataset.active = a.active === false ? 'false' : 'true';
       const edit = el.querySelector('[data-testid=agent-edit]');
       edit.addEventListener('click', () => toggleAgentEdit(el, a));
-      if (S.editing === a.id) toggleAgentEdit(el, a);
+      if (S.editing === a.id && editing) {
+        el.append(editing);
+        edit.setAttribute('aria-expanded', 'true');
+      } else if (S.editing === a.id) {
+        toggleAgentEdit(el, a);
+      }
       return el;
     }));
   }
@@ -1898,7 +1908,7 @@
     part(f, 'edit-max').value = String(a.max_chats || '');
     part(f, 'edit-admin').checked = Boolean(a.admin);
     part(f, 'edit-active').checked = a.active !== false;
-    part(f, 'edit-cancel').addEventListener('click', () => toggleAgentEdit(row, a));
+    part(f, 'edit-cancel').addEventListener('click', () => toggleAgentEdit(f.parentNode, a));
     f.addEventListener('submit', (ev) => saveAgent(ev, f, a));
     row.append(f);
     btn.setAttribute('aria-expanded', 'true');
@@ -2058,10 +2068,10 @@
       if (!document.hidden && S.view === 'stats' && S.token) loadStats().catch(failed);
     });
     setInterval(tick, 1000);
-    // Requests offered to others reach me by no event: while offline, the
-    // queue is read again now and then.
+    // Requests offered to others reach me by no event: while I am offline
+    // (or an admin), the queue is read again now and then.
     setInterval(() => {
-      if (S.token && S.me && !S.me.online && !document.hidden) loadRequests().catch(() => {});
+      if (S.token && S.me && (!S.me.online || S.me.admin) && !document.hidden) loadRequests().catch(() => {});
     }, 15000);
   }
 
