@@ -50,7 +50,9 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 	}
 	if !c.settled {
 		c.a.run(ctx, s)
-		s.queueBot(ctx, c.msg)
+		if c.msg.ProcessedAt.IsZero() {
+			s.queueBot(ctx, c.msg)
+		}
 	}
 	return c.msg, nil
 }
@@ -88,7 +90,7 @@ func (s *Service) ingestOne(ctx context.Context, in Inbound) (Message, after, er
 		if err != nil {
 			return err
 		}
-		msg = s.inboundMessage(in, conv.ID, s.clock())
+		msg = s.inboundMessage(in, conv, s.clock())
 		if err := tx.InsertMessage(ctx, msg); err != nil {
 			return fmt.Errorf("store message %s/%s: %w", in.ChannelID, in.ProviderID, err)
 		}
@@ -98,9 +100,17 @@ func (s *Service) ingestOne(ctx context.Context, in Inbound) (Message, after, er
 	return msg, a, err
 }
 
-func (s *Service) inboundMessage(in Inbound, convID string, at time.Time) Message {
-	return Message{ID: NewID(), ConversationID: convID, ChannelID: in.ChannelID, Author: AuthorCustomer,
+// inboundMessage is in as a message of conv. In a conversation a person
+// has or is about to have (waiting or active, which never go back to the
+// bot) the bot's turn would only mark it processed: it is stored
+// processed, and no conv:bot task is queued for it.
+func (s *Service) inboundMessage(in Inbound, conv Conversation, at time.Time) Message {
+	m := Message{ID: NewID(), ConversationID: conv.ID, ChannelID: in.ChannelID, Author: AuthorCustomer,
 		Text: strings.TrimSpace(in.Text), CreatedAt: at, ProviderID: in.ProviderID}
+	if conv.Status != ConvBot {
+		m.ProcessedAt = at
+	}
+	return m
 }
 
 // upsertCustomer finds or creates the customer and refreshes what we know.

@@ -146,22 +146,29 @@ func withoutDuplicates(calls []*ingestCall, keys []ChannelKey) []*ingestCall {
 // settleGroup does, for a stored group, what each caller would do after
 // its own commit, with one enqueue instead of one per message: publish
 // the calls' events in arrival order, then queue the bot's turns on them
-// as one task (Jobs.QueueBots). Messages that ask for a person, and a
-// group of one, are left to their callers (QueueBotFirst and QueueBot).
+// as one task (Jobs.QueueBots). Messages stored processed need no turn
+// (inboundMessage). Messages that ask for a person, and a group of one,
+// are left to their callers (QueueBotFirst and QueueBot).
 // When the enqueue fails the callers try again one by one.
 func (s *Service) settleGroup(ctx context.Context, group []*ingestCall) {
 	var calls []*ingestCall
 	var ids []string
+	var events after // every settled call's, in arrival order: one batch on the bus
 	for _, c := range group {
-		if c.err == nil && !s.asksForPerson(c.msg.Text) {
+		switch {
+		case c.err != nil:
+		case !c.msg.ProcessedAt.IsZero():
+			events = append(events, c.a...)
+			c.a, c.settled = nil, true
+		case !s.asksForPerson(c.msg.Text):
 			calls = append(calls, c)
 			ids = append(ids, c.msg.ID)
 		}
 	}
 	if len(calls) < 2 {
+		events.run(ctx, s)
 		return
 	}
-	var events after // every call's, in arrival order: one batch on the bus
 	for _, c := range calls {
 		events = append(events, c.a...)
 		c.a = nil
@@ -278,7 +285,7 @@ func (s *Service) storeGroup(ctx context.Context, tx Tx, group []*ingestCall) er
 		cu := customers[ChannelKey{c.in.ChannelID, c.in.ChannelUserID}]
 		conv := open[cu.ID]
 		conv.Customer = *cu
-		c.msg = s.inboundMessage(c.in, conv.ID, now)
+		c.msg = s.inboundMessage(c.in, conv, now)
 		msgs = append(msgs, c.msg)
 		s.messageEvents(&c.a, conv, EventMessageCreated, c.msg)
 	}

@@ -188,3 +188,30 @@ func (c *countingStore) count() int {
 	defer c.mu.Unlock()
 	return c.n
 }
+
+// TestIngestWithPersonNoBotTurn: once a conversation is waiting for or
+// with a person, its messages are stored processed and no bot turn is
+// queued for them (the turn would only have marked them processed).
+func TestIngestWithPersonNoBotTurn(t *testing.T) {
+	e := newEnv(t)
+	m1 := e.ingest("4917", "wamid.1", "talk to a person please")
+	ok(t, e.svc.RunBot(e.ctx, m1.ID))
+	mustEqual(t, "status", e.conv(m1.ConversationID).Status, core.ConvWaiting)
+
+	m2 := e.ingest("4917", "wamid.2", "are you there?")
+	mustEqual(t, "conversation", m2.ConversationID, m1.ConversationID)
+	mustSlice(t, "bot jobs", e.jobs.Bots(), []string{m1.ID})
+	mustEqual(t, "processed at", e.msg(m2.ID).ProcessedAt, t0)
+
+	agent := e.online("Grace")
+	conv := e.active("Ada", agent)
+	v := e.conv(conv.ID)
+	m3, err := e.svc.Ingest(e.ctx, core.Inbound{ChannelID: v.ChannelID, ChannelUserID: v.Customer.ChannelUserID, Text: "thanks!"})
+	ok(t, err)
+	mustEqual(t, "conversation", m3.ConversationID, conv.ID)
+	mustSlice(t, "bot jobs", e.jobs.Bots(), []string{m1.ID})
+	mustEqual(t, "processed at", e.msg(m3.ID).ProcessedAt, t0)
+	if e.events.last(core.AgentStream(agent.ID), core.EventMessageCreated) == nil {
+		t.Error("the agent's stream got no message.created for the message")
+	}
+}

@@ -31,6 +31,7 @@ type Conn struct {
 	client   redis.UniversalClient
 	embedded *miniredis.Miniredis
 	desc     string
+	gate     *idleGate // slows idle servers' polling (IdlePoll)
 
 	stop chan struct{}
 	done chan struct{}
@@ -67,7 +68,9 @@ func Connect(ctx context.Context, rawURL string, opts ConnectOptions) (*Conn, er
 		return nil, fmt.Errorf("ping %s: %w", desc, err)
 	}
 	log.Debug("queue: connected to Redis", "redis", desc)
-	return &Conn{client: client, desc: desc}, nil
+	c := &Conn{client: client, desc: desc, gate: newIdleGate()}
+	client.AddHook(c.gate.hook())
+	return c, nil
 }
 
 // newClient builds the go-redis client for a URL and a description of it
@@ -142,7 +145,9 @@ func connectEmbedded(opts ConnectOptions) *Conn {
 		DisableIdentity: true, // miniredis has no CLIENT SETINFO
 		PoolSize:        64,
 	})
-	c := &Conn{client: client, embedded: m, desc: "embedded (in-process, in-memory)", stop: make(chan struct{}), done: make(chan struct{})}
+	c := &Conn{client: client, embedded: m, desc: "embedded (in-process, in-memory)", gate: newIdleGate(),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	client.AddHook(c.gate.hook())
 	every := opts.FastForwardEvery
 	if every <= 0 {
 		every = 100 * time.Millisecond

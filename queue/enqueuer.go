@@ -18,13 +18,14 @@ var _ core.Jobs = (*Enqueuer)(nil)
 // for concurrent use.
 type Enqueuer struct {
 	client *asynq.Client
+	gate   *idleGate
 	opts   Options
 	log    *slog.Logger
 }
 
 // NewEnqueuer returns an Enqueuer on conn. It does not own conn.
 func NewEnqueuer(conn *Conn, opts Options) *Enqueuer {
-	return &Enqueuer{client: asynq.NewClientFromRedisClient(conn.client), opts: opts, log: opts.logger()}
+	return &Enqueuer{client: asynq.NewClientFromRedisClient(conn.client), gate: conn.gate, opts: opts, log: opts.logger()}
 }
 
 // QueueBot enqueues conv:bot for an inbound customer message.
@@ -121,6 +122,7 @@ func (e *Enqueuer) Enqueue(ctx context.Context, t *asynq.Task, opts ...asynq.Opt
 	_, err := e.client.EnqueueContext(ctx, t, opts...)
 	switch {
 	case err == nil:
+		e.gate.woken() // an idle server of this Conn takes it now
 		return nil
 	case errors.Is(err, asynq.ErrTaskIDConflict), errors.Is(err, asynq.ErrDuplicateTask):
 		return nil // queued already

@@ -31,10 +31,25 @@ type Options struct {
 	// a second. Lower means lower latency and more Redis load. On the
 	// embedded Redis the default is 100 ms.
 	PollInterval time.Duration
+	// IdlePoll is how often a server polls once it has found no task for
+	// a second; a task enqueued through the same Conn, or a timer or retry
+	// that comes due, wakes it at once (see idle.go). Set it where every
+	// enqueue that must start at once goes through this process's Conn,
+	// as in `serve`; a worker fed by a gateway elsewhere would see the
+	// gateway's tasks up to IdlePoll late. Default: PollInterval, never
+	// slower; on the embedded Redis, which only this process reaches,
+	// EmbeddedIdlePoll.
+	IdlePoll time.Duration
 	// TimerInterval is how often scheduled (ProcessIn) and retrying tasks
-	// that are due are moved to their queue; default 250 ms.
+	// that are due are moved to their queue; default 500 ms. Asynq keeps
+	// due times in whole seconds, so a timer starts between a second
+	// early and TimerInterval late (core acts as of its due time).
 	TimerInterval time.Duration
 }
+
+// EmbeddedIdlePoll is IdlePoll's default on the embedded Redis, and what
+// `serve` sets on a real one.
+const EmbeddedIdlePoll = time.Second
 
 // embeddedPollInterval is PollInterval's default on the embedded Redis.
 const embeddedPollInterval = 100 * time.Millisecond
@@ -73,7 +88,7 @@ func (o Options) withDefaults() Options {
 		o.PollInterval = 20 * time.Millisecond
 	}
 	if o.TimerInterval <= 0 {
-		o.TimerInterval = 250 * time.Millisecond
+		o.TimerInterval = 500 * time.Millisecond
 	}
 	return o
 }

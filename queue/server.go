@@ -18,6 +18,7 @@ type Server struct {
 	srv  *asynq.Server
 	mux  *asynq.ServeMux
 	enq  *Enqueuer
+	gate *idleGate
 	opts Options
 	log  *slog.Logger
 
@@ -36,6 +37,10 @@ func NewServer(conn *Conn, w Worker, opts Options) *Server {
 		// 20 ms poll would cost an idle process several % of a core.
 		opts.PollInterval = embeddedPollInterval
 	}
+	if opts.IdlePoll <= 0 && conn.embedded != nil {
+		opts.IdlePoll = EmbeddedIdlePoll
+	}
+	conn.gate.use(opts.IdlePoll)
 	opts = opts.withDefaults()
 	log := opts.logger()
 	queues := make(map[string]int, len(priorities))
@@ -54,6 +59,7 @@ func NewServer(conn *Conn, w Worker, opts Options) *Server {
 	})
 	return &Server{
 		srv:  srv,
+		gate: conn.gate,
 		mux:  NewHandler(w, log),
 		enq:  NewEnqueuer(conn, opts),
 		opts: opts,
@@ -96,6 +102,7 @@ func (s *Server) Shutdown() {
 		<-s.done
 		s.stop = nil
 	}
+	s.gate.woken() // a poll waiting on the gate ends now, not at IdlePoll
 	s.srv.Shutdown()
 }
 

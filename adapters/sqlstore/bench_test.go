@@ -100,3 +100,72 @@ func BenchmarkAccept(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkGroupStatements measures the set-based statements of one
+// group commit (ingest_group.go in core) for a group of 64 messages from
+// returning customers: find and lock the customers, find their open
+// conversations, save the customers, insert the messages, in one
+// transaction. One op is one group; the metric is per message.
+func BenchmarkGroupStatements(b *testing.B) {
+	const size, customers = 64, 2048
+	benchStores(b, func(b *testing.B, s core.Store) {
+		ctx := context.Background()
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		cs := make([]core.Customer, customers)
+		convs := make([]core.Conversation, customers)
+		for i := range cs {
+			cs[i] = core.Customer{ID: core.NewID(), ChannelID: "web", ChannelUserID: fmt.Sprintf("user-%d", i), Visits: 1,
+				CreatedAt: now, LastSeenAt: now}
+			convs[i] = core.Conversation{ID: core.NewID(), ChannelID: "web", CustomerID: cs[i].ID, Status: core.ConvBot,
+				CreatedAt: now, LastMessageAt: now}
+		}
+		if err := s.Atomic(ctx, func(tx core.Tx) error {
+			if err := tx.SaveCustomers(ctx, cs); err != nil {
+				return err
+			}
+			return tx.CreateConversations(ctx, convs)
+		}); err != nil {
+			b.Fatal(err)
+		}
+		var n int
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			keys := make([]core.ChannelKey, size)
+			for i := range keys {
+				keys[i] = core.ChannelKey{ChannelID: "web", ID: fmt.Sprintf("user-%d", (n*size+i)%customers)}
+			}
+			err := s.Atomic(ctx, func(tx core.Tx) error {
+				found, err := tx.CustomersByChannelUsers(ctx, keys)
+				if err != nil {
+					return err
+				}
+				var ids []string
+				var save []core.Customer
+				for _, cu := range found {
+					cu.LastSeenAt = time.Now()
+					ids, save = append(ids, cu.ID), append(save, cu)
+				}
+				open, err := tx.OpenConversationsOf(ctx, ids)
+				if err != nil {
+					return err
+				}
+				if err := tx.SaveCustomers(ctx, save); err != nil {
+					return err
+				}
+				var ms []core.Message
+				for i, id := range ids {
+					ms = append(ms, core.Message{ID: core.NewID(), ConversationID: open[id].ID, ChannelID: "web",
+						Author: core.AuthorCustomer, Text: "where is my order?", CreatedAt: time.Now(),
+						ProviderID: fmt.Sprintf("g-%d-%d", n, i)})
+				}
+				return tx.InsertMessages(ctx, ms)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(n*size), "µs/msg")
+	})
+}

@@ -224,7 +224,13 @@ func serve(ctx context.Context, g globals, log *slog.Logger, r roles, stdout io.
 
 	var worker *queue.Server
 	if r.worker {
-		worker = queue.NewServer(a.conn, a.svc, queue.Options{Namespace: cfg.Redis.Namespace, Logger: log})
+		qo := queue.Options{Namespace: cfg.Redis.Namespace, Logger: log}
+		if r.gateway {
+			// serve: the webhooks' tasks are enqueued on this Conn and wake
+			// the workers, which may poll slowly when idle.
+			qo.IdlePoll = queue.EmbeddedIdlePoll
+		}
+		worker = queue.NewServer(a.conn, a.svc, qo)
 		if err := worker.Start(); err != nil {
 			return fmt.Errorf("start workers: %w", err)
 		}
