@@ -102,6 +102,11 @@
       play('offered');
       return;
     }
+    // Browsers that track the gesture (Chromium, Firefox) allow sound from
+    // now on; the muted play below is for those that need one in the
+    // gesture itself (Safari), and may take a while to start on a busy
+    // machine.
+    if (navigator.userActivation && navigator.userActivation.hasBeenActive) markUnlocked();
     const a = R.audio;
     R.unlocking = true;
     a.muted = true;
