@@ -57,6 +57,12 @@ type WidgetLimits struct {
 	HandoffsPerAddress    Rate `yaml:"handoffs_per_address"`
 	PageUpdatesPerVisitor Rate `yaml:"page_updates_per_visitor"`
 	PageUpdatesPerAddress Rate `yaml:"page_updates_per_address"`
+	// Typing bounds PUT /v1/widget/typing (the widget sends at most one a
+	// few seconds), Reads POST /v1/widget/read.
+	TypingPerVisitor Rate `yaml:"typing_per_visitor"`
+	TypingPerAddress Rate `yaml:"typing_per_address"`
+	ReadsPerVisitor  Rate `yaml:"reads_per_visitor"`
+	ReadsPerAddress  Rate `yaml:"reads_per_address"`
 	// StreamsPerVisitor is how many event streams one visitor token may
 	// have open at once on one gateway (0: any number).
 	StreamsPerVisitor int `yaml:"streams_per_visitor"`
@@ -92,6 +98,10 @@ func DefaultLimits() Limits {
 			HandoffsPerAddress:    Rate{Count: 20, Per: 10 * time.Minute},
 			PageUpdatesPerVisitor: Rate{Count: 60, Per: time.Minute},
 			PageUpdatesPerAddress: Rate{Count: 600, Per: time.Minute},
+			TypingPerVisitor:      Rate{Count: 60, Per: time.Minute},
+			TypingPerAddress:      Rate{Count: 600, Per: time.Minute},
+			ReadsPerVisitor:       Rate{Count: 60, Per: time.Minute},
+			ReadsPerAddress:       Rate{Count: 600, Per: time.Minute},
 			StreamsPerVisitor:     5,
 		},
 		Search: SearchLimits{Timeout: 5 * time.Second, PerAgent: 2},
@@ -181,6 +191,8 @@ func (v *validator) limits() {
 		"messages_per_address": w.MessagesPerAddress, "handoffs_per_visitor": w.HandoffsPerVisitor,
 		"handoffs_per_address": w.HandoffsPerAddress, "page_updates_per_visitor": w.PageUpdatesPerVisitor,
 		"page_updates_per_address": w.PageUpdatesPerAddress,
+		"typing_per_visitor":       w.TypingPerVisitor, "typing_per_address": w.TypingPerAddress,
+		"reads_per_visitor": w.ReadsPerVisitor, "reads_per_address": w.ReadsPerAddress,
 	} {
 		v.rate("limits.widget."+p, r)
 	}

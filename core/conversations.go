@@ -49,6 +49,9 @@ func (s *Service) SearchConversations(ctx context.Context, actor Agent, q Conver
 	for _, c := range convs {
 		out = append(out, s.viewConversation(c))
 	}
+	if err := s.summarize(ctx, out); err != nil {
+		return nil, "", err
+	}
 	return out, next, nil
 }
 
@@ -81,17 +84,32 @@ func (s *Service) GetConversation(ctx context.Context, actor Agent, id string) (
 	if msgs == nil {
 		msgs = []Message{}
 	}
-	return s.viewConversation(conv), msgs, nil
+	// Its agent opening it has read it (unread.go).
+	if conv.AgentID == actor.ID {
+		if err := s.markRead(ctx, conv, readUpTo(msgs)); err != nil {
+			return Conversation{}, nil, err
+		}
+	}
+	out := []Conversation{s.viewConversation(conv)}
+	if err := s.summarize(ctx, out); err != nil {
+		return Conversation{}, nil, err
+	}
+	return out[0], msgs, nil
 }
 
 // canView: admins and the assigned agent always; anyone the resolved
 // history; an agent a waiting conversation whose request is offered to them.
 func (s *Service) canView(ctx context.Context, actor Agent, conv Conversation) error {
+	return s.canViewTx(ctx, s.store, actor, conv)
+}
+
+// canViewTx is canView reading in tx.
+func (s *Service) canViewTx(ctx context.Context, tx Tx, actor Agent, conv Conversation) error {
 	if actor.Admin || conv.AgentID == actor.ID || conv.Status == ConvResolved {
 		return nil
 	}
 	if conv.Status == ConvWaiting && conv.RequestID != "" {
-		req, err := s.store.RequestByID(ctx, conv.RequestID)
+		req, err := tx.RequestByID(ctx, conv.RequestID)
 		if err != nil {
 			return fmt.Errorf("read request %s: %w", conv.RequestID, err)
 		}

@@ -33,6 +33,13 @@ const (
 	EventConversationUpdated = "conversation.updated"
 	EventAgentUpdated        = "agent.updated"
 	EventStatus              = "status" // a visitor's conversation status
+	// EventTyping: someone is typing, or stopped (typing.go).
+	EventTyping = "typing"
+	// EventConversationRead: an agent's read mark moved (unread.go), on
+	// the agent's stream (every tab clears the count) and, as EventRead,
+	// on the widget visitor's ("Seen").
+	EventConversationRead = "conversation.read"
+	EventRead             = "read"
 )
 
 // AgentStream names the event stream of one agent.
@@ -105,7 +112,7 @@ func (s *Service) messageEvents(a *after, conv Conversation, typ string, m Messa
 	if conv.AgentID != "" {
 		s.publish(a, AgentStream(conv.AgentID), typ, m)
 	}
-	if s.channelOf(conv.ChannelID).Type == ChannelWidget {
+	if m.Author != AuthorNote && s.channelOf(conv.ChannelID).Type == ChannelWidget {
 		s.publish(a, VisitorStream(conv.CustomerID), typ, m)
 	}
 }

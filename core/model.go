@@ -116,7 +116,8 @@ func (c Customer) MarshalJSON() ([]byte, error) {
 		Returning      bool   `json:"returning"`
 		PreviousVisits int    `json:"previous_visits"`
 		ChannelUserID  string `json:"channel_user_id"`
-	}{c.ID, c.DisplayName(), c.Returning(), c.PreviousVisits(), c.ChannelUserID})
+		VisitorTag     string `json:"visitor_tag"`
+	}{c.ID, c.DisplayName(), c.Returning(), c.PreviousVisits(), c.ChannelUserID, c.Tag()})
 }
 
 // ConversationStatus is the conversation state machine:
@@ -148,6 +149,10 @@ type Conversation struct {
 	LastMessageAt time.Time
 	// BotMisses counts customer messages the bot could not answer.
 	BotMisses int
+	// Summary is the inbox row's unread count and newest message, filled
+	// by the Service for the conversation list and detail only (nil: not
+	// read, and left out of the JSON).
+	Summary *ConversationSummary
 }
 
 // MarshalJSON renders the contract's Conversation object.
@@ -163,8 +168,39 @@ func (c Conversation) MarshalJSON() ([]byte, error) {
 		CreatedAt     time.Time          `json:"created_at"`
 		ResolvedAt    *time.Time         `json:"resolved_at"`
 		LastMessageAt time.Time          `json:"last_message_at"`
+		UnreadCount   *int               `json:"unread_count,omitempty"`
+		LastMessage   *MessagePreview    `json:"last_message,omitempty"`
 	}{c.ID, c.Status, c.Channel, c.Customer, optString(c.AgentID), optString(c.RequestID),
-		optString(c.PageURL), c.CreatedAt.UTC(), optTime(c.ResolvedAt), c.LastMessageAt.UTC()})
+		optString(c.PageURL), c.CreatedAt.UTC(), optTime(c.ResolvedAt), c.LastMessageAt.UTC(),
+		c.unreadCount(), c.lastMessage()})
+}
+
+// MessagePreview is the newest message of a conversation row: who wrote
+// it, the start of its text, and when.
+type MessagePreview struct {
+	Author    Author    `json:"author"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// PreviewLen is how many characters of the newest message a conversation
+// row carries.
+const PreviewLen = 140
+
+func (c Conversation) unreadCount() *int {
+	if c.Summary == nil {
+		return nil
+	}
+	n := c.Summary.Unread
+	return &n
+}
+
+func (c Conversation) lastMessage() *MessagePreview {
+	if c.Summary == nil || c.Summary.Last.ID == "" {
+		return nil
+	}
+	m := c.Summary.Last
+	return &MessagePreview{Author: m.Author, Text: preview(m.Text, PreviewLen), CreatedAt: m.CreatedAt.UTC()}
 }
 
 // RequestStatus is the connection-request state machine:
@@ -301,6 +337,9 @@ const (
 	AuthorBot      Author = "bot"
 	AuthorAgent    Author = "agent"
 	AuthorSystem   Author = "system"
+	// AuthorNote is an agent's private note: agents read it, the customer
+	// never does (core/notes.go).
+	AuthorNote Author = "note"
 )
 
 // Delivery is the outbound delivery state of a message we send.

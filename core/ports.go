@@ -32,6 +32,7 @@ type Tx interface {
 	MessageStore
 	AttachmentStore
 	StatsStore
+	ReadStore
 }
 
 // AgentStore persists agents. Agent reads fill ActiveChats (active
@@ -280,6 +281,44 @@ type DueWork struct {
 	OpenRequests []string // request ids for request:route
 }
 
+// ReadStore keeps how far each agent has read each conversation: the
+// unread counts of the inbox and the visitor's "Seen" (core/unread.go).
+type ReadStore interface {
+	// MarkRead moves the agent's read mark on the conversation forward to
+	// m (a later At, or the same At with a later UpToID; never back) and
+	// reports whether it moved.
+	MarkRead(ctx context.Context, m ReadMark) (bool, error)
+	// ReadMarkOf is the agent's read mark on the conversation;
+	// ErrNotFound when the agent never read it.
+	ReadMarkOf(ctx context.Context, conversationID, agentID string) (ReadMark, error)
+	// ConversationSummaries reads, per conversation id, the unread count
+	// of its assigned agent (customer messages created after that agent's
+	// read mark, all of them without one; 0 with no agent) and its newest
+	// message that is not a note (the last in ListMessages order). Ids
+	// naming no conversation are left out.
+	ConversationSummaries(ctx context.Context, ids []string) (map[string]ConversationSummary, error)
+	// LastCustomerMessage is the conversation's newest customer message
+	// (the last in ListMessages order); ErrNotFound when there is none.
+	LastCustomerMessage(ctx context.Context, conversationID string) (Message, error)
+}
+
+// ReadMark is how far an agent has read a conversation: up to the
+// message UpToID, created at At.
+type ReadMark struct {
+	ConversationID string
+	AgentID        string
+	UpToID         string
+	At             time.Time
+}
+
+// ConversationSummary is what a conversation row of the inbox shows
+// beyond the conversation: its unread count and its newest message
+// (the zero Message when it has none).
+type ConversationSummary struct {
+	Unread int
+	Last   Message
+}
+
 // StatsStore computes the figures behind Stats.
 type StatsStore interface {
 	StatsData(ctx context.Context, now time.Time) (StatsData, error)
@@ -363,6 +402,24 @@ type Outbound struct {
 // provider asked if the error has a RetryAfter method (see RetryAfter).
 type Sender interface {
 	Send(ctx context.Context, m Outbound) (providerID string, err error)
+}
+
+// Typer shows a customer that their agent is typing, on a channel whose
+// provider has a typing indicator (Telegram's sendChatAction, the
+// WhatsApp Cloud API's typing indicator). It is best effort: the Service
+// throttles the calls per conversation (TypingEvery) and logs a failure.
+type Typer interface {
+	Typing(ctx context.Context, t TypingTarget) error
+}
+
+// TypingTarget is whom a Typer shows the indicator to.
+type TypingTarget struct {
+	Channel  Channel
+	Customer Customer
+	// ReplyTo is the provider's id of the customer's newest message (""
+	// when there is none): WhatsApp shows the indicator together with the
+	// read mark of that message.
+	ReplyTo string
 }
 
 // RetryAfter returns the wait a provider asked for before the next attempt

@@ -193,8 +193,9 @@ func RequestFilter(status string) ([]RequestStatus, error) {
 }
 
 // ListRequests is the request panel, oldest first. Admins see every
-// request; other agents see the open requests offered to them and the
-// closed ones they accepted.
+// request; other agents see the open requests offered to them (every open
+// request while they are offline: the queue they would work on, to be
+// accepted once online) and the closed ones they accepted.
 func (s *Service) ListRequests(ctx context.Context, actor Agent, status string) ([]Request, error) {
 	statuses, err := RequestFilter(status)
 	if err != nil {
@@ -219,7 +220,11 @@ func (s *Service) ListRequests(ctx context.Context, actor Agent, status string) 
 			closed = []RequestStatus{ReqAccepted, ReqResolved, ReqAbandoned}
 		}
 		if len(open) > 0 {
-			r, err := s.store.ListRequests(ctx, RequestQuery{Statuses: open, OfferedTo: actor.ID})
+			q := RequestQuery{Statuses: open, OfferedTo: actor.ID}
+			if !actor.Online {
+				q.OfferedTo = "" // offline: the whole queue
+			}
+			r, err := s.store.ListRequests(ctx, q)
 			if err != nil {
 				return nil, fmt.Errorf("list offered requests: %w", err)
 			}
@@ -251,10 +256,16 @@ func (s *Service) GetRequest(ctx context.Context, actor Agent, id string) (Reque
 	if err != nil {
 		return Request{}, fmt.Errorf("read request %s: %w", id, err)
 	}
-	if !actor.Admin && !req.IsOfferedTo(actor.ID) && req.AcceptedBy != actor.ID && !req.DeclinedBy(actor.ID) {
+	if !inPanel(actor, req) {
 		return Request{}, fmt.Errorf("request %s is not in the panel of %s: %w", id, actor.ID, ErrForbidden)
 	}
 	return s.viewRequest(ctx, req, actor)
+}
+
+// inPanel reports whether the request is in the actor's panel (GetRequest).
+func inPanel(actor Agent, req Request) bool {
+	return actor.Admin || req.IsOfferedTo(actor.ID) || req.AcceptedBy == actor.ID || req.DeclinedBy(actor.ID) ||
+		(req.Status.Open() && !actor.Online)
 }
 
 // viewRequest fills the viewer-dependent fields of one request.

@@ -335,6 +335,13 @@ func TestListRequests(t *testing.T) {
 	check(t, bob, "", []row{rows["r1 (bob)"]})
 	check(t, bob, "declined", nil)
 	check(t, bob, "accepted", nil)
+	// An offline agent sees the whole queue (offered nothing: accepting
+	// needs them online), and still only what they accepted of the rest.
+	carol := e.addAgent("Carol", 4, false, false)
+	check(t, carol, "", []row{{r1.ID, 360, core.WaitRed, 1, false}, {r2.ID, 180, core.WaitAmber, 2, false}})
+	check(t, carol, "accepted", nil)
+	_, _, err = e.svc.Accept(e.ctx, carol, r1.ID)
+	wantErr(t, err, core.ErrAgentOffline)
 	_, err = e.svc.ListRequests(e.ctx, alice, "pending")
 	wantField(t, err, "status")
 }
@@ -343,9 +350,10 @@ func TestGetRequest(t *testing.T) {
 	e := newEnv(t)
 	alice, bob := e.online("Alice"), e.online("Bob")
 	r := e.routed("Ada", "help")
-	carol := e.addAgent("Carol", 4, false, false) // offline: never offered
+	carol := e.addAgent("Carol", 4, false, false) // offline: never offered, sees the queue
 	_, err := e.svc.Decline(e.ctx, bob, r.ID, "")
 	ok(t, err)
+	dave := e.online("Dave") // online after the last routing: never offered
 
 	tests := []struct {
 		name  string
@@ -356,7 +364,8 @@ func TestGetRequest(t *testing.T) {
 		{"offered", alice, r.ID, nil},
 		{"declined it", bob, r.ID, nil},
 		{"admin", e.admin, r.ID, nil},
-		{"never offered", carol, r.ID, core.ErrForbidden},
+		{"offline, never offered: the queue", carol, r.ID, nil},
+		{"online, never offered", dave, r.ID, core.ErrForbidden},
 		{"unknown", alice, "nope", core.ErrNotFound},
 	}
 	for _, tt := range tests {

@@ -46,6 +46,8 @@ type Service struct {
 	blobs    BlobStore
 	scanner  Scanner
 	maxBytes int64
+	// typing holds the channels' Typers and throttles their calls (typing.go).
+	typing typingState
 }
 
 // Deps are the Service's collaborators. Now, Logger and Events are optional.

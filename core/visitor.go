@@ -51,6 +51,11 @@ type VisitorThread struct {
 	EtaSeconds int `json:"eta_seconds,omitempty"`
 	// AgentName is who handles the conversation, while active.
 	AgentName string `json:"agent_name,omitempty"`
+	// SeenUpTo is the newest message the conversation's agent has seen
+	// (every message up to it in the list was seen), and SeenAt that
+	// message's time; empty until the agent opened the conversation.
+	SeenUpTo string     `json:"seen_up_to,omitempty"`
+	SeenAt   *time.Time `json:"seen_at,omitempty"`
 }
 
 var visitorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
@@ -352,10 +357,14 @@ func (s *Service) VisitorMessages(ctx context.Context, v Visitor, afterID string
 	if err != nil {
 		return VisitorThread{}, fmt.Errorf("list messages of conversation %s: %w", conv.ID, err)
 	}
+	msgs = visitorMessages(msgs)
 	if msgs == nil {
 		msgs = []Message{}
 	}
 	th := VisitorThread{Messages: msgs, Status: string(conv.Status)}
+	if err := s.visitorSeen(ctx, conv, &th); err != nil {
+		return VisitorThread{}, err
+	}
 	if conv.Status == ConvWaiting && conv.RequestID != "" {
 		pos, err := s.store.QueuePosition(ctx, conv.RequestID)
 		if err != nil && !isNotFound(err) {

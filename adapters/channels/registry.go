@@ -60,6 +60,9 @@ type Deps struct {
 type Parts struct {
 	// Sender sends outbound messages on the channel (required).
 	Sender core.Sender
+	// Typer shows the customer the agent's typing; nil: the provider has
+	// no typing indicator.
+	Typer core.Typer
 	// Webhook receives provider callbacks at /webhooks/{id}; nil: none.
 	Webhook *inbound.Webhook
 	// Media is how the channel fetches the files its customers send and

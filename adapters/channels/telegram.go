@@ -83,7 +83,7 @@ func init() {
 func wireTelegram(d Deps, id string, s TelegramSettings) (Parts, error) {
 	client := telegram.NewClient(s.APIURL, s.BotToken.Value(), telegramHTTP)
 	handler := telegram.NewHandler(d.Service, id, client, d.Log)
-	parts := Parts{Sender: telegram.NewSender(client, 0),
+	parts := Parts{Sender: telegram.NewSender(client, 0), Typer: telegram.NewTyper(client),
 		Media: core.ChannelMedia{Fetcher: telegram.NewFetcher(client), Limits: telegram.Limits}}
 	if s.Mode == TelegramPolling {
 		poller := telegram.NewPoller(telegram.PollerConfig{ChannelID: id, Client: client, Handler: handler,

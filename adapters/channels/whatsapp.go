@@ -36,6 +36,7 @@ func init() {
 		Wire: func(d Deps, id string, s WhatsAppSettings) (Parts, error) {
 			return Parts{
 				Sender: whatsapp.NewSender(s.GraphURL, s.PhoneNumberID, s.AccessToken.Value(), graphHTTP, mediaHTTP),
+				Typer:  whatsapp.NewTyper(s.GraphURL, s.PhoneNumberID, s.AccessToken.Value(), graphHTTP),
 				Webhook: whatsapp.NewWebhook(d.Service, whatsapp.Config{ChannelID: id, AppSecret: s.AppSecret.Value(),
 					VerifyToken: s.VerifyToken.Value(), PhoneNumberID: s.PhoneNumberID, Gate: d.Gate, Log: d.Log}),
 				Media: core.ChannelMedia{Fetcher: whatsapp.NewFetcher(s.GraphURL, s.AccessToken.Value(), mediaHTTP), Limits: whatsapp.Limits},

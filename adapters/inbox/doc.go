@@ -6,3 +6,5 @@
 // embedded in the binary), and Asynq's monitoring UI at /admin/queues for
 // admins (QueueUI).
 package inbox
+
+//go:generate go test -run ^TestGeneratedAssets$ -update .

@@ -51,13 +51,23 @@ var (
 	attachmentsJS []byte
 	//go:embed web/app.css
 	appCSS []byte
+	// The ringer (web/ring.js) plays web/ring.wav when a request is
+	// offered to the agent; favicon.ico is the page's static icon, which
+	// the ringer redraws with the count of offered requests. Both files
+	// are generated (assets_test.go, go generate).
+	//go:embed web/ring.js
+	ringJS []byte
+	//go:embed web/ring.wav
+	ringWAV []byte
+	//go:embed web/favicon.ico
+	faviconICO []byte
 )
 
 // pageCSP allows the inbox's own script, styles and API calls only, so that
 // no customer-written text can ever run as code in an agent's browser.
 // Attachments are read with the agent's token and shown from blob: URLs.
 const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
-	"img-src 'self' data: blob:; media-src blob:; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	"img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // Register adds the routes.
 func (h *Handler) Register(e *echo.Echo) {
@@ -69,15 +79,21 @@ func (h *Handler) Register(e *echo.Echo) {
 		ContentType: "text/javascript; charset=utf-8", Body: attachmentsJS}))
 	e.GET("/inbox/app.css", httpapi.ServeAsset(httpapi.Asset{
 		ContentType: "text/css; charset=utf-8", Body: appCSS}))
+	e.GET("/inbox/ring.js", httpapi.ServeAsset(httpapi.Asset{
+		ContentType: "text/javascript; charset=utf-8", Body: ringJS}))
+	e.GET("/inbox/ring.wav", httpapi.ServeAsset(httpapi.Asset{ContentType: "audio/wav", Body: ringWAV}))
+	e.GET("/favicon.ico", httpapi.ServeAsset(httpapi.Asset{ContentType: "image/x-icon", Body: faviconICO}))
 	e.POST("/v1/auth/login", h.login)
 	e.GET("/v1/events", h.events)
 	a := e.Group("/v1", h.agentAuth)
 	a.POST("/auth/logout", h.logout)
 	a.GET("/me", h.me)
+	a.PATCH("/me", h.updateMe)
 	a.PUT("/me/status", h.setStatus)
 
 	a.GET("/requests", h.listRequests)
 	a.GET("/requests/:id", h.getRequest)
+	a.GET("/requests/:id/messages", h.requestMessages)
 	a.POST("/requests/:id/accept", h.accept)
 	a.POST("/requests/:id/decline", h.decline)
 
@@ -87,6 +103,9 @@ func (h *Handler) Register(e *echo.Echo) {
 	a.POST("/conversations/:id/attachments", h.sendAttachment)
 	a.POST("/conversations/:id/resolve", h.resolve)
 	a.POST("/conversations/:id/reassign", h.reassign)
+	a.POST("/conversations/:id/notes", h.addNote)
+	a.PUT("/conversations/:id/typing", h.typing)
+	a.POST("/conversations/:id/read", h.markRead)
 
 	a.GET("/templates", h.templates)
 	a.GET("/stats", h.stats)

@@ -21,15 +21,19 @@ type Limits struct {
 	HandoffsByAddress    *ratelimit.Rule
 	PageUpdatesByVisitor *ratelimit.Rule
 	PageUpdatesByAddress *ratelimit.Rule
+	TypingByVisitor      *ratelimit.Rule
+	TypingByAddress      *ratelimit.Rule
+	ReadsByVisitor       *ratelimit.Rule
+	ReadsByAddress       *ratelimit.Rule
 	// StreamsPerVisitor is how many event streams one visitor token may
 	// have open at once on this gateway (0: any number).
 	StreamsPerVisitor int
 }
 
 type limits struct {
-	sessions, messages, handoffs, pages                  *ratelimit.Rule // per address
-	messagesByVisitor, handoffsByVisitor, pagesByVisitor *ratelimit.Rule
-	streams                                              *ratelimit.Slots
+	sessions, messages, handoffs, pages, typing, reads                                    *ratelimit.Rule // per address
+	messagesByVisitor, handoffsByVisitor, pagesByVisitor, typingByVisitor, readsByVisitor *ratelimit.Rule
+	streams                                                                               *ratelimit.Slots
 }
 
 // Limit applies l to the routes; call it before Register.
@@ -37,6 +41,7 @@ func (h *Handler) Limit(l Limits) *Handler {
 	h.limits = limits{
 		sessions: l.SessionsByAddress, messages: l.MessagesByAddress, handoffs: l.HandoffsByAddress, pages: l.PageUpdatesByAddress,
 		messagesByVisitor: l.MessagesByVisitor, handoffsByVisitor: l.HandoffsByVisitor, pagesByVisitor: l.PageUpdatesByVisitor,
+		typing: l.TypingByAddress, typingByVisitor: l.TypingByVisitor, reads: l.ReadsByAddress, readsByVisitor: l.ReadsByVisitor,
 		streams: ratelimit.NewSlots(l.StreamsPerVisitor),
 	}
 	return h

@@ -52,6 +52,8 @@ func (h *Handler) Register(e *echo.Echo) {
 	v.POST("/attachments", h.postAttachment, h.limit(h.limits.messages, h.limits.messagesByVisitor))
 	v.POST("/handoff", h.handoff, h.limit(h.limits.handoffs, h.limits.handoffsByVisitor))
 	v.PUT("/page", h.page, h.limit(h.limits.pages, h.limits.pagesByVisitor))
+	v.PUT("/typing", h.typing, h.limit(h.limits.typing, h.limits.typingByVisitor))
+	v.POST("/read", h.read, h.limit(h.limits.reads, h.limits.readsByVisitor))
 }
 
 type visitorKey struct{}
@@ -155,6 +157,39 @@ func (h *Handler) page(c echo.Context) error {
 		return err
 	}
 	if err := h.svc.VisitorPage(c.Request().Context(), visitor(c), b.PageURL); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// typing is PUT /v1/widget/typing {"typing": bool}: an event for the
+// agent, never stored.
+func (h *Handler) typing(c echo.Context) error {
+	var b struct {
+		Typing *bool `json:"typing"`
+	}
+	if err := httpapi.Bind(c, &b, false); err != nil {
+		return err
+	}
+	if b.Typing == nil {
+		return core.Invalid("typing", "is required (true or false)")
+	}
+	if err := h.svc.VisitorTyping(c.Request().Context(), visitor(c), *b.Typing); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// read is POST /v1/widget/read {"up_to": message_id}: what the widget
+// displayed; the agent's messages up to it become read.
+func (h *Handler) read(c echo.Context) error {
+	var b struct {
+		UpTo string `json:"up_to"`
+	}
+	if err := httpapi.Bind(c, &b, false); err != nil {
+		return err
+	}
+	if err := h.svc.VisitorRead(c.Request().Context(), visitor(c), b.UpTo); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

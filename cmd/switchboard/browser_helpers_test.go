@@ -209,7 +209,6 @@ func (b *browser) newTab(name string, opts ...tabOption) *tab {
 			switch {
 			case m.IsException():
 				tb.exceptions = append(tb.exceptions, line)
-			case strings.Contains(m.URL, "/favicon.ico"): // no icon is served; not a page problem
 			case m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning:
 				tb.console = append(tb.console, line)
 			}

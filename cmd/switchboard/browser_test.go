@@ -318,7 +318,8 @@ func browserFlow(t *testing.T, s *server, br *browser, readme bool) {
 		return sent == 2
 	})
 	agentMsgs := chatMessagesJS + `.filter(m => m.author === "agent")`
-	agent.waitJS("each agent message marked sent, live", agentMsgs+`.length === 2 && `+agentMsgs+`.every(m => m.delivery === "sent")`,
+	// The visitor's open widget shows both, so both end up read.
+	agent.waitJS("each agent message marked read, live", agentMsgs+`.length === 2 && `+agentMsgs+`.every(m => m.delivery === "read")`,
 		chatMessagesJS+`.map(m => m.author + "/" + m.delivery + ": " + m.text).join(" | ")`)
 	// After a reload the agent is still signed in, the conversation opens
 	// from the list, and the marks show the server's delivery state.
@@ -329,7 +330,7 @@ func browserFlow(t *testing.T, s *server, br *browser, readme bool) {
 	agent.waitJS("Dana's request after the reload", requestJS("change the delivery address"), describe(tid("requests")))
 	agent.click("the conversation in the list", fmt.Sprintf(`document.querySelector('[data-testid=conversations] [data-testid=conversation][data-id=%s]')`, jsq(convID)))
 	agent.waitJS("the conversation with its delivery marks", visible(chat)+` && `+chat+`.dataset.id === `+jsq(convID)+` && `+agentMsgs+`.length === 2 && `+
-		agentMsgs+`.every(m => m.delivery === "sent")`, `"chat " + (`+chat+`?.dataset.id || "none") + " visible " + (`+visible(chat)+`) + ": " + `+
+		agentMsgs+`.every(m => m.delivery === "read")`, `"chat " + (`+chat+`?.dataset.id || "none") + " visible " + (`+visible(chat)+`) + ": " + `+
 		chatMessagesJS+`.map(m => m.author + "/" + m.delivery + ": " + m.text).join(" | ") + " notice: " + (`+tid("notice")+`?.textContent || "")`)
 	visitor.shot("chatting")
 	agent.shot("chatting")

@@ -28,6 +28,9 @@ func (a *app) wireChannels(cfg *config.Config) ([]func(context.Context) error, e
 		}
 		a.svc.RegisterSender(ch.ID, meteredSender{channel: ch.ID, inner: parts.Sender, m: a.metrics})
 		a.svc.RegisterMedia(ch.ID, parts.Media)
+		if parts.Typer != nil {
+			a.svc.RegisterTyper(ch.ID, parts.Typer)
+		}
 		if parts.Webhook != nil {
 			hooks[ch.ID] = parts.Webhook
 		}

@@ -44,6 +44,10 @@ func (a *app) widgetLimits(l *ratelimit.Limiter) widget.Limits {
 		HandoffsByAddress:    l.Rule("widget-handoffs-address", rate(w.HandoffsPerAddress)),
 		PageUpdatesByVisitor: l.Rule("widget-pages-visitor", rate(w.PageUpdatesPerVisitor)),
 		PageUpdatesByAddress: l.Rule("widget-pages-address", rate(w.PageUpdatesPerAddress)),
+		TypingByVisitor:      l.Rule("widget-typing-visitor", rate(w.TypingPerVisitor)),
+		TypingByAddress:      l.Rule("widget-typing-address", rate(w.TypingPerAddress)),
+		ReadsByVisitor:       l.Rule("widget-reads-visitor", rate(w.ReadsPerVisitor)),
+		ReadsByAddress:       l.Rule("widget-reads-address", rate(w.ReadsPerAddress)),
 		StreamsPerVisitor:    w.StreamsPerVisitor,
 	}
 }

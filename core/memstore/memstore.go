@@ -41,6 +41,7 @@ func New() *Store {
 		early:       map[key]core.EarlyDelivery{},
 		files:       map[string]core.Attachment{},
 		msgFiles:    map[string][]string{},
+		reads:       map[key]core.ReadMark{},
 	}}
 	s.tx = tx{s: s}
 	return s
@@ -66,6 +67,7 @@ type data struct {
 	early       map[key]core.EarlyDelivery // (channel, provider id) → early status callback
 	files       map[string]core.Attachment // by id
 	msgFiles    map[string][]string        // message id → attachment ids, oldest first
+	reads       map[key]core.ReadMark      // (conversation id, agent id) → read mark
 }
 
 type key [2]string

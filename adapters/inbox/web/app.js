@@ -49,6 +49,14 @@
     seq: 0,
     touched: { requests: new Map(), conversations: new Map() },
     unread: new Map(),
+    // lastMessages: conversation id -> the newest message this page saw.
+    lastMessages: new Map(),
+    // typing: conversation id -> {name, timer} while the customer types.
+    typing: new Map(),
+    // mine: my own typing in the open chat (the PUTs, throttled).
+    myTyping: { conv: '', on: false, sentAt: 0, idle: 0 },
+    noteMode: false,
+    readSoon: 0,
     templates: [],
     agents: new Map(),
     chat: null,
@@ -136,6 +144,33 @@
 
   function customerName(c) {
     return (c && c.name) || 'Anonymous Visitor';
+  }
+
+  // visitorTag tells anonymous visitors apart in lists: the server's
+  // visitor_tag, else # and the last four characters of their id on the
+  // channel. Named customers need none.
+  function visitorTag(c) {
+    if (!c || (c.name && c.name !== 'Anonymous Visitor')) return '';
+    if (c.visitor_tag) return '#' + c.visitor_tag;
+    const id = String(c.channel_user_id || c.id || '').replace(/[^A-Za-z0-9]/g, '');
+    return id ? '#' + id.slice(-4).toUpperCase() : '';
+  }
+
+  // lastLine is a conversation's last message as one short line: the
+  // server's last_message when it sends one, else the last this page saw.
+  function lastLine(c) {
+    const seen = S.lastMessages.get(c.id);
+    const m = c.last_message && (!seen || Date.parse(c.last_message.created_at) > Date.parse(seen.created_at)) ? c.last_message : seen;
+    if (!m) return '';
+    const text = typeof m === 'string' ? m : m.text || (m.attachments && m.attachments.length ? '[attachment]' : '');
+    const who = typeof m === 'object' && m.author === 'agent' ? 'You: ' : typeof m === 'object' && m.author === 'note' ? 'Note: ' : '';
+    const line = (who + text).replace(/\s+/g, ' ').trim();
+    return line.length > 80 ? line.slice(0, 79) + '…' : line;
+  }
+
+  function noteLast(m) {
+    const old = S.lastMessages.get(m.conversation_id);
+    if (!old || byCreated(old, m) <= 0) S.lastMessages.set(m.conversation_id, m);
   }
 
   function agentName(id) {
@@ -250,15 +285,25 @@
 
   // ---------------------------------------------------------------- notice
 
+  // notice shows a toast at the bottom left, clear of the tabs and of the
+  // chat's Resolve: 4 s for news, 10 s for errors, longer while the
+  // pointer rests on it; a click or Escape dismisses it.
+  const NOTICE_MS = { info: 4000, error: 10000 };
   function notice(message, kind) {
     const el = $('notice');
     el.textContent = message;
     el.dataset.kind = kind || 'info';
+    el.title = 'Click to dismiss';
     el.hidden = false;
+    S.noticeMs = NOTICE_MS[el.dataset.kind] || NOTICE_MS.info;
+    armNotice();
+  }
+
+  function armNotice() {
     clearTimeout(S.noticeTimer);
     S.noticeTimer = setTimeout(() => {
-      el.hidden = true;
-    }, kind === 'error' ? 12000 : 6000);
+      $('notice').hidden = true;
+    }, S.noticeMs);
   }
 
   // ---------------------------------------------------------------- session
@@ -346,6 +391,7 @@
       // nothing stored
     }
     disconnect();
+    if (window.SwitchboardRinger) window.SwitchboardRinger.reset();
     clearInterval(S.statsTimer);
     clearTimeout(S.statsSoon);
     S.requests.clear();
@@ -353,6 +399,12 @@
     S.touched.requests.clear();
     S.touched.conversations.clear();
     S.unread.clear();
+    S.lastMessages.clear();
+    for (const t of S.typing.values()) clearTimeout(t.timer);
+    S.typing.clear();
+    clearTimeout(S.myTyping.idle);
+    S.myTyping = { conv: '', on: false, sentAt: 0, idle: 0 };
+    $('chat-typing').hidden = true;
     S.agents.clear();
     S.templates = [];
     S.chat = null;
@@ -394,6 +446,8 @@
     'message.updated': (m) => onMessage(m, true),
     'conversation.updated': applyConversation,
     'agent.updated': onAgent,
+    typing: onTyping,
+    'conversation.read': onConversationRead,
   };
 
   function connect() {
@@ -496,6 +550,7 @@
     t.dataset.online = S.me.online ? 'true' : 'false';
     part(t, 'status-label').textContent = S.me.online ? 'Online' : 'Offline';
     t.title = S.me.online ? 'You receive requests. Click to go offline.' : 'You receive no requests. Click to go online.';
+    renderRequests(); // accept needs me online; the ring too
   }
 
   async function toggleStatus() {
@@ -575,8 +630,66 @@
 
   // ---------------------------------------------------------------- requests
 
+  // The panel shows every open request the server lists (offline agents
+  // and admins see the queue too); only those offered to me ring, and
+  // accept is offered once I am online.
   function openRequest(r) {
-    return (r.status === 'waiting' || r.status === 'declined') && r.offered_to_me === true;
+    return r.status === 'waiting' || r.status === 'declined';
+  }
+
+  function offeredToMe(r) {
+    return openRequest(r) && r.offered_to_me === true;
+  }
+
+  // ---------------------------------------------------------------- ringing
+
+  // waitLevel is the request's wait level now: the page clock's, or the
+  // server's when that is more severe.
+  function waitLevel(r) {
+    const created = Date.parse(r.created_at);
+    const secs = Number.isNaN(created) ? 0 : Math.max(0, Math.floor((Date.now() - created) / 1000));
+    const level = secs >= RED_AFTER ? 'red' : secs >= AMBER_AFTER ? 'amber' : 'normal';
+    const server = r.wait_level || 'normal';
+    return (LEVEL_RANK[server] || 0) > LEVEL_RANK[level] ? server : level;
+  }
+
+  function offeredList() {
+    return Array.from(S.requests.values()).filter(offeredToMe).sort(byCreated);
+  }
+
+  // syncRinger tells ring.js what is offered to me now (see there).
+  function syncRinger() {
+    const ringer = window.SwitchboardRinger;
+    if (!ringer) return;
+    const online = Boolean(S.me && S.me.online);
+    ringer.update(offeredList().map((r) => {
+      const type = (r.channel && r.channel.type) || '';
+      return {
+        id: r.id,
+        name: customerName(r.customer),
+        channel: (Object.hasOwn(CHANNEL_TYPES, type) ? CHANNEL_TYPES[type].name : type) || 'unknown channel',
+        message: r.initial_message || '',
+        level: waitLevel(r),
+      };
+    }), online);
+  }
+
+  // focusRequest brings a request's card into view (a notification was
+  // clicked).
+  function focusRequest(id) {
+    if (!S.token) return;
+    setView('inbox');
+    const el = S.reqEls.get(id);
+    if (!el) return;
+    el.scrollIntoView({ block: 'center' });
+    el.classList.add('flash');
+    setTimeout(() => el.classList.remove('flash'), 2500);
+    const btn = el.querySelector('[data-testid=request-accept]');
+    if (btn && !btn.disabled) btn.focus();
+    else {
+      el.tabIndex = -1;
+      el.focus();
+    }
   }
 
   async function loadRequests() {
@@ -601,6 +714,15 @@
     S.requests.delete(ref.id);
     renderRequests();
     scheduleStats();
+    // No longer offered to me is not gone from the queue: read it again.
+    scheduleQueue();
+  }
+
+  function scheduleQueue() {
+    clearTimeout(S.queueSoon);
+    S.queueSoon = setTimeout(() => {
+      if (S.token) loadRequests().catch(failed);
+    }, 500);
   }
 
   function dropRequest(id) {
@@ -629,11 +751,14 @@
       if (list.children[i] !== el) list.insertBefore(el, list.children[i] || null);
     });
     $('requests-empty').hidden = reqs.length > 0;
+    // The counts are of the requests offered to me: what I can take.
+    const offered = reqs.filter(offeredToMe).length;
     const count = $('request-count');
-    count.textContent = String(reqs.length);
-    count.hidden = reqs.length === 0;
-    document.title = (reqs.length ? '(' + reqs.length + ') ' : '') + 'Switchboard inbox';
+    count.textContent = String(offered);
+    count.hidden = offered === 0;
+    document.title = (offered ? '(' + offered + ') ' : '') + 'Switchboard inbox';
     tick();
+    syncRinger();
   }
 
   function buildRequest(id) {
@@ -642,6 +767,7 @@
     el._page = el.querySelector('[data-testid=request-page]');
     el.querySelector('[data-testid=request-accept]').addEventListener('click', (ev) => acceptRequest(id, ev.currentTarget));
     el.querySelector('[data-testid=request-decline]').addEventListener('click', (ev) => declineRequest(id, ev.currentTarget, part(el, 'decline-reason')));
+    el.querySelector('[data-testid=request-preview-toggle]').addEventListener('click', () => togglePreview(id, el));
     part(el, 'decline-reason').addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter') {
         ev.preventDefault();
@@ -679,11 +805,34 @@
     wait.dataset.serverLevel = r.wait_level || 'normal';
     el.dataset.status = r.status;
     el.setAttribute('aria-label', 'Request from ' + name);
+    fillRequestAccess(el, r);
+  }
+
+  // fillRequestAccess: who may take the request. Everyone sees the queue;
+  // accept needs me online, and the request offered to me (admins may take
+  // any).
+  function fillRequestAccess(el, r) {
+    const online = Boolean(S.me && S.me.online);
+    const offered = r.offered_to_me === true;
+    const admin = Boolean(S.me && S.me.admin);
+    el.dataset.offered = offered ? 'true' : 'false';
+    const accept = el.querySelector('[data-testid=request-accept]');
+    if (!S.accepting.has(r.conversation_id)) accept.disabled = !online || !(offered || admin);
+    el.querySelector('[data-testid=request-decline]').hidden = !offered;
+    part(el, 'decline-reason').hidden = !offered;
+    const note = el.querySelector('[data-testid=request-note]');
+    let why = '';
+    if (!online) why = 'Go online to accept.';
+    else if (!offered && !admin) why = 'Offered to other agents.';
+    else if (!offered) why = 'Not offered to you; as an admin you may take it.';
+    note.textContent = why;
+    note.hidden = !why;
   }
 
   // tick advances every wait timer from the page clock.
   function tick() {
     const now = Date.now();
+    let levelChanged = false;
     for (const el of S.reqEls.values()) {
       const w = el.querySelector('[data-testid=request-wait]');
       const created = Date.parse(w.dataset.created);
@@ -696,9 +845,11 @@
       if (w.dataset.level !== level) {
         w.dataset.level = level;
         el.dataset.level = level;
+        levelChanged = true;
       }
       w.setAttribute('aria-label', 'Waiting ' + duration(secs));
     }
+    if (levelChanged) syncRinger();
   }
 
   async function acceptRequest(id, btn) {
@@ -745,6 +896,9 @@
     const since = S.seq;
     const res = await api('GET', '/v1/conversations?status=active&limit=100');
     applySnapshot('conversations', S.conversations, res.conversations || [], since, mine);
+    for (const c of res.conversations || []) {
+      if (typeof c.unread_count === 'number' && (S.touched.conversations.get(c.id) || 0) <= since) setUnread(c.id, c.unread_count);
+    }
     renderConversations();
   }
 
@@ -807,7 +961,16 @@
     const type = (c.channel && c.channel.type) || '';
     channelIcon(part(el, 'channel-icon'), type);
     part(el, 'conversation-name').textContent = customerName(c.customer);
-    part(el, 'conversation-meta').textContent = type + ' · ' + shortWhen(c.last_message_at || c.created_at);
+    const tag = visitorTag(c.customer);
+    part(el, 'conversation-tag').textContent = tag;
+    part(el, 'conversation-tag').hidden = !tag;
+    part(el, 'conversation-meta').textContent = shortWhen(c.last_message_at || c.created_at);
+    part(el, 'conversation-meta').title = type;
+    const typing = typingText(c.id);
+    const last = typing || lastLine(c);
+    part(el, 'conversation-last').textContent = last;
+    part(el, 'conversation-last').hidden = !last;
+    part(el, 'conversation-last').dataset.typing = typing ? 'true' : 'false';
     const n = S.unread.get(c.id) || 0;
     const badge = part(el, 'unread');
     badge.textContent = String(n);
@@ -833,19 +996,35 @@
     }
     if (seq !== S.chatSeq || !S.token) return;
     S.chat = { id, conv: res.conversation, messages: new Map(), els: new Map(), history: Boolean(opts && opts.history) };
-    for (const m of res.messages || []) S.chat.messages.set(m.id, m);
+    for (const m of res.messages || []) {
+      S.chat.messages.set(m.id, m);
+      if (m.author !== 'system') noteLast(m);
+    }
     S.unread.delete(id);
     S.inserted = null;
+    stopTyping();
+    setNoteMode(false);
     $('chat-input').value = '';
     hidePicker();
     Media.reset();
     $('messages').replaceChildren();
     renderChatState();
     renderMessages();
-    renderConversations();
+    renderTyping();
     scrollMessages(true);
-    if (window.matchMedia('(max-width: 900px)').matches) $('chat-column').scrollIntoView({ block: 'start' });
-    if (!readOnly()) $('chat-input').focus();
+    const narrow = window.matchMedia('(max-width: 900px)').matches;
+    // Focus first without scrolling, or the box would pull the header
+    // back under the top bar.
+    if (!readOnly()) $('chat-input').focus({ preventScroll: narrow });
+    if (narrow) showChatBelowTopbar();
+  }
+
+  // showChatBelowTopbar scrolls a narrow screen to the chat, its header
+  // (with Resolve) just below the sticky top bar rather than under it.
+  function showChatBelowTopbar() {
+    const bar = document.querySelector('.topbar');
+    const top = $('chat-column').getBoundingClientRect().top + window.scrollY - (bar ? bar.getBoundingClientRect().height : 0);
+    window.scrollTo({ top: Math.max(0, top), behavior: 'auto' });
   }
 
   async function reloadChat() {
@@ -904,6 +1083,7 @@
     else if (conv.status === 'active' && S.me && conv.agent_id !== S.me.id) banner = 'Assigned to ' + agentName(conv.agent_id) + '.';
     $('chat-banner').textContent = banner;
     $('chat-banner').hidden = !banner;
+    $('chat-back').hidden = !c.history;
 
     $('composer').hidden = ro;
     $('chat-input').disabled = ro;
@@ -988,6 +1168,7 @@
     if (m.author === 'customer') who = customerName(S.chat.conv.customer);
     else if (m.author === 'agent') who = m.agent_id && S.me && m.agent_id === S.me.id ? 'You' : agentName(m.agent_id) || 'Agent';
     else if (m.author === 'bot') who = 'Bot';
+    else if (m.author === 'note') who = 'Private note · ' + (m.agent_id && S.me && m.agent_id === S.me.id ? 'You' : agentName(m.agent_id) || 'Agent');
     const author = part(el, 'author');
     author.textContent = who;
     author.hidden = !who;
@@ -1044,9 +1225,13 @@
   // attachment fetched, a delivery mark; only new ones count as unread.
   function onMessage(m, updated) {
     if (!m.id || !m.conversation_id) return;
+    if (m.author !== 'system') noteLast(m);
+    const fresh = !(S.chat && S.chat.messages.has(m.id));
+    if (m.author === 'customer') customerTyping(m.conversation_id, '', false);
     if (S.chat && S.chat.id === m.conversation_id) {
       keepMessage(S.chat.messages, m);
       renderMessages();
+      if (fresh && m.author === 'customer') markReadSoon();
     } else if (!updated && m.author === 'customer' && S.conversations.has(m.conversation_id)) {
       S.unread.set(m.conversation_id, (S.unread.get(m.conversation_id) || 0) + 1);
     }
@@ -1066,7 +1251,10 @@
     const raw = input.value;
     const text = raw.replace(/\s+$/, '');
     if (!text.trim()) return;
-    const body = S.inserted && raw === S.inserted.body ? { template: S.inserted.name } : { text };
+    const note = S.noteMode;
+    const body = !note && S.inserted && raw === S.inserted.body ? { template: S.inserted.name } : { text };
+    const path = '/v1/conversations/' + enc(c.id) + (note ? '/notes' : '/messages');
+    stopTyping();
     const btn = $('chat-send');
     const inserted = S.inserted;
     btn.disabled = true;
@@ -1075,12 +1263,14 @@
     updateHint();
     hidePicker();
     try {
-      const res = await api('POST', '/v1/conversations/' + enc(c.id) + '/messages', body);
+      const res = await api('POST', path, body);
       if (S.chat === c) {
         keepMessage(c.messages, res.message);
         renderMessages();
         scrollMessages(true);
       }
+      noteLast(res.message);
+      renderConversations();
     } catch (e) {
       failed(e);
       // Give the text back unless something new was typed meanwhile.
@@ -1124,6 +1314,215 @@
       failed(e);
     } finally {
       renderChatState();
+    }
+  }
+
+  // ---------------------------------------------------------------- workspace: typing, unread, notes
+
+  // Typing events carry no message: a customer's "typing" shows for at most
+  // TYPING_SHOW_MS after the last one, in case its "stopped" never comes.
+  const TYPING_SHOW_MS = 8000;
+  // My own typing: at most one PUT per TYPING_EVERY_MS, and "stopped"
+  // after TYPING_IDLE_MS without a key or when the message goes.
+  const TYPING_EVERY_MS = 3000;
+  const TYPING_IDLE_MS = 5000;
+
+  function onTyping(ev) {
+    if (ev.who !== 'customer' || !ev.conversation_id) return;
+    customerTyping(ev.conversation_id, ev.customer_name || '', ev.typing === true);
+  }
+
+  function customerTyping(convID, name, on) {
+    const old = S.typing.get(convID);
+    if (old) clearTimeout(old.timer);
+    if (on) {
+      const timer = setTimeout(() => customerTyping(convID, '', false), TYPING_SHOW_MS);
+      S.typing.set(convID, { name, timer });
+    } else if (old) {
+      S.typing.delete(convID);
+    } else {
+      return;
+    }
+    renderTyping();
+  }
+
+  function typingText(convID) {
+    const t = S.typing.get(convID);
+    if (!t) return '';
+    let name = t.name;
+    if (!name) {
+      const c = S.conversations.get(convID) || (S.chat && S.chat.id === convID ? S.chat.conv : null);
+      name = c ? customerName(c.customer) : 'The customer';
+    }
+    return name + ' is typing…';
+  }
+
+  function renderTyping() {
+    const el = $('chat-typing');
+    const text = S.chat ? typingText(S.chat.id) : '';
+    el.textContent = text;
+    el.hidden = !text;
+    renderConversations();
+  }
+
+  function onConversationRead(ev) {
+    if (!ev.conversation_id || (S.me && ev.agent_id && ev.agent_id !== S.me.id)) return;
+    setUnread(ev.conversation_id, typeof ev.unread_count === 'number' ? ev.unread_count : 0);
+    renderConversations();
+  }
+
+  function setUnread(convID, n) {
+    if (n > 0) S.unread.set(convID, n);
+    else S.unread.delete(convID);
+  }
+
+  // markReadSoon tells the server that I saw the open chat's new messages
+  // (so my other tabs clear the count and the visitor sees "Seen"), only
+  // while the page is in front and the chat is mine.
+  function markReadSoon() {
+    clearTimeout(S.readSoon);
+    S.readSoon = setTimeout(() => {
+      const c = S.chat;
+      if (!c || readOnly() || document.hidden) return;
+      api('POST', '/v1/conversations/' + enc(c.id) + '/read').catch((e) => {
+        if (e.status !== 403 && e.status !== 404) failed(e);
+      });
+    }, 400);
+  }
+
+  // onComposerInput sends "typing" for my open chat, throttled.
+  function onComposerInput() {
+    const c = S.chat;
+    if (!c || readOnly() || S.noteMode) return;
+    const t = S.myTyping;
+    const text = $('chat-input').value.trim();
+    if (!text) {
+      stopTyping();
+      return;
+    }
+    if (t.conv !== c.id) stopTyping();
+    clearTimeout(t.idle);
+    t.idle = setTimeout(stopTyping, TYPING_IDLE_MS);
+    const now = Date.now();
+    if (t.on && now - t.sentAt < TYPING_EVERY_MS) return;
+    t.conv = c.id;
+    t.on = true;
+    t.sentAt = now;
+    putTyping(c.id, true);
+  }
+
+  function stopTyping() {
+    const t = S.myTyping;
+    clearTimeout(t.idle);
+    if (t.on && t.conv) putTyping(t.conv, false);
+    t.on = false;
+    t.conv = '';
+    t.sentAt = 0;
+  }
+
+  function putTyping(convID, on) {
+    api('PUT', '/v1/conversations/' + enc(convID) + '/typing', { typing: on }).catch(() => {
+      // Typing is a courtesy: a failure is not worth a toast.
+    });
+  }
+
+  // Note mode: what the composer sends is a private note for agents,
+  // never sent to the customer.
+  function setNoteMode(on) {
+    S.noteMode = on;
+    const t = $('chat-note-toggle');
+    t.setAttribute('aria-pressed', on ? 'true' : 'false');
+    t.textContent = on ? 'Note mode on' : 'Private note';
+    t.title = on ? 'Writing a private note only agents see. Click to reply to the customer.' : 'Replying to the customer. Click to write a private note.';
+    $('composer').dataset.mode = on ? 'note' : 'reply';
+    $('chat-send').textContent = on ? 'Add note' : 'Send';
+    $('chat-input').placeholder = on
+      ? 'Write a private note… only agents see it (Enter adds it)'
+      : 'Type a reply… (Enter sends, Shift+Enter for a new line, / for templates)';
+    if (on) {
+      stopTyping();
+      hidePicker();
+    }
+  }
+
+  // ---------------------------------------------------------------- workspace: request preview
+
+  // togglePreview shows the request's transcript so far (the bot's part)
+  // inside its card, read when first opened.
+  async function togglePreview(id, el) {
+    const box = el.querySelector('[data-testid=request-preview]');
+    const btn = el.querySelector('[data-testid=request-preview-toggle]');
+    if (!box.hidden) {
+      box.hidden = true;
+      btn.setAttribute('aria-expanded', 'false');
+      btn.textContent = 'Preview';
+      return;
+    }
+    btn.disabled = true;
+    try {
+      const res = await api('GET', '/v1/requests/' + enc(id) + '/messages');
+      const r = S.requests.get(id);
+      box.replaceChildren(...(res.messages || []).filter((m) => m.author !== 'system').slice(-12).map((m) => {
+        const li = document.createElement('li');
+        li.dataset.author = m.author;
+        const who = document.createElement('span');
+        who.className = 'preview-who';
+        who.textContent = m.author === 'customer' ? customerName(r && r.customer) : m.author === 'bot' ? 'Bot' : m.author === 'note' ? 'Note' : 'Agent';
+        const text = document.createElement('span');
+        text.textContent = m.text || (m.attachments && m.attachments.length ? '[attachment]' : '');
+        li.append(who, text);
+        return li;
+      }));
+      if (!box.children.length) {
+        const li = document.createElement('li');
+        li.className = 'muted';
+        li.textContent = 'No messages yet.';
+        box.append(li);
+      }
+      box.hidden = false;
+      btn.setAttribute('aria-expanded', 'true');
+      btn.textContent = 'Hide preview';
+    } catch (e) {
+      failed(e);
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- workspace: my name
+
+  function editMyName() {
+    if (!S.me) return;
+    const form = $('me-form');
+    form.hidden = !form.hidden;
+    if (!form.hidden) {
+      $('me-name-input').value = S.me.name || '';
+      $('me-name-error').hidden = true;
+      $('me-name-input').focus();
+      $('me-name-input').select();
+    }
+  }
+
+  async function saveMyName(ev) {
+    ev.preventDefault();
+    const name = $('me-name-input').value.trim();
+    const err = $('me-name-error');
+    if (!name) {
+      err.textContent = 'Enter the name customers will read.';
+      err.hidden = false;
+      return;
+    }
+    $('me-name-save').disabled = true;
+    try {
+      S.me = await api('PATCH', '/v1/me', { name });
+      renderHeader();
+      $('me-form').hidden = true;
+      notice('Customers now read your name as ' + S.me.name + '.', 'info');
+    } catch (e) {
+      err.textContent = errorText(e);
+      err.hidden = false;
+    } finally {
+      $('me-name-save').disabled = false;
     }
   }
 
@@ -1416,10 +1815,25 @@
     st.dataset.status = c.status;
     part(el, 'history-date').textContent = dateTimeOf(c.created_at);
     el.addEventListener('click', () => {
+      // The results stay as they are; "Back to results" (or the browser's
+      // Back) returns to them.
+      S.history.scroll = window.scrollY;
+      try {
+        history.pushState({ switchboard: 'history-result' }, '');
+      } catch (_) {
+        // No history API: the button still leads back.
+      }
       setView('inbox');
       openChat(c.id, { history: true });
     });
     return el;
+  }
+
+  function backToResults() {
+    setView('history');
+    window.scrollTo(0, S.history.scroll || 0);
+    const open = S.chat && document.querySelector('[data-testid=history-result][data-id="' + CSS.escape(S.chat.id) + '"] button');
+    if (open) open.focus({ preventScroll: true });
   }
 
   // ---------------------------------------------------------------- admin
@@ -1456,6 +1870,11 @@
   function renderAdminAgents(agents) {
     const list = $('agents');
     if (!list) return;
+    // While an agent is being edited the list is not drawn again (an
+    // agent went online meanwhile): the form, its focus and what was typed
+    // stay. Saving or cancelling draws it.
+    const editing = list.querySelector('[data-testid=agent-edit-form]');
+    if (editing && S.editing) return;
     list.replaceChildren(...agents.slice().sort((a, b) => a.name.localeCompare(b.name)).map((a) => {
       const el = clone('tpl-agent-row');
       el.dataset.id = a.id;
@@ -1465,8 +1884,88 @@
       part(el, 'agent-roles').textContent = (a.roles || []).join(', ') || 'all requests';
       part(el, 'agent-load').textContent = (a.active === false ? 'deactivated' : a.online ? 'online' : 'offline') +
         ' · ' + a.active_chats + '/' + a.max_chats;
+      el.dataset.active = a.active === false ? 'false' : 'true';
+      const edit = el.querySelector('[data-testid=agent-edit]');
+      edit.addEventListener('click', () => toggleAgentEdit(el, a));
+      if (S.editing === a.id && editing) {
+        el.append(editing);
+        edit.setAttribute('aria-expanded', 'true');
+      } else if (S.editing === a.id) {
+        toggleAgentEdit(el, a);
+      }
       return el;
     }));
+  }
+
+  // toggleAgentEdit opens (or closes) the row's edit form: name, e-mail,
+  // roles, capacity, admin, active (deactivate) and a new password (reset).
+  function toggleAgentEdit(row, a) {
+    const open = row.querySelector('[data-testid=agent-edit-form]');
+    const btn = row.querySelector('[data-testid=agent-edit]');
+    if (open) {
+      open.remove();
+      btn.setAttribute('aria-expanded', 'false');
+      S.editing = '';
+      return;
+    }
+    S.editing = a.id;
+    const f = clone('tpl-agent-edit');
+    part(f, 'edit-name').value = a.name || '';
+    part(f, 'edit-email').value = a.email || '';
+    part(f, 'edit-roles').value = (a.roles || []).join(', ');
+    part(f, 'edit-max').value = String(a.max_chats || '');
+    part(f, 'edit-admin').checked = Boolean(a.admin);
+    part(f, 'edit-active').checked = a.active !== false;
+    part(f, 'edit-cancel').addEventListener('click', () => toggleAgentEdit(f.parentNode, a));
+    f.addEventListener('submit', (ev) => saveAgent(ev, f, a));
+    row.append(f);
+    btn.setAttribute('aria-expanded', 'true');
+    part(f, 'edit-name').focus();
+  }
+
+  async function saveAgent(ev, f, a) {
+    ev.preventDefault();
+    const err = f.querySelector('[data-testid=agent-edit-error]');
+    const body = {};
+    const name = part(f, 'edit-name').value.trim();
+    const email = part(f, 'edit-email').value.trim();
+    const roles = part(f, 'edit-roles').value.split(',').map((r) => r.trim()).filter(Boolean);
+    const max = Number(part(f, 'edit-max').value);
+    const password = part(f, 'edit-password').value;
+    if (name !== a.name) body.name = name;
+    if (email !== a.email) body.email = email;
+    if (roles.join(',') !== (a.roles || []).join(',')) body.roles = roles;
+    if (part(f, 'edit-max').value.trim() !== '' && max !== a.max_chats) {
+      if (!Number.isInteger(max)) {
+        err.textContent = 'max_chats: must be a whole number.';
+        err.hidden = false;
+        return;
+      }
+      body.max_chats = max;
+    }
+    if (part(f, 'edit-admin').checked !== Boolean(a.admin)) body.admin = part(f, 'edit-admin').checked;
+    if (part(f, 'edit-active').checked !== (a.active !== false)) body.active = part(f, 'edit-active').checked;
+    if (password) body.password = password;
+    if (!Object.keys(body).length) {
+      toggleAgentEdit(f.parentNode, a);
+      return;
+    }
+    const save = f.querySelector('[data-testid=agent-edit-save]');
+    save.disabled = true;
+    try {
+      const updated = await api('PATCH', '/v1/admin/agents/' + enc(a.id), body);
+      S.editing = '';
+      const what = body.active === false ? ' deactivated' : body.password ? ' saved; the new password is in force' : ' saved';
+      notice('Agent ' + updated.name + what + '.', 'info');
+      await loadAdminAgents();
+    } catch (e) {
+      if (e.status !== 401) {
+        err.textContent = errorText(e);
+        err.hidden = false;
+      }
+    } finally {
+      save.disabled = false;
+    }
   }
 
   async function createAgent(ev) {
@@ -1519,6 +2018,17 @@
     $('notice').addEventListener('click', () => {
       $('notice').hidden = true;
     });
+    $('notice').addEventListener('mouseenter', () => clearTimeout(S.noticeTimer));
+    $('notice').addEventListener('mouseleave', () => {
+      if (!$('notice').hidden) armNotice();
+    });
+    document.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape' && !$('notice').hidden && !ev.defaultPrevented) $('notice').hidden = true;
+    });
+    $('chat-back').addEventListener('click', backToResults);
+    window.addEventListener('popstate', () => {
+      if (S.chat && S.chat.history && S.view === 'inbox') backToResults();
+    });
     $('composer').addEventListener('submit', send);
     const input = $('chat-input');
     input.addEventListener('keydown', onInputKey);
@@ -1529,8 +2039,21 @@
     });
     input.addEventListener('input', () => {
       if (S.inserted && input.value === '') S.inserted = null;
-      updatePicker();
+      if (!S.noteMode) updatePicker();
       updateHint();
+      onComposerInput();
+    });
+    $('chat-note-toggle').addEventListener('click', () => {
+      setNoteMode(!S.noteMode);
+      input.focus();
+    });
+    $('me-name').addEventListener('click', editMyName);
+    $('me-form').addEventListener('submit', saveMyName);
+    $('me-name-cancel').addEventListener('click', () => {
+      $('me-form').hidden = true;
+    });
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden && S.chat) markReadSoon();
     });
     input.addEventListener('blur', () => setTimeout(() => {
       if (document.activeElement !== input) hidePicker();
@@ -1565,10 +2088,16 @@
       if (!document.hidden && S.view === 'stats' && S.token) loadStats().catch(failed);
     });
     setInterval(tick, 1000);
+    // Requests offered to others reach me by no event: while I am offline
+    // (or an admin), the queue is read again now and then.
+    setInterval(() => {
+      if (S.token && S.me && (!S.me.online || S.me.admin) && !document.hidden) loadRequests().catch(() => {});
+    }, 15000);
   }
 
   function start() {
     bind();
+    if (window.SwitchboardRinger) window.SwitchboardRinger.onOpen(focusRequest);
     try {
       S.token = localStorage.getItem(TOKEN_KEY);
     } catch (_) {

@@ -1,5 +1,5 @@
 // Package telegramtest is a fake Telegram Bot API for tests: an httptest
-// server that answers getMe, setWebhook, deleteWebhook, getUpdates,
+// server that answers getMe, setWebhook, deleteWebhook, getUpdates, sendChatAction,
 // sendMessage and answerCallbackQuery like Telegram does, getFile and file
 // downloads, and the multipart send* of files (files.go), records every
 // call with its parameters, and can be told to refuse calls (429, 403, …).
@@ -211,7 +211,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	switch c.Method {
 	case "getMe":
 		ok(w, map[string]any{"id": 4242424242, "is_bot": true, "first_name": "Switchboard", "username": "switchboard_test_bot"})
-	case "setWebhook", "deleteWebhook", "answerCallbackQuery":
+	case "setWebhook", "deleteWebhook", "answerCallbackQuery", "sendChatAction":
 		ok(w, true)
 	case "sendMessage":
 		f.sendMessage(w, params)

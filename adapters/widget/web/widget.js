@@ -68,6 +68,13 @@
     reopenTimer: 0,
     pollTimer: 0,
     noticeTimer: 0,
+    // Typing and read marks (see "typing and read marks" below).
+    seenUpTo: "", // the newest message the agent has seen
+    lastAgentId: "", // the newest agent message displayed
+    readPosted: "", // the newest message id told to the server as read
+    readTimer: 0,
+    typingHide: 0,
+    myTyping: { on: false, sentAt: 0, idle: 0 },
   };
   let markReady;
   const ready = new Promise((resolve) => { markReady = resolve; });
@@ -171,6 +178,8 @@ svg { display: block; width: 20px; height: 20px; }
 .customer .msg { background: #3b5bdb; color: #fff; border-bottom-right-radius: 4px; }
 .system .msg { max-width: 92%; padding: 2px 8px; color: #5c6370; font-size: 12.5px; font-style: italic; text-align: center; }
 .pending .msg { opacity: .65; }
+.seen { margin: 2px 4px 0 0; font-size: 11px; color: #5c6370; }
+.typing { margin: 8px 0 0 4px; font-size: 12.5px; color: #5c6370; font-style: italic; }
 
 .notice { padding: 7px 16px; font-size: 12.5px; background: #fff5f5; color: #b02525; border-top: 1px solid #ffe3e3; }
 .foot { padding: 10px 12px 12px; background: #fff; border-top: 1px solid #eceef3; }
@@ -252,7 +261,9 @@ textarea::placeholder { color: #868e96; }
     class: "log", "data-sb": "messages", role: "log", "aria-live": "polite",
     "aria-label": "Conversation", tabindex: "0",
   });
-  const scroller = h("div", { class: "scroll" }, greetingEl, log);
+  const typingEl = h("div", { class: "typing", "data-sb": "typing", "aria-live": "polite", hidden: true });
+  const seenEl = h("div", { class: "seen", "data-sb": "seen", hidden: true }, "Seen");
+  const scroller = h("div", { class: "scroll" }, greetingEl, log, typingEl);
   const notice = h("div", { class: "notice", "data-sb": "notice", role: "alert", hidden: true });
   const handoffBtn = h("button", { type: "button", class: "handoff", "data-sb": "handoff" }, "Talk to a person");
   const input = h("textarea", {
@@ -289,6 +300,7 @@ textarea::placeholder { color: #868e96; }
     S.unread = 0;
     showUnread();
     scrollDown(true);
+    readSoon();
     if (focus) input.focus();
   }
 
@@ -348,7 +360,10 @@ textarea::placeholder { color: #868e96; }
       e.preventDefault();
     }
   });
-  input.addEventListener("input", autosize);
+  input.addEventListener("input", () => {
+    autosize();
+    onTypingInput();
+  });
   sendBtn.addEventListener("click", () => { send(); input.focus(); });
   handoffBtn.addEventListener("click", handoff);
 
@@ -429,6 +444,11 @@ textarea::placeholder { color: #868e96; }
         return;
       }
     }
+    if (author === "agent") {
+      showTyping("", false);
+      if (m.id > S.lastAgentId) S.lastAgentId = m.id;
+      readSoon();
+    }
     const msg = bubble(author, text, m.id, m.created_at);
     const label = authorLabel(Object.assign({}, m, { author }));
     const row = h("div", { class: "row " + author }, ...(label ? [label] : []), msg);
@@ -440,6 +460,7 @@ textarea::placeholder { color: #868e96; }
       S.unread++;
       showUnread();
     }
+    if (author === "customer") renderSeen();
     if (follow) scrollDown(true);
   }
 
@@ -463,6 +484,90 @@ textarea::placeholder { color: #868e96; }
     }
     p.row.classList.remove("pending");
     register(p.row, p.msg, m);
+    renderSeen();
+  }
+
+  // ---- typing and read marks ----
+  // The visitor's typing reaches the agent: at most one PUT per
+  // TYPING_EVERY_MS, and "stopped" after TYPING_IDLE_MS without a key or
+  // when the message goes. Only while a person is in the chat.
+  const TYPING_EVERY_MS = 3000;
+  const TYPING_IDLE_MS = 5000;
+  // The agent's typing shows for at most this long after the last event,
+  // in case its "stopped" never comes.
+  const TYPING_SHOW_MS = 8000;
+
+  function onTypingInput() {
+    const t = S.myTyping;
+    if (S.status !== "active" || !S.token) return;
+    if (!input.value.trim()) {
+      stopTyping();
+      return;
+    }
+    clearTimeout(t.idle);
+    t.idle = setTimeout(stopTyping, TYPING_IDLE_MS);
+    const now = Date.now();
+    if (t.on && now - t.sentAt < TYPING_EVERY_MS) return;
+    t.on = true;
+    t.sentAt = now;
+    putTyping(true);
+  }
+
+  function stopTyping() {
+    const t = S.myTyping;
+    clearTimeout(t.idle);
+    if (t.on) putTyping(false);
+    t.on = false;
+    t.sentAt = 0;
+  }
+
+  function putTyping(on) {
+    call("PUT", "/v1/widget/typing", { typing: on }).catch(() => { /* a courtesy: no notice */ });
+  }
+
+  function showTyping(name, on) {
+    clearTimeout(S.typingHide);
+    const text = on ? (name || "The agent") + " is typing…" : "";
+    if (typingEl.textContent !== text) typingEl.textContent = text;
+    typingEl.hidden = !on;
+    if (on) {
+      S.typingHide = setTimeout(() => showTyping("", false), TYPING_SHOW_MS);
+      scrollDown(false);
+    }
+  }
+
+  // seenUpTo: the agent has seen the conversation up to message id; "Seen"
+  // goes under the visitor's newest message up to there.
+  function seenUpTo(id) {
+    if (!id || id <= S.seenUpTo) return;
+    S.seenUpTo = id;
+    renderSeen();
+  }
+
+  function renderSeen() {
+    let last = null;
+    for (const r of log.children) {
+      if (r.sbId && r.classList.contains("customer") && r.sbId <= S.seenUpTo) last = r;
+    }
+    if (!last) {
+      seenEl.hidden = true;
+      return;
+    }
+    if (seenEl.parentNode !== last || seenEl !== last.lastElementChild) last.append(seenEl);
+    seenEl.hidden = false;
+  }
+
+  // readSoon tells the server the newest agent message the widget shows
+  // (POST /v1/widget/read), while the panel is open and the page in view:
+  // the agent sees it read.
+  function readSoon() {
+    clearTimeout(S.readTimer);
+    S.readTimer = setTimeout(() => {
+      const id = S.lastAgentId;
+      if (!id || id <= S.readPosted || !isOpen() || document.hidden || !S.token) return;
+      S.readPosted = id;
+      call("POST", "/v1/widget/read", { up_to: id }).catch(() => { S.readPosted = ""; });
+    }, 300);
   }
 
   // ---- attachments ----
@@ -852,6 +957,7 @@ textarea::placeholder { color: #868e96; }
     if (!th) return;
     const live = !!S.lastId;
     for (const m of th.messages || []) addMessage(m, live);
+    if (typeof th.seen_up_to === "string") seenUpTo(th.seen_up_to);
     setStatus(th.status, th.queue_position, th.eta_seconds);
   }
 
@@ -875,6 +981,14 @@ textarea::placeholder { color: #868e96; }
     });
     es.addEventListener("message.created", (e) => addMessage(data(e), true));
     es.addEventListener("message.updated", (e) => addMessage(data(e), true));
+    es.addEventListener("typing", (e) => {
+      const d = data(e);
+      if (d && d.who === "agent") showTyping(d.agent_name || S.agent, d.typing === true);
+    });
+    es.addEventListener("read", (e) => {
+      const d = data(e);
+      if (d && d.who === "agent" && typeof d.up_to === "string") seenUpTo(d.up_to);
+    });
     es.addEventListener("status", (e) => {
       const d = data(e);
       if (!d) return;
@@ -904,6 +1018,7 @@ textarea::placeholder { color: #868e96; }
     }
     input.value = "";
     autosize();
+    stopTyping();
     const p = addPending(text);
     try {
       await ready;
@@ -1011,6 +1126,7 @@ textarea::placeholder { color: #868e96; }
     if (tab.get("open")) openPanel(false);
     watchNavigation();
     window.addEventListener("online", () => { if (!S.es && S.token) connect(); });
+    document.addEventListener("visibilitychange", () => { if (!document.hidden) readSoon(); });
     boot();
   }
 
