@@ -2,6 +2,7 @@ package meta
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -208,16 +209,24 @@ var fileKinds = map[string]core.AttachmentKind{
 	"file": core.AttachmentDocument,
 }
 
-// attachmentFile is a's file, when it is one with a URL.
+// attachmentFile is a's file, when it is one with an http(s) URL to
+// fetch it from; a file without one is named in the text only.
 func attachmentFile(a Attachment) (core.InboundAttachment, bool) {
 	kind, ok := fileKinds[a.Type]
-	if !ok || a.Payload.URL == "" {
+	if !ok || !fetchableURL(a.Payload.URL) {
 		return core.InboundAttachment{}, false
 	}
 	if kind == core.AttachmentImage && a.Payload.StickerID != "" {
 		kind = core.AttachmentSticker
 	}
 	return core.InboundAttachment{Kind: kind, URL: a.Payload.URL, Name: a.Payload.Title}, true
+}
+
+// fetchableURL tells whether s is an absolute http(s) URL with a host,
+// the only kind the media:fetch worker can download.
+func fetchableURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 // attachmentText is "[type] url" (or title, or coordinates). A file the
