@@ -342,6 +342,31 @@ func (tb *tab) click(what, elemExpr string) {
 	tb.do("click "+what, chromedp.MouseClickXY(at.X, at.Y))
 }
 
+// clickUntil clicks like click, then waits for doneExpr; a click that
+// landed while the page redrew (the element replaced or moved between
+// finding it and the mouse event) changed nothing, so it clicks again, at
+// most every 2 s, until doneExpr holds. Only for clicks whose effect shows
+// at once: a second click never follows one that took effect.
+func (tb *tab) clickUntil(what, elemExpr, doneExpr, explain string) {
+	tb.t.Helper()
+	deadline := time.Now().Add(browserWait)
+	for {
+		tb.click(what, elemExpr)
+		ctx, cancel := context.WithTimeout(tb.ctx, 3*time.Second)
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`(() => { try { return !!(%s); } catch (e) { return false; } })()`, doneExpr),
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(2*time.Second)))
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.waitJS(what+" to take effect", doneExpr, explain) // fails with the page state
+			return
+		}
+		tb.t.Logf("%s: %s changed nothing; clicking again", tb.name, what)
+	}
+}
+
 // typeInto focuses the element and types text with key events; a trailing
 // "\r" presses Enter.
 func (tb *tab) typeInto(what, elemExpr, text string) {

@@ -347,7 +347,8 @@ func TestBrowserNewAgentTrips(t *testing.T) {
 	adm.waitJS("the request in the admin's panel", requestByID(reqID), describe(tid("requests")))
 	adm.click("the Admin tab", tid("tab-admin"))
 	olgaRow := `[...document.querySelectorAll('[data-testid=agent-row]')].find(r => r.textContent.includes("olga@example.com"))`
-	adm.click("Edit Olga", olgaRow+`.querySelector('[data-testid=agent-edit]')`)
+	editForm := olgaRow + `.querySelector('[data-testid=agent-edit-form]')`
+	adm.clickUntil("Edit Olga", olgaRow+`.querySelector('[data-testid=agent-edit]')`, editForm, describe(tid("agents")))
 	adm.fill("the name", olgaRow+`.querySelector('[data-testid=agent-edit-name]')`, "Olga Kurz")
 	adm.fill("the new password", olgaRow+`.querySelector('[data-testid=agent-edit-password]')`, "olga-new-password-2")
 	adm.click("Save", olgaRow+`.querySelector('[data-testid=agent-edit-save]')`)
@@ -356,7 +357,7 @@ func TestBrowserNewAgentTrips(t *testing.T) {
 	if r := s.call("POST", "/v1/auth/login", "", map[string]any{"email": "olga@example.com", "password": "olga-new-password-2"}); r.status != 200 {
 		t.Errorf("login with the password the admin set: %d", r.status)
 	}
-	adm.click("Edit Olga again", olgaRow+`.querySelector('[data-testid=agent-edit]')`)
+	adm.clickUntil("Edit Olga again", olgaRow+`.querySelector('[data-testid=agent-edit]')`, editForm, describe(tid("agents")))
 	adm.click("Active", olgaRow+`.querySelector('[data-testid=agent-edit-active]')`)
 	adm.click("Save", olgaRow+`.querySelector('[data-testid=agent-edit-save]')`)
 	adm.waitJS("Olga deactivated", olgaRow+`.dataset.active === "false"`, describe(olgaRow))

@@ -1875,9 +1875,17 @@
     // stay. Saving or cancelling draws it.
     const editing = list.querySelector('[data-testid=agent-edit-form]');
     if (editing && S.editing) return;
+    // Rows are kept by agent id and updated in place, so a click that lands
+    // while the list is refreshed still reaches its button.
+    const rows = new Map([...list.children].map((el) => [el.dataset.id, el]));
     list.replaceChildren(...agents.slice().sort((a, b) => a.name.localeCompare(b.name)).map((a) => {
-      const el = clone('tpl-agent-row');
-      el.dataset.id = a.id;
+      let el = rows.get(a.id);
+      if (!el) {
+        el = clone('tpl-agent-row');
+        el.dataset.id = a.id;
+        el.querySelector('[data-testid=agent-edit]').addEventListener('click', () => toggleAgentEdit(el, el.agent));
+      }
+      el.agent = a;
       el.dataset.online = a.online ? 'true' : 'false';
       part(el, 'agent-name').textContent = a.name + (a.admin ? ' · admin' : '');
       part(el, 'agent-email').textContent = a.email;
@@ -1885,12 +1893,13 @@
       part(el, 'agent-load').textContent = (a.active === false ? 'deactivated' : a.online ? 'online' : 'offline') +
         ' · ' + a.active_chats + '/' + a.max_chats;
       el.dataset.active = a.active === false ? 'false' : 'true';
-      const edit = el.querySelector('[data-testid=agent-edit]');
-      edit.addEventListener('click', () => toggleAgentEdit(el, a));
-      if (S.editing === a.id && editing) {
-        el.append(editing);
-        edit.setAttribute('aria-expanded', 'true');
-      } else if (S.editing === a.id) {
+      // A form left open by a save or cancel goes; the one being edited
+      // (after a reload of the page's data) opens again.
+      const form = el.querySelector('[data-testid=agent-edit-form]');
+      if (form && S.editing !== a.id) {
+        form.remove();
+        el.querySelector('[data-testid=agent-edit]').setAttribute('aria-expanded', 'false');
+      } else if (!form && S.editing === a.id) {
         toggleAgentEdit(el, a);
       }
       return el;
