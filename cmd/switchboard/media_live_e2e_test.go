@@ -298,7 +298,9 @@ type liveFile struct {
 // Messenger CDN URL). Each file comes back from GET /v1/attachments/{id}
 // byte for byte, with its type and disposition, and the images with a
 // thumbnail. The time from the webhook's answer to the ready event is
-// logged (LATENCY lines, for docs/performance.md), never asserted.
+// logged (LATENCY lines, for docs/performance.md), never asserted. A
+// last photo lands while its request still waits: the agent it is
+// offered to hears it ready too, and finds it ready on accepting.
 func TestMediaArrivesLive(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
@@ -319,7 +321,7 @@ func TestMediaArrivesLive(t *testing.T) {
 				tg.Token, tgSecret, tg.URL())+mediaYAML)
 
 			admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
-			s.must(201, "POST", "/v1/admin/agents", admin, map[string]any{"email": "media@example.com", "name": "Mia", "password": "secret-pass", "max_chats": 4})
+			s.must(201, "POST", "/v1/admin/agents", admin, map[string]any{"email": "media@example.com", "name": "Mia", "password": "secret-pass", "max_chats": 5})
 			agent := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": "media@example.com", "password": "secret-pass"}), "token")
 			s.must(200, "PUT", "/v1/me/status", agent, map[string]any{"online": true})
 			events := follow(t, s, "/v1/events", agent, "")
@@ -430,9 +432,46 @@ func TestMediaArrivesLive(t *testing.T) {
 				checkLiveAttachment(t, s, agent, f, att)
 			}
 
+			// A photo that lands while its request still waits reaches the
+			// agent it is offered to (who may be accepting it right then),
+			// and is there, ready, once accepted.
+			const waiter = "972987650000"
+			waBody := func(id, msg string) string {
+				return `{"object":"whatsapp_business_account","entry":[{"id":"1234567890987654321","changes":[{"value":{"messaging_product":"whatsapp",` +
+					`"metadata":{"display_phone_number":"972123456789","phone_number_id":"` + liveWAPhoneID + `"},"contacts":[{"profile":{"name":"Wendy Wait"},"wa_id":"` + waiter + `"}],` +
+					`"messages":[{"from":"` + waiter + `","id":"` + id + `","timestamp":"1697043390",` + msg + `}]},"field":"messages"}]}]}`
+			}
+			liveSigned(t, s, "wa", liveWASecret, waBody("wamid.ask2", `"type":"text","text":{"body":"`+ask+`"}`))
+			var req sseEvent
+			events.until("request.created", func(ev sseEvent) bool {
+				req = ev
+				return str(ev.data, "channel", "id") == "wa" && ev.data["offered_to_me"] == true && str(ev.data, "customer", "channel_user_id") == waiter
+			})
+			graph.mu.Lock()
+			graph.waMedia["1045789231562"] = files[0].data
+			graph.mu.Unlock()
+			sent := time.Now()
+			liveSigned(t, s, "wa", liveWASecret, waBody("wamid.photo2", `"type":"image","image":{"mime_type":"image/jpeg","sha256":"4654+8g=","id":"1045789231562"}`))
+			seen := events.until("message.updated", func(ev sseEvent) bool {
+				a := firstAttachment(ev.data)
+				return str(ev.data, "conversation_id") == str(req.data, "conversation_id") && a != nil && a["status"] == "ready"
+			})
+			t.Logf("LATENCY backend=%s channel=wa-waiting kind=image bytes=%d webhook_to_ready_ms=%.1f", b.name, len(files[0].data), float64(seen[len(seen)-1].at.Sub(sent).Microseconds())/1000)
+			acc := s.must(200, "POST", "/v1/requests/"+str(req.data, "id")+"/accept", agent, nil)
+			var shown map[string]any
+			for _, m := range list(s.must(200, "GET", "/v1/conversations/"+str(acc, "conversation", "id"), agent, nil), "messages") {
+				if a := firstAttachment(m); a != nil {
+					shown = a
+				}
+			}
+			if shown == nil || shown["status"] != "ready" {
+				t.Fatalf("the accepted conversation shows the photo as %v, want ready", shown)
+			}
+			checkLiveAttachment(t, s, agent, files[0], shown)
+
 			downloads, refused := graph.counts()
-			if len(downloads) != 2 || len(refused) != 0 {
-				t.Errorf("the fake Graph served %v and refused %v: want one download each for WhatsApp and Messenger, nothing refused", downloads, refused)
+			if len(downloads) != 3 || len(refused) != 0 {
+				t.Errorf("the fake Graph served %v and refused %v: want two WhatsApp downloads and one Messenger, nothing refused", downloads, refused)
 			}
 			if d := tg.Downloads(); len(d) != 1 {
 				t.Errorf("Telegram file downloads %v, want one", d)
