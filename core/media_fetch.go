@@ -33,8 +33,9 @@ const MediaSweepGrace = 10 * time.Minute
 // attachment with its channel's MediaFetcher, checks the size
 // (media.max_bytes, while reading) and the type (from the bytes), scans
 // it when a Scanner is set, stores it in the blob store with a thumbnail
-// for images, marks it ready and tells the conversation's agent and
-// visitor (message.updated). A file the provider can never hand over, or
+// for images, marks it ready and tells the conversation's agent (while
+// it waits, the agents its request is offered to) and visitor
+// (message.updated). A file the provider can never hand over, or
 // that is refused, marks the attachment failed with the reason. Anything
 // transient (the provider's 5xx or 429, a timeout, the blob store or the
 // scanner down) leaves it pending and returns the error, to be retried.
@@ -252,12 +253,38 @@ func (s *Service) settle(ctx context.Context, a Attachment, f fetched) error {
 			return err
 		}
 		s.messageEvents(&ev, conv, EventMessageUpdated, msg)
-		return nil
+		return s.offeredEvents(ctx, tx, &ev, conv, EventMessageUpdated, msg)
 	})
 	if err != nil {
 		return fmt.Errorf("settle attachment %s: %w", a.ID, err)
 	}
 	ev.run(ctx, s)
+	return nil
+}
+
+// offeredEvents hands a message of a conversation that waits for an
+// agent to the agents its request is offered to: they may read it (the
+// request panel's preview, GET /v1/requests/{id}/messages) and one of
+// them may be accepting it right now. A file that becomes ready while
+// its request is being accepted thus still reaches the agent who took
+// it, whichever of the two commits first.
+func (s *Service) offeredEvents(ctx context.Context, tx Tx, a *after, conv Conversation, typ string, m Message) error {
+	if conv.AgentID != "" || conv.RequestID == "" || s.events == nil {
+		return nil
+	}
+	req, err := tx.RequestByID(ctx, conv.RequestID)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read request %s: %w", conv.RequestID, err)
+	}
+	if !req.Status.Open() {
+		return nil
+	}
+	for _, id := range req.OfferedTo {
+		s.publish(a, AgentStream(id), typ, m)
+	}
 	return nil
 }
 

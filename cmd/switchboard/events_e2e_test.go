@@ -15,6 +15,7 @@ import (
 type sseEvent struct {
 	id, typ string
 	data    map[string]any
+	at      time.Time // when the event's blank line was read
 }
 
 // stream follows an event stream of the server.
@@ -58,6 +59,7 @@ func follow(t *testing.T, s *server, path, token, lastID string) *stream {
 			case strings.HasPrefix(line, "data: "):
 				json.Unmarshal([]byte(line[6:]), &ev.data)
 			case line == "" && ev.typ != "":
+				ev.at = time.Now()
 				st.events <- ev
 				ev = sseEvent{}
 			}
