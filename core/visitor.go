@@ -189,8 +189,24 @@ func checkVisitor(in WidgetSessionInput) error {
 	return checkPageURL("page_url", in.PageURL)
 }
 
-// VisitorByToken authenticates a visitor token.
+// VisitorByToken authenticates a visitor token. A token that passed is
+// remembered for AuthCacheTTL with its customer (auth_cache.go), so a
+// visitor's messages in quick succession cost no reads before their
+// ingest; its expiry is checked on every call. What a Visitor's Customer
+// is used for does not change within that second (the channel and the
+// channel's user id), or is read again where it matters (touchVisitor).
 func (s *Service) VisitorByToken(ctx context.Context, token string) (Visitor, error) {
+	if token == "" {
+		return Visitor{}, errNoToken
+	}
+	hash, now := HashToken(token), s.clock()
+	if v, expires, ok := s.visitors.get(hash, now); ok {
+		if !now.Before(expires) {
+			return Visitor{}, errExpiredToken
+		}
+		v.Channel = s.channelOf(v.Customer.ChannelID) // the settings of now
+		return v, nil
+	}
 	t, err := s.token(ctx, token, TokenVisitor)
 	if err != nil {
 		return Visitor{}, err
@@ -202,7 +218,9 @@ func (s *Service) VisitorByToken(ctx context.Context, token string) (Visitor, er
 		}
 		return Visitor{}, fmt.Errorf("read visitor %s: %w", t.SubjectID, err)
 	}
-	return Visitor{Customer: c, Channel: s.channelOf(c.ChannelID)}, nil
+	v := Visitor{Customer: c, Channel: s.channelOf(c.ChannelID)}
+	s.visitors.put(hash, c.ID, v, t.ExpiresAt, now)
+	return v, nil
 }
 
 // The refusals of a token that every kind shares.
