@@ -93,6 +93,8 @@ func (s *Service) StartWidgetSession(ctx context.Context, in WidgetSessionInput)
 	}
 	token, hash := newToken("sbv_")
 	var out WidgetSession
+	var born Visitor // the token's visitor, remembered once committed
+	var expires time.Time
 	err := s.store.Atomic(ctx, func(tx Tx) error {
 		now := s.clock()
 		var cust Customer
@@ -160,8 +162,14 @@ func (s *Service) StartWidgetSession(ctx context.Context, in WidgetSessionInput)
 		out = WidgetSession{VisitorID: cust.ChannelUserID, VisitorSecret: secret, Token: token, ConversationID: conv.ID,
 			Returning: cust.Returning(), PreviousVisits: cust.PreviousVisits(), Greeting: set.Greetings[ch.ID],
 			PageURLQueryKeys: append([]string{}, keys...)}
+		born, expires = Visitor{Customer: cust, Channel: ch}, now.Add(set.VisitorTTL)
 		return nil
 	})
+	if err == nil {
+		// The widget's next calls (its stream, the thread, the first
+		// message) follow at once: they find the new token remembered.
+		s.visitors.put(hash, born.Customer.ID, born, expires, s.clock())
+	}
 	return out, err
 }
 

@@ -52,9 +52,11 @@ func TestVisitorTokenCache(t *testing.T) {
 		wantErr   error
 		wantReads int // store reads after the step's call, in all
 	}{
-		{"first call reads the token and the customer", nil, nil, 2},
+		{"the session's new token is remembered: no reads", nil, nil, 0},
+		{"nor within the TTL", func() { e.clock.Advance(core.AuthCacheTTL / 2) }, nil, 0},
+		{"after the TTL it reads the token and the customer", func() { e.clock.Advance(core.AuthCacheTTL) }, nil, 2},
 		{"a call within the TTL does not", func() { e.clock.Advance(core.AuthCacheTTL / 2) }, nil, 2},
-		{"after the TTL it reads again", func() { e.clock.Advance(core.AuthCacheTTL) }, nil, 4},
+		{"after it, it reads again", func() { e.clock.Advance(core.AuthCacheTTL) }, nil, 4},
 		{"a token revoked by another process passes until the TTL", func() {
 			ok(t, e.store.DeleteToken(e.ctx, core.HashToken(ws.Token)))
 		}, nil, 4},
@@ -71,6 +73,7 @@ func TestVisitorTokenCache(t *testing.T) {
 			ok(t, err)
 			mustEqual(t, st.name+": visitor", v.Customer.ChannelUserID, ws.VisitorID)
 			mustEqual(t, st.name+": channel", v.Channel.Type, core.ChannelWidget)
+			mustEqual(t, st.name+": name", v.Customer.Name, "Ada")
 		}
 		mustEqual(t, st.name+": store reads", reads.reads(), st.wantReads)
 	}
