@@ -92,6 +92,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, Ag
 func (s *Service) Logout(ctx context.Context, token string) error {
 	hash := HashToken(token)
 	s.auth.forgetToken(hash)
+	s.visitors.forgetToken(hash)
 	t, err := s.store.TokenByHash(ctx, hash)
 	if isNotFound(err) {
 		return nil
@@ -128,7 +129,7 @@ func (s *Service) AgentByToken(ctx context.Context, token string) (Agent, error)
 			return Agent{}, fmt.Errorf("token of deactivated agent %s: %w", a.ID, ErrUnauthorized)
 		}
 		if now.Before(expires) {
-			s.auth.put(hash, a, expires, now)
+			s.auth.put(hash, a.ID, a, expires, now)
 		}
 	}
 	if !now.Before(expires) {
@@ -167,7 +168,7 @@ func (s *Service) SetOnline(ctx context.Context, actor Agent, online bool) (Agen
 	if err != nil {
 		return Agent{}, err
 	}
-	s.auth.forgetAgent(out.ID)
+	s.auth.forgetSubject(out.ID)
 	var a after
 	s.publish(&a, AgentStream(out.ID), EventAgentUpdated, out) // the agent's other tabs
 	a.run(ctx, s)
@@ -345,7 +346,7 @@ func (s *Service) UpdateAgent(ctx context.Context, actor Agent, id string, p Age
 	if err != nil {
 		return Agent{}, err
 	}
-	s.auth.forgetAgent(id) // their next call reads the change
+	s.auth.forgetSubject(id) // their next call reads the change
 	if revoke {
 		reason := "password"
 		if !out.Active() {
@@ -395,7 +396,7 @@ func (s *Service) SetPassword(ctx context.Context, email, password string) (Agen
 	if err != nil {
 		return Agent{}, 0, err
 	}
-	s.auth.forgetAgent(out.ID)
+	s.auth.forgetSubject(out.ID)
 	s.tokensRevoked(ctx, TokenAgent, out.ID, "password")
 	return out, revoked, nil
 }

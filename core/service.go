@@ -40,8 +40,10 @@ type Service struct {
 	lanes []ingestLane
 	// accepts line up concurrent accepts of one request (accept_gate.go).
 	accepts acceptGates
-	// auth remembers recent agent token checks (auth_cache.go).
-	auth authCache
+	// auth and visitors remember recent agent and visitor token checks
+	// (auth_cache.go).
+	auth     authCache[Agent]
+	visitors authCache[Visitor]
 	// blobs, scanner and maxBytes take in files (media_fetch.go).
 	blobs    BlobStore
 	scanner  Scanner

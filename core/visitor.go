@@ -93,6 +93,8 @@ func (s *Service) StartWidgetSession(ctx context.Context, in WidgetSessionInput)
 	}
 	token, hash := newToken("sbv_")
 	var out WidgetSession
+	var born Visitor // the token's visitor, remembered once committed
+	var expires time.Time
 	err := s.store.Atomic(ctx, func(tx Tx) error {
 		now := s.clock()
 		var cust Customer
@@ -160,8 +162,14 @@ func (s *Service) StartWidgetSession(ctx context.Context, in WidgetSessionInput)
 		out = WidgetSession{VisitorID: cust.ChannelUserID, VisitorSecret: secret, Token: token, ConversationID: conv.ID,
 			Returning: cust.Returning(), PreviousVisits: cust.PreviousVisits(), Greeting: set.Greetings[ch.ID],
 			PageURLQueryKeys: append([]string{}, keys...)}
+		born, expires = Visitor{Customer: cust, Channel: ch}, now.Add(set.VisitorTTL)
 		return nil
 	})
+	if err == nil {
+		// The widget's next calls (its stream, the thread, the first
+		// message) follow at once: they find the new token remembered.
+		s.visitors.put(hash, born.Customer.ID, born, expires, s.clock())
+	}
 	return out, err
 }
 
@@ -189,8 +197,24 @@ func checkVisitor(in WidgetSessionInput) error {
 	return checkPageURL("page_url", in.PageURL)
 }
 
-// VisitorByToken authenticates a visitor token.
+// VisitorByToken authenticates a visitor token. A token that passed is
+// remembered for AuthCacheTTL with its customer (auth_cache.go), so a
+// visitor's messages in quick succession cost no reads before their
+// ingest; its expiry is checked on every call. What a Visitor's Customer
+// is used for does not change within that second (the channel and the
+// channel's user id), or is read again where it matters (touchVisitor).
 func (s *Service) VisitorByToken(ctx context.Context, token string) (Visitor, error) {
+	if token == "" {
+		return Visitor{}, errNoToken
+	}
+	hash, now := HashToken(token), s.clock()
+	if v, expires, ok := s.visitors.get(hash, now); ok {
+		if !now.Before(expires) {
+			return Visitor{}, errExpiredToken
+		}
+		v.Channel = s.channelOf(v.Customer.ChannelID) // the settings of now
+		return v, nil
+	}
 	t, err := s.token(ctx, token, TokenVisitor)
 	if err != nil {
 		return Visitor{}, err
@@ -202,7 +226,9 @@ func (s *Service) VisitorByToken(ctx context.Context, token string) (Visitor, er
 		}
 		return Visitor{}, fmt.Errorf("read visitor %s: %w", t.SubjectID, err)
 	}
-	return Visitor{Customer: c, Channel: s.channelOf(c.ChannelID)}, nil
+	v := Visitor{Customer: c, Channel: s.channelOf(c.ChannelID)}
+	s.visitors.put(hash, c.ID, v, t.ExpiresAt, now)
+	return v, nil
 }
 
 // The refusals of a token that every kind shares.

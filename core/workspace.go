@@ -66,7 +66,7 @@ func (s *Service) UpdateMe(ctx context.Context, actor Agent, p MePatch) (Agent, 
 	if err != nil {
 		return Agent{}, err
 	}
-	s.auth.forgetAgent(out.ID)
+	s.auth.forgetSubject(out.ID)
 	var a after
 	s.publish(&a, AgentStream(out.ID), EventAgentUpdated, out)
 	a.run(ctx, s)
