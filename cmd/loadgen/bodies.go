@@ -134,13 +134,15 @@ type waContact struct {
 	WaID string `json:"wa_id"`
 }
 type waMessage struct {
-	From      string `json:"from"`
-	ID        string `json:"id"`
-	Timestamp string `json:"timestamp"`
-	Type      string `json:"type"`
-	Text      struct {
-		Body string `json:"body"`
-	} `json:"text"`
+	From      string   `json:"from"`
+	ID        string   `json:"id"`
+	Timestamp string   `json:"timestamp"`
+	Type      string   `json:"type"`
+	Text      *waText  `json:"text,omitempty"`
+	Image     *waMedia `json:"image,omitempty"`
+}
+type waText struct {
+	Body string `json:"body"`
 }
 
 // whatsAppBody is the webhook body of message seq from customer c to the
@@ -149,7 +151,7 @@ func (x ids) whatsAppBody(phoneID string, seq, c int64, text string, at time.Tim
 	contact := waContact{WaID: x.waID(c)}
 	contact.Profile.Name = customerName(c)
 	msg := waMessage{From: x.waID(c), ID: x.wamid(seq), Timestamp: strconv.FormatInt(at.Unix(), 10), Type: "text"}
-	msg.Text.Body = text
+	msg.Text = &waText{Body: text}
 	b := waBody{Object: "whatsapp_business_account", Entry: []waEntry{{ID: "102290129340398", Changes: []waChange{{
 		Field: "messages", Value: waValue{MessagingProduct: "whatsapp",
 			Metadata: waMetadata{DisplayPhoneNumber: "15550000000", PhoneNumberID: phoneID},
@@ -177,8 +179,9 @@ type fbID struct {
 	ID string `json:"id"`
 }
 type fbMessage struct {
-	Mid  string `json:"mid"`
-	Text string `json:"text"`
+	Mid         string         `json:"mid"`
+	Text        string         `json:"text,omitempty"`
+	Attachments []fbAttachment `json:"attachments,omitempty"`
 }
 
 // messengerBody is the webhook body of message seq from customer c to page.
@@ -196,11 +199,14 @@ type tgUpdate struct {
 	Message  tgMessage `json:"message"`
 }
 type tgMessage struct {
-	MessageID int64  `json:"message_id"`
-	From      tgUser `json:"from"`
-	Chat      tgChat `json:"chat"`
-	Date      int64  `json:"date"`
-	Text      string `json:"text"`
+	MessageID int64         `json:"message_id"`
+	From      tgUser        `json:"from"`
+	Chat      tgChat        `json:"chat"`
+	Date      int64         `json:"date"`
+	Text      string        `json:"text,omitempty"`
+	Caption   string        `json:"caption,omitempty"`
+	Photo     []tgPhotoSize `json:"photo,omitempty"`
+	Voice     *tgVoice      `json:"voice,omitempty"`
 }
 type tgUser struct {
 	ID        int64  `json:"id"`

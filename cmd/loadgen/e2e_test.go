@@ -73,6 +73,40 @@ func backendsUnderTest(t *testing.T) []genOptions {
 	return append(out, genOptions{DatabaseURL: sqltest.Schema(t, db, "loadgen"), RedisURL: rd, Namespace: "loadgen" + randomHex(4)})
 }
 
+// startGateway writes loadgen's configuration for backend b into dir and
+// runs the gateway on it (serve: gateway and workers) until the test ends.
+func startGateway(t *testing.T, bin string, b genOptions, dir string) (string, *syncBuffer) {
+	t.Helper()
+	o := b
+	o.Addr, o.ProviderAddr, o.DataDir = freeAddr(t), freeAddr(t), filepath.Join(dir, "data")
+	cfgPath := filepath.Join(dir, "switchboard-load.yaml")
+	var cout, cerr bytes.Buffer
+	if code := run(context.Background(), []string{"config", "-out", cfgPath, "-addr", o.Addr, "-provider-addr", o.ProviderAddr,
+		"-data-dir", o.DataDir, "-database-url", o.DatabaseURL, "-redis-url", o.RedisURL, "-namespace", o.Namespace}, &cout, &cerr); code != 0 {
+		t.Fatalf("loadgen config: exit %d: %s", code, cerr.String())
+	}
+	gw := exec.Command(bin, "--config", cfgPath, "--log-level", "warn")
+	gw.Env = append(os.Environ(), "SWITCHBOARD_ADMIN_EMAIL="+e2eAdmin, "SWITCHBOARD_ADMIN_PASSWORD="+e2ePassword,
+		"SWITCHBOARD_BCRYPT_COST=4")
+	logs := &syncBuffer{}
+	gw.Stdout, gw.Stderr = logs, logs
+	if err := gw.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		gw.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { gw.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			gw.Process.Kill()
+			t.Errorf("gateway did not stop on SIGTERM")
+		}
+	})
+	return cfgPath, logs
+}
+
 // TestLoadgenEndToEnd runs the real gateway on the configuration loadgen
 // writes and drives it for a few seconds at a low rate with three agents:
 // every acknowledged message is stored exactly once, every measured path
@@ -89,34 +123,7 @@ func TestLoadgenEndToEnd(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			o := b
-			o.Addr, o.ProviderAddr, o.DataDir = freeAddr(t), freeAddr(t), filepath.Join(dir, "data")
-			cfgPath := filepath.Join(dir, "switchboard-load.yaml")
-			var cout, cerr bytes.Buffer
-			if code := run(context.Background(), []string{"config", "-out", cfgPath, "-addr", o.Addr, "-provider-addr", o.ProviderAddr,
-				"-data-dir", o.DataDir, "-database-url", o.DatabaseURL, "-redis-url", o.RedisURL, "-namespace", o.Namespace}, &cout, &cerr); code != 0 {
-				t.Fatalf("loadgen config: exit %d: %s", code, cerr.String())
-			}
-
-			gw := exec.Command(bin, "--config", cfgPath, "--log-level", "warn")
-			gw.Env = append(os.Environ(), "SWITCHBOARD_ADMIN_EMAIL="+e2eAdmin, "SWITCHBOARD_ADMIN_PASSWORD="+e2ePassword,
-				"SWITCHBOARD_BCRYPT_COST=4")
-			logs := &syncBuffer{}
-			gw.Stdout, gw.Stderr = logs, logs
-			if err := gw.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				gw.Process.Signal(syscall.SIGTERM)
-				done := make(chan struct{})
-				go func() { gw.Wait(); close(done) }()
-				select {
-				case <-done:
-				case <-time.After(30 * time.Second):
-					gw.Process.Kill()
-					t.Errorf("gateway did not stop on SIGTERM")
-				}
-			})
+			cfgPath, logs := startGateway(t, bin, b, dir)
 
 			jsonPath := filepath.Join(dir, "report.json")
 			var out, errOut bytes.Buffer
@@ -209,6 +216,82 @@ func TestLoadgenEndToEnd(t *testing.T) {
 			}
 			if !strings.Contains(out.String(), "lost (409)") {
 				t.Errorf("the table shows no lost accepts:\n%s", out.String())
+			}
+		})
+	}
+}
+
+// TestLoadgenMediaMix runs the real gateway (serve: its workers fetch the
+// files) with half the messages carrying media on the three provider
+// channels: every media message's attachment is fetched from the fake
+// provider with the channel's token and becomes ready (images with a
+// thumbnail), the exactly-once check counts the Messenger files that
+// have no text, and the JSON report carries the share and the media
+// figures. It asserts no timings.
+func TestLoadgenMediaMix(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the gateway")
+	}
+	bin := buildGateway(t)
+	for _, b := range backendsUnderTest(t) {
+		name := "embedded"
+		if b.DatabaseURL != "" {
+			name = "postgres+redis"
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfgPath, logs := startGateway(t, bin, b, dir)
+			jsonPath := filepath.Join(dir, "report.json")
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), []string{"-config", cfgPath, "-rate", "40", "-duration", "3s",
+				"-mix", "whatsapp=40,messenger=30,telegram=30", "-media-share", "0.5", "-customers", "20",
+				"-admin-email", e2eAdmin, "-admin-password", e2ePassword, "-drain", "0s", "-media-wait", "60s",
+				"-json", jsonPath, "-log-level", "warn"}, &out, &errOut)
+			t.Logf("loadgen output:\n%s", out.String())
+			if code != 0 {
+				t.Fatalf("loadgen exit %d\nstderr:\n%s\ngateway logs:\n%s", code, errOut.String(), logs.String())
+			}
+			data, err := os.ReadFile(jsonPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rep Report
+			if err := json.Unmarshal(data, &rep); err != nil {
+				t.Fatalf("the JSON report does not parse: %v", err)
+			}
+			m := rep.Media
+			if rep.MediaShare != 0.5 || m == nil || m.Share != 0.5 {
+				t.Fatalf("media share %v, media %+v: want 0.5 in both", rep.MediaShare, m)
+			}
+			if !m.OK || m.Acked < 20 || m.Ready != m.Acked || m.Attachments != m.Acked || m.Pending != 0 || m.Failed != 0 || m.Missing != 0 || m.Unexpected != 0 {
+				t.Errorf("media: %+v; want every acknowledged media message's attachment ready", m)
+			}
+			images := m.ByKind[mediaWAImage] + m.ByKind[mediaTGPhoto]
+			if m.Thumbnails != images {
+				t.Errorf("%d thumbnails for %d images", m.Thumbnails, images)
+			}
+			var downloads int64
+			for _, k := range mediaKinds {
+				if m.ByKind[k] == 0 {
+					t.Errorf("no %s message in the run: %v", k, m.ByKind)
+				}
+				if m.Downloads[k] < m.ByKind[k] {
+					t.Errorf("%s: %d downloads for %d messages", k, m.Downloads[k], m.ByKind[k])
+				}
+				downloads += m.Downloads[k]
+			}
+			if m.Refused != 0 || m.Lookups < m.ByKind[mediaWAImage]+m.ByKind[mediaTGPhoto]+m.ByKind[mediaTGVoice] || m.BytesMB <= 0 || downloads == 0 {
+				t.Errorf("provider: %d look-ups, %v downloads, %.2f MB, %d refused", m.Lookups, m.Downloads, m.BytesMB, m.Refused)
+			}
+			v := rep.Verify
+			if !v.OK || v.Checked != rep.Sent || v.Acked != rep.Acked || rep.Acked != rep.Sent {
+				t.Errorf("exactly-once check: %+v (sent %d, acked %d)", v, rep.Sent, rep.Acked)
+			}
+			if !strings.Contains(out.String(), "media (share 0.50): OK") {
+				t.Errorf("the table has no media line:\n%s", out.String())
+			}
+			if !strings.Contains(string(data), `"media_share": 0.5`) || !strings.Contains(string(data), `"ready":`) {
+				t.Errorf("the JSON lacks media_share or the media figures")
 			}
 		})
 	}

@@ -137,6 +137,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.ceilingConns, "ceiling-conns", 16, "connections of the ceiling measurement")
 	fs.DurationVar(&o.ceilingDuration, "ceiling-duration", 10*time.Second, "how long the ceiling is measured")
 	fs.Float64Var(&o.capacity, "capacity", 0, "closed-loop capacity (messages/s) an open-loop -rate is given as a share of")
+	fs.Float64Var(&o.mediaShare, "media-share", 0, "share of messages (0–1) that carry a file: WhatsApp image, Telegram photo or voice, Messenger file (not widget messages, not handoffs)")
+	fs.DurationVar(&o.mediaWait, "media-wait", 60*time.Second, "with -media-share: how long after the sending to wait for every attachment to be ready")
 	capFrom := fs.String("capacity-from", "", "read -capacity from the JSON report of a closed-loop run")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -175,6 +177,15 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case o.rate > 0 && o.concurrency > 0:
 		fmt.Fprintln(stderr, "loadgen: give -rate (open loop) or -concurrency (closed loop), not both")
 		return exitUsage
+	case !(o.mediaShare >= 0 && o.mediaShare <= 1) || o.mediaWait < 0:
+		fmt.Fprintln(stderr, "loadgen: -media-share must be in [0, 1], -media-wait ≥ 0")
+		return exitUsage
+	case o.mediaShare > 0 && o.mix[kindWhatsApp]+o.mix[kindMessenger]+o.mix[kindTelegram] == 0:
+		fmt.Fprintln(stderr, "loadgen: -media-share needs WhatsApp, Messenger or Telegram in the -mix (widget messages carry no media)")
+		return exitUsage
+	case o.mediaShare > 0 && o.verifyDB == "none":
+		fmt.Fprintln(stderr, "loadgen: -media-share checks the attachments in the database: it needs -verify-db")
+		return exitUsage
 	case o.acceptPolicy != acceptFirst && o.acceptPolicy != acceptRace:
 		fmt.Fprintln(stderr, "loadgen: -accept must be first or race")
 		return exitUsage
@@ -197,7 +208,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitRunError
 		}
 	}
-	if !rep.Verify.OK || rep.Handoffs.DoubleAccepts > 0 {
+	if !rep.Verify.OK || rep.Handoffs.DoubleAccepts > 0 || (rep.Media != nil && !rep.Media.OK) {
 		return exitFailed
 	}
 	return exitOK
@@ -250,6 +261,12 @@ func load(ctx context.Context, o options) (*Report, error) {
 	}
 	log := o.log
 	prov := &provider{onSend: r.onProviderSend, log: log}
+	if o.mediaShare > 0 {
+		if r.media, err = newMediaSource(tgt); err != nil {
+			return nil, err
+		}
+		prov.media = r.media
+	}
 	addr, stopProvider, err := serveProvider(ctx, o.providerAddr, prov)
 	if err != nil {
 		return nil, err
@@ -393,9 +410,23 @@ func load(ctx context.Context, o options) (*Report, error) {
 		dbURL = tgt.DatabaseURL
 	}
 	vctx := context.WithoutCancel(ctx)
+	var media *MediaReport
 	switch {
 	case dbURL != "" && dbURL != "none":
-		if v, err = r.verifyDB(vctx, dbURL); err != nil {
+		var extra map[int64]int
+		if r.media != nil {
+			log.Info("waiting for the attachments to be ready", "max", o.mediaWait)
+			m, err := r.checkMedia(vctx, dbURL)
+			if err != nil {
+				return nil, fmt.Errorf("media check: %w", err)
+			}
+			if m.Ready > 0 {
+				m.ReadyPerS = float64(m.Ready) / (elapsed.Seconds() + m.WaitS)
+			}
+			r.media.fillProvider(&m)
+			media, extra = &m, m.viaURL
+		}
+		if v, err = r.verifyDB(vctx, dbURL, extra); err != nil {
 			return nil, fmt.Errorf("exactly-once check: %w", err)
 		}
 	case adminToken != "":
@@ -417,7 +448,8 @@ func load(ctx context.Context, o options) (*Report, error) {
 	<-pollDone
 
 	rep := &Report{Run: o.run, Target: tgt.BaseURL, Mode: mode, StartedAt: started.UTC(), DurationS: elapsed.Seconds(), Ceiling: ceiling,
-		Channels: map[string]ChannelReport{}, Latency: map[string]Summary{}, Verify: v, Gateway: gw, Errors: r.errorsSorted()}
+		Channels: map[string]ChannelReport{}, Latency: map[string]Summary{}, Verify: v, Gateway: gw, Errors: r.errorsSorted(),
+		MediaShare: o.mediaShare, Media: media}
 	for _, k := range kinds {
 		s, a := r.sentBy[k].Load(), r.ackedBy[k].Load()
 		rep.Sent += s

@@ -25,10 +25,14 @@ import (
 //	POST /graph/{channel}/{phone_number_id}/messages   WhatsApp send
 //	POST /graph/{channel}/me/messages                  Messenger send
 //	GET  /graph/{channel}/{user id}?fields=…           User Profile API
-//	POST /tg/bot{token}/{method}                       Bot API (getMe, setWebhook, sendMessage, …)
+//	POST /tg/bot{token}/{method}                       Bot API (getMe, setWebhook, sendMessage, getFile, …)
+//
+// and, with media messages, the file routes of media.go.
 type provider struct {
 	onSend func(channel, text string, at time.Time)
 	log    *slog.Logger
+	// media serves the files of media messages (nil: no media routes).
+	media *mediaSource
 
 	sends, profiles, other, bad atomic.Int64
 	nextID                      atomic.Int64
@@ -38,11 +42,14 @@ func (p *provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	path := strings.Trim(r.URL.Path, "/")
 	parts := strings.Split(path, "/")
+	if p.serveMedia(w, r, parts) {
+		return
+	}
 	switch {
 	case len(parts) >= 3 && parts[0] == "graph":
 		p.graph(w, r, parts[1], parts[2:], now)
 	case len(parts) == 3 && parts[0] == "tg" && strings.HasPrefix(parts[1], "bot"):
-		p.telegram(w, r, parts[2], now)
+		p.telegram(w, r, parts[1][len("bot"):], parts[2], now)
 	default:
 		p.bad.Add(1)
 		http.Error(w, `{"error":{"message":"unknown path","code":100}}`, http.StatusNotFound)
@@ -105,7 +112,7 @@ func (p *provider) graph(w http.ResponseWriter, r *http.Request, channel string,
 }
 
 // telegram answers a Bot API method like Telegram does.
-func (p *provider) telegram(w http.ResponseWriter, r *http.Request, method string, now time.Time) {
+func (p *provider) telegram(w http.ResponseWriter, r *http.Request, token, method string, now time.Time) {
 	params, err := botParams(r)
 	if err != nil {
 		p.bad.Add(1)
@@ -114,6 +121,13 @@ func (p *provider) telegram(w http.ResponseWriter, r *http.Request, method strin
 	}
 	ok := func(result any) { writeJSON(w, map[string]any{"ok": true, "result": result}) }
 	switch method {
+	case "getFile":
+		if p.media == nil {
+			p.bad.Add(1)
+			writeJSON(w, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: invalid file_id"})
+			return
+		}
+		p.media.tgGetFile(w, token, params["file_id"])
 	case "getMe":
 		p.other.Add(1)
 		ok(map[string]any{"id": 4242424242, "is_bot": true, "first_name": "Loadgen", "username": "loadgen_bot"})
@@ -178,6 +192,9 @@ func serveProvider(ctx context.Context, addr string, p *provider) (string, func(
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("fake provider: listen on %s: %w", addr, err)
+	}
+	if p.media != nil {
+		p.media.base = "http://" + ln.Addr().String()
 	}
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
 	go func() {

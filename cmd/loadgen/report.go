@@ -91,6 +91,10 @@ type Report struct {
 	// the load (-ceiling); Ratios set the run's figures against it.
 	Ceiling *Ceiling `json:"ceiling,omitempty"`
 	Ratios  Ratios   `json:"ratios"`
+	// MediaShare is -media-share; Media the media messages and their
+	// attachments (with -media-share > 0).
+	MediaShare float64      `json:"media_share"`
+	Media      *MediaReport `json:"media,omitempty"`
 }
 
 // ChannelReport is one channel kind's traffic.
@@ -223,6 +227,9 @@ func printTable(w io.Writer, rep *Report) {
 		for _, e := range rep.Errors {
 			fmt.Fprintf(w, "  %8d  %s\n", e.V, e.K)
 		}
+	}
+	if rep.Media != nil {
+		printMedia(w, rep.Media)
 	}
 	v := rep.Verify
 	verdict := "OK"

@@ -55,8 +55,13 @@ type options struct {
 	ceilingConns    int
 	ceilingDuration time.Duration
 	capacity        float64
-	log             *slog.Logger
-	out             io.Writer
+	// mediaShare of the provider-channel messages carry a file; the run
+	// waits up to mediaWait after the sending for every attachment to be
+	// ready.
+	mediaShare float64
+	mediaWait  time.Duration
+	log        *slog.Logger
+	out        io.Writer
 }
 
 // Message states kept per sequence number for the exactly-once check.
@@ -64,6 +69,7 @@ const (
 	stSent   = 1 << 3
 	stAcked  = 1 << 4
 	stFailed = 1 << 5
+	stMedia  = 1 << 6 // the message carries a file
 	kindMask = 0x7
 )
 
@@ -133,6 +139,7 @@ type runner struct {
 	wg                                       sync.WaitGroup
 	streamsOpen, streamsOpened, streamsFails atomic.Int64
 	kindTable                                []string // weighted
+	media                                    *mediaSource
 }
 
 type widgetSession struct {
@@ -192,10 +199,11 @@ func (r *runner) one(ctx context.Context, at time.Time) {
 	seq := r.seq.Add(1) - 1
 	kind := r.kindTable[rand.IntN(len(r.kindTable))]
 	handoff := r.opt.handoffShare > 0 && rand.Float64() < r.opt.handoffShare
-	r.send(ctx, seq, kind, handoff, at)
+	media := !handoff && r.media != nil && carriesMedia(kind) && rand.Float64() < r.opt.mediaShare
+	r.send(ctx, seq, kind, handoff, media, at)
 }
 
-func (r *runner) send(ctx context.Context, seq int64, kind string, isHandoff bool, at time.Time) {
+func (r *runner) send(ctx context.Context, seq int64, kind string, isHandoff, media bool, at time.Time) {
 	cust := r.ids.customer(seq, r.opt.customers, isHandoff)
 	text := r.ids.text(seq, isHandoff)
 	var h *handoff
@@ -205,14 +213,18 @@ func (r *runner) send(ctx context.Context, seq int64, kind string, isHandoff boo
 		r.handoffsSent.Add(1)
 	}
 	r.sentBy[kind].Add(1)
-	r.ledger.set(seq, kindIndex(kind)|stSent)
+	st := kindIndex(kind) | stSent
+	if media {
+		st |= stMedia
+	}
+	r.ledger.set(seq, st)
 	var status int
 	var err error
 	switch kind {
 	case kindWidget:
 		status, err = r.sendWidget(ctx, cust, text, isHandoff)
 	default:
-		status, err = r.sendWebhook(ctx, seq, cust, kind, text, at)
+		status, err = r.sendWebhook(ctx, seq, cust, kind, text, media, at)
 	}
 	lat := time.Since(at)
 	if err == nil && (status == http.StatusOK || status == http.StatusAccepted) {
@@ -234,22 +246,39 @@ func (r *runner) send(ctx context.Context, seq int64, kind string, isHandoff boo
 }
 
 // sendWebhook posts the signed webhook of message seq.
-func (r *runner) sendWebhook(ctx context.Context, seq, cust int64, kind, text string, at time.Time) (int, error) {
+// With media, the message carries a file (see media.go) and the text is
+// its caption (Messenger: no text).
+func (r *runner) sendWebhook(ctx context.Context, seq, cust int64, kind, text string, media bool, at time.Time) (int, error) {
 	var body []byte
 	var ch string
 	hdr := http.Header{"Content-Type": {"application/json"}}
 	switch kind {
 	case kindWhatsApp:
 		c := config.SettingsOf[channels.WhatsAppSettings](*r.tgt.WhatsApp)
-		ch, body = r.tgt.WhatsApp.ID, r.ids.whatsAppBody(c.PhoneNumberID, seq, cust, text, at)
+		ch = r.tgt.WhatsApp.ID
+		if media {
+			body = r.ids.whatsAppImageBody(r.media, c.PhoneNumberID, seq, cust, text, at)
+		} else {
+			body = r.ids.whatsAppBody(c.PhoneNumberID, seq, cust, text, at)
+		}
 		hdr.Set(meta.SignatureHeader, meta.Sign([]byte(c.AppSecret.Value()), body))
 	case kindMessenger:
 		c := config.SettingsOf[channels.MessengerSettings](*r.tgt.Messenger)
-		ch, body = r.tgt.Messenger.ID, r.ids.messengerBody(c.PageID, seq, cust, text, at)
+		ch = r.tgt.Messenger.ID
+		if media {
+			body = r.ids.messengerFileBody(r.media, c.PageID, seq, cust, at)
+		} else {
+			body = r.ids.messengerBody(c.PageID, seq, cust, text, at)
+		}
 		hdr.Set(meta.SignatureHeader, meta.Sign([]byte(c.AppSecret.Value()), body))
 	case kindTelegram:
 		c := r.tgt.Telegram
-		ch, body = c.ID, r.ids.telegramBody(seq, cust, text, at)
+		ch = c.ID
+		if media {
+			body = r.ids.telegramMediaBody(r.media, seq, cust, text, at)
+		} else {
+			body = r.ids.telegramBody(seq, cust, text, at)
+		}
 		hdr.Set(telegram.SecretHeader, config.SettingsOf[channels.TelegramSettings](*c).SecretToken.Value())
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.tgt.BaseURL+"/webhooks/"+ch, bytes.NewReader(body))

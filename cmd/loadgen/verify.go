@@ -112,8 +112,10 @@ func (r *runner) judge(counts map[int64]int, seqs []int64) Verification {
 	return v
 }
 
-// verifyDB checks every message sent in the run.
-func (r *runner) verifyDB(ctx context.Context, raw string) (Verification, error) {
+// verifyDB checks every message sent in the run. extra counts stored
+// messages found by their attachment rather than their text (a Messenger
+// file comes without text).
+func (r *runner) verifyDB(ctx context.Context, raw string, extra map[int64]int) (Verification, error) {
 	db, dialect, err := openVerifyDB(raw)
 	if err != nil {
 		return Verification{}, err
@@ -122,6 +124,9 @@ func (r *runner) verifyDB(ctx context.Context, raw string) (Verification, error)
 	counts, err := r.storedCounts(ctx, db)
 	if err != nil {
 		return Verification{}, fmt.Errorf("%s: %w", dialect, err)
+	}
+	for seq, k := range extra {
+		counts[seq] += k
 	}
 	n := r.seq.Load()
 	seqs := make([]int64, n)
