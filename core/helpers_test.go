@@ -68,6 +68,14 @@ func (j *fakeJobs) QueueMediaFetch(_ context.Context, id, _ string) error {
 	return nil
 }
 
+// QueueMediaFetches records each attachment as a fetch.
+func (j *fakeJobs) QueueMediaFetches(_ context.Context, ids []string, _ string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.fetches = append(j.fetches, ids...)
+	return nil
+}
+
 func (j *fakeJobs) Fetches() []string {
 	j.mu.Lock()
 	defer j.mu.Unlock()

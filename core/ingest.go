@@ -60,7 +60,9 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (Message, error) {
 			s.queueBot(ctx, c.msg)
 		}
 	}
-	s.queueFetches(ctx, c.msg)
+	if !c.fetchesQueued {
+		s.queueFetches(ctx, c.msg)
+	}
 	return c.msg, nil
 }
 

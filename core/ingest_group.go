@@ -33,8 +33,11 @@ type ingestCall struct {
 	// settled: the leader published the call's events and queued the
 	// bot's turn on it (settleGroup); the caller has nothing left to do.
 	settled bool
-	done    chan struct{} // closed with the outcome
-	lead    chan struct{} // signalled: become the lane's leader
+	// fetchesQueued: the leader queued the fetches of the message's
+	// attachments with the group's (queueGroupFetches).
+	fetchesQueued bool
+	done          chan struct{} // closed with the outcome
+	lead          chan struct{} // signalled: become the lane's leader
 }
 
 func (s *Service) lane(in Inbound) *ingestLane {
@@ -151,6 +154,7 @@ func withoutDuplicates(calls []*ingestCall, keys []ChannelKey) []*ingestCall {
 // are left to their callers (QueueBotFirst and QueueBot).
 // When the enqueue fails the callers try again one by one.
 func (s *Service) settleGroup(ctx context.Context, group []*ingestCall) {
+	s.queueGroupFetches(ctx, group)
 	var calls []*ingestCall
 	var ids []string
 	var events after // every settled call's, in arrival order: one batch on the bus
@@ -180,6 +184,40 @@ func (s *Service) settleGroup(ctx context.Context, group []*ingestCall) {
 	}
 	for _, c := range calls {
 		c.settled = true
+	}
+}
+
+// queueGroupFetches queues the fetches of every pending attachment the
+// group stored in one enqueue (Jobs.QueueMediaFetches), instead of one
+// round trip to the queue per file from each caller. A group with one
+// file leaves it to its caller, and when the enqueue fails the callers
+// queue theirs one by one.
+func (s *Service) queueGroupFetches(ctx context.Context, group []*ingestCall) {
+	var calls []*ingestCall
+	var ids []string
+	for _, c := range group {
+		if c.err != nil {
+			continue
+		}
+		n := len(ids)
+		for _, a := range c.msg.Attachments {
+			if a.Status == AttachmentPending {
+				ids = append(ids, a.ID)
+			}
+		}
+		if len(ids) > n {
+			calls = append(calls, c)
+		}
+	}
+	if len(ids) < 2 {
+		return
+	}
+	if err := s.jobs.QueueMediaFetches(ctx, ids, "ingest"); err != nil {
+		s.log.WarnContext(ctx, "enqueue media:fetch for a group failed; enqueueing one by one", "attachments", len(ids), "err", err)
+		return
+	}
+	for _, c := range calls {
+		c.fetchesQueued = true
 	}
 }
 

@@ -382,6 +382,12 @@ type Jobs interface {
 	// its provider (media:fetch → FetchMedia); cause makes the task id
 	// unique per reason to fetch (ingest, sweep:N), as QueueRoute's.
 	QueueMediaFetch(ctx context.Context, attachmentID, cause string) error
+	// QueueMediaFetches is QueueMediaFetch for the pending attachments of
+	// messages stored together by group commit, in one enqueue instead
+	// of one per file (a task may fetch several; a fetch of an attachment
+	// no longer pending does nothing, so a retried task only fetches what
+	// is left).
+	QueueMediaFetches(ctx context.Context, attachmentIDs []string, cause string) error
 }
 
 // Outbound is one message to send to a customer on a channel: a text, or

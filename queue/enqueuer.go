@@ -104,6 +104,21 @@ func (e *Enqueuer) QueueMediaFetch(ctx context.Context, attachmentID, cause stri
 	return e.Enqueue(ctx, t)
 }
 
+// QueueMediaFetches enqueues media:fetch for several pending attachments,
+// at most maxFetchBatch per task.
+func (e *Enqueuer) QueueMediaFetches(ctx context.Context, attachmentIDs []string, cause string) error {
+	for ids := range slices.Chunk(attachmentIDs, maxFetchBatch) {
+		t, err := NewMediaFetchBatchTask(ids, cause)
+		if err != nil {
+			return err
+		}
+		if err := e.Enqueue(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // QueueDelivery enqueues msg:deliver for an outbound message.
 func (e *Enqueuer) QueueDelivery(ctx context.Context, messageID string) error {
 	t, err := NewDeliverTask(messageID)

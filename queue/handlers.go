@@ -181,14 +181,36 @@ func (h handlers) route(ctx context.Context, t *asynq.Task) error {
 	return h.result(ctx, t, h.w.Route(ctx, p.RequestID), "request_id", p.RequestID, "cause", p.Cause)
 }
 
-// mediaFetch fetches one attachment; a transient failure is retried with
-// backoff, a permanent one the Worker records as the attachment's error.
+// mediaFetch fetches the task's attachments in turn; a transient failure
+// of any is retried with backoff (the retry finds the others no longer
+// pending and leaves them), a permanent one the Worker records as the
+// attachment's error.
 func (h handlers) mediaFetch(ctx context.Context, t *asynq.Task) error {
 	var p MediaFetchPayload
 	if err := decode(t, &p, func() string { return p.AttachmentID }); err != nil {
 		return h.result(ctx, t, err)
 	}
-	return h.result(ctx, t, h.w.FetchMedia(ctx, p.AttachmentID), "attachment_id", p.AttachmentID)
+	if len(p.AttachmentIDs) == 0 {
+		return h.result(ctx, t, h.w.FetchMedia(ctx, p.AttachmentID), "attachment_id", p.AttachmentID)
+	}
+	if slices.Contains(p.AttachmentIDs, "") {
+		return h.result(ctx, t, fmt.Errorf("%s: payload: %w: %w", t.Type(), errEmptyID, asynq.SkipRetry))
+	}
+	ids := append([]string{p.AttachmentID}, p.AttachmentIDs...)
+	var first error
+	failed := p.AttachmentID
+	for _, id := range ids {
+		if err := h.w.FetchMedia(ctx, id); err != nil && first == nil {
+			first, failed = err, id
+		}
+		if ctx.Err() != nil {
+			break // timed out or shut down: retry what is left
+		}
+	}
+	if first == nil {
+		first = ctx.Err()
+	}
+	return h.result(ctx, t, first, "attachment_id", failed, "attachments", len(ids))
 }
 
 func (h handlers) sweep(ctx context.Context, t *asynq.Task) error {

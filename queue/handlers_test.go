@@ -260,3 +260,67 @@ func TestBotBatchTask(t *testing.T) {
 		}
 	}
 }
+
+// fetchesWorker records FetchMedia calls; errs gives the error of some ids.
+type fetchesWorker struct {
+	stubWorker
+	ran  []string
+	errs map[string]error
+}
+
+func (f *fetchesWorker) FetchMedia(_ context.Context, id string) error {
+	f.ran = append(f.ran, id)
+	return f.errs[id]
+}
+
+// A media:fetch task of several files fetches them in turn; one that
+// fails does not hold up the rest, and the task is retried with its
+// error (the retry finds the others ready: FetchMedia leaves them).
+func TestMediaFetchBatchHandler(t *testing.T) {
+	boom := errors.New("provider answered 503")
+	cases := []struct {
+		name      string
+		payload   string
+		errs      map[string]error
+		ran       string
+		wantErr   error
+		skipRetry bool
+	}{
+		{"one file", `{"attachment_id":"a","cause":"ingest"}`, nil, "a", nil, false},
+		{"in order", `{"attachment_id":"a","attachment_ids":["b","c"],"cause":"ingest"}`, nil, "a b c", nil, false},
+		{"a failure is retried after the rest ran", `{"attachment_id":"a","attachment_ids":["b","c"]}`, map[string]error{"b": boom}, "a b c", boom, false},
+		{"an empty id in the list is refused", `{"attachment_id":"a","attachment_ids":["b",""]}`, nil, "", asynq.SkipRetry, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &fetchesWorker{errs: tc.errs}
+			h := NewHandler(w, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			err := h.ProcessTask(context.Background(), asynq.NewTask(TypeMediaFetch, []byte(tc.payload)))
+			if got := strings.Join(w.ran, " "); got != tc.ran {
+				t.Errorf("fetched %q, want %q", got, tc.ran)
+			}
+			if (tc.wantErr == nil) != (err == nil) || (tc.wantErr != nil && !errors.Is(err, tc.wantErr)) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if got := errors.Is(err, asynq.SkipRetry); got != tc.skipRetry {
+				t.Fatalf("SkipRetry = %v, want %v", got, tc.skipRetry)
+			}
+		})
+	}
+}
+
+func TestMediaFetchBatchTask(t *testing.T) {
+	task, err := NewMediaFetchBatchTask([]string{"a1", "a2", "a3"}, "ingest")
+	if err != nil || string(task.Payload()) != `{"attachment_id":"a1","attachment_ids":["a2","a3"],"cause":"ingest"}` {
+		t.Fatalf("task = %s, %v", task.Payload(), err)
+	}
+	single, _ := NewMediaFetchTask("a1", "ingest")
+	if string(single.Payload()) != `{"attachment_id":"a1","cause":"ingest"}` {
+		t.Errorf("a single fetch's payload changed: %s", single.Payload())
+	}
+	for _, ids := range [][]string{nil, {"a1", ""}} {
+		if _, err := NewMediaFetchBatchTask(ids, "ingest"); !errors.Is(err, errEmptyID) {
+			t.Errorf("NewMediaFetchBatchTask(%q) = %v, want errEmptyID", ids, err)
+		}
+	}
+}

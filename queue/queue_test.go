@@ -400,6 +400,37 @@ var suite = []struct {
 			t.Fatalf("last message run per task = %v", last)
 		}
 	}},
+	{"a group's files are queued for their fetch in tasks of at most 8, every file fetched once", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		ids := make([]string, 20)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("f%02d", i)
+		}
+		must(t, e.enq.QueueMediaFetches(ctx, ids, "ingest"))
+		must(t, e.enq.QueueMediaFetches(ctx, ids, "ingest")) // the same group again: queued once
+		if s := e.sizes(t); s["default"].Pending != 3 {
+			t.Fatalf("sizes = %+v, want 3 tasks on the default queue", s)
+		}
+		for _, first := range []string{"f00", "f08", "f16"} {
+			if _, err := e.insp.Asynq().GetTaskInfo(e.opts.Namespace+":default", "fetch:"+first+":ingest"); err != nil {
+				t.Fatalf("task fetch:%s:ingest: %v", first, err)
+			}
+		}
+		e.start(t)
+		got := map[string]int{}
+		for range ids {
+			c := e.w.next(t)
+			if c.method != "FetchMedia" {
+				t.Fatalf("worker call %s(%q)", c.method, c.id)
+			}
+			got[c.id]++
+		}
+		for _, id := range ids {
+			if got[id] != 1 {
+				t.Errorf("file %s fetched %d times, want 1", id, got[id])
+			}
+		}
+	}},
 	{"the same task id is queued once", func(t *testing.T, e *env) {
 		ctx := context.Background()
 		for range 3 {

@@ -145,12 +145,21 @@ type ReroutePayload struct {
 	At        int64  `json:"at"`
 }
 
-// MediaFetchPayload is the payload of media:fetch. Cause (ingest,
-// sweep:N) is part of the task id only.
+// MediaFetchPayload is the payload of media:fetch: the fetch of
+// AttachmentID and then of each of AttachmentIDs (files of messages
+// stored together by group commit). Cause (ingest, sweep:N) is part of
+// the task id only.
 type MediaFetchPayload struct {
-	AttachmentID string `json:"attachment_id"`
-	Cause        string `json:"cause,omitempty"`
+	AttachmentID  string   `json:"attachment_id"`
+	AttachmentIDs []string `json:"attachment_ids,omitempty"`
+	Cause         string   `json:"cause,omitempty"`
 }
+
+// maxFetchBatch is the most files one media:fetch task takes, one after
+// the other: a group's files are spread over a few tasks the workers
+// fetch side by side, and one task holds at most this many files in
+// turn.
+const maxFetchBatch = 8
 
 // SweepPayload is the payload of maintenance:sweep: the sweep period it
 // was enqueued for (unix time / period length).
@@ -210,6 +219,22 @@ func NewMediaFetchTask(attachmentID, cause string) (*asynq.Task, error) {
 		return nil, fmt.Errorf("%s task: attachment id: %w", TypeMediaFetch, errEmptyID)
 	}
 	return newTask(TypeMediaFetch, MediaFetchPayload{AttachmentID: attachmentID, Cause: cause}, "fetch:"+attachmentID+":"+cause)
+}
+
+// NewMediaFetchBatchTask returns one media:fetch task for several
+// pending attachments, with the task id of the first
+// ("fetch:<first id>:<cause>").
+func NewMediaFetchBatchTask(attachmentIDs []string, cause string) (*asynq.Task, error) {
+	if len(attachmentIDs) == 0 {
+		return nil, fmt.Errorf("%s task: attachment ids: %w", TypeMediaFetch, errEmptyID)
+	}
+	for _, id := range attachmentIDs {
+		if id == "" {
+			return nil, fmt.Errorf("%s task: attachment id: %w", TypeMediaFetch, errEmptyID)
+		}
+	}
+	first := attachmentIDs[0]
+	return newTask(TypeMediaFetch, MediaFetchPayload{AttachmentID: first, AttachmentIDs: attachmentIDs[1:], Cause: cause}, "fetch:"+first+":"+cause)
 }
 
 // NewEscalateTask returns the request:escalate timer of a routing step,

@@ -17,6 +17,7 @@ type nopJobs struct{}
 
 func (nopJobs) QueueBot(context.Context, string) error                           { return nil }
 func (nopJobs) QueueMediaFetch(context.Context, string, string) error            { return nil }
+func (nopJobs) QueueMediaFetches(context.Context, []string, string) error        { return nil }
 func (nopJobs) QueueBotFirst(context.Context, string) error                      { return nil }
 func (nopJobs) QueueBots(context.Context, []string) error                        { return nil }
 func (nopJobs) QueueRoute(context.Context, string, string) error                 { return nil }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -205,6 +206,9 @@ func testGroupedIngestWith(t *testing.T, f *fx, lanes int, grouping bool) {
 					<-start
 					in := core.Inbound{ChannelID: channel, ChannelUserID: fmt.Sprintf("4915%03d", c), Name: fmt.Sprintf("Customer %d", c),
 						ProviderID: fmt.Sprintf("wamid.%d.%d", c, m), Text: fmt.Sprintf("message %d of %d", m, c)}
+					if m%2 == 0 { // a photo, its file to fetch
+						in.Attachments = []core.InboundAttachment{{Kind: core.AttachmentImage, Ref: fmt.Sprintf("media.%d.%d", c, m), MIME: "image/jpeg"}}
+					}
 					msg, err := svc.Ingest(context.Background(), in)
 					mu.Lock()
 					results = append(results, result{in, msg, err})
@@ -235,8 +239,12 @@ func testGroupedIngestWith(t *testing.T, f *fx, lanes int, grouping bool) {
 	equal(t, "duplicates refused", dupes, customers*perCustomer*(copies-1))
 
 	bots := map[string]int{}
+	botJobs := 0
 	for _, c := range jobs.Calls() {
 		bots[c]++
+		if strings.HasPrefix(c, "bot:") {
+			botJobs++
+		}
 	}
 	position := map[string]int{} // message id → place in its customer's conversation
 	for c := range customers {
@@ -264,13 +272,28 @@ func testGroupedIngestWith(t *testing.T, f *fx, lanes int, grouping bool) {
 			if n := bots["bot:"+m.ID]; n != 1 {
 				t.Errorf("message %s: %d bot jobs, want 1", m.ID, n)
 			}
+			// Every stored file is queued for its fetch exactly once,
+			// with its group's or by its caller.
+			wantFiles := 0
+			if strings.HasSuffix(m.ProviderID, ".0") || strings.HasSuffix(m.ProviderID, ".2") || strings.HasSuffix(m.ProviderID, ".4") {
+				wantFiles = 1
+			}
+			if len(m.Attachments) != wantFiles {
+				t.Errorf("message %s: %d attachments, want %d", m.ProviderID, len(m.Attachments), wantFiles)
+			}
+			for _, a := range m.Attachments {
+				if n := bots["fetch:"+a.ID]; n != 1 {
+					t.Errorf("attachment %s of message %s: %d fetch jobs, want 1", a.ID, m.ProviderID, n)
+				}
+			}
 			if m.CreatedAt.After(last) {
 				last = m.CreatedAt
 			}
 		}
 		equal(t, "last_message_at", conv.LastMessageAt, last)
 	}
-	equal(t, "bot jobs", len(jobs.Calls()), customers*perCustomer)
+	equal(t, "bot jobs", botJobs, customers*perCustomer)
+	equal(t, "fetch jobs", len(jobs.Calls())-botJobs, customers*3)
 
 	groups := groupJobs.Groups()
 	for _, g := range groups {
@@ -289,6 +312,9 @@ func testGroupedIngestWith(t *testing.T, f *fx, lanes int, grouping bool) {
 	if grouping && lanes == 1 && len(groups) == 0 {
 		t.Errorf("%d racing messages in one lane: no group of bot turns queued as one", customers*perCustomer*copies)
 	}
+	if grouping && lanes == 1 && groupJobs.FetchGroups() == 0 {
+		t.Errorf("%d racing messages with files in one lane: no group of fetches queued as one", customers*3*copies)
+	}
 }
 
 // groupsFail is Jobs whose QueueBots fails (Redis refused the group's
@@ -296,6 +322,11 @@ func testGroupedIngestWith(t *testing.T, f *fx, lanes int, grouping bool) {
 type groupsFail struct{ Jobs }
 
 func (*groupsFail) QueueBots(context.Context, []string) error {
+	return errors.New("queue unavailable")
+}
+
+// QueueMediaFetches fails too: the callers queue their files one by one.
+func (*groupsFail) QueueMediaFetches(context.Context, []string, string) error {
 	return errors.New("queue unavailable")
 }
 

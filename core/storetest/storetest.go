@@ -75,10 +75,11 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 // routings and deliveries in Calls, the groups of bot turns in Groups,
 // the routing timers in Timers.
 type Jobs struct {
-	mu     sync.Mutex
-	calls  []string
-	groups [][]string
-	timers []string
+	mu          sync.Mutex
+	calls       []string
+	groups      [][]string
+	fetchGroups int
+	timers      []string
 }
 
 func (j *Jobs) add(s string) error {
@@ -143,6 +144,24 @@ func (j *Jobs) ScheduleRerouteCheck(_ context.Context, id string, _ time.Time) e
 
 // QueueMediaFetch records "fetch:<attachment id>".
 func (j *Jobs) QueueMediaFetch(_ context.Context, id, _ string) error { return j.add("fetch:" + id) }
+
+// QueueMediaFetches records "fetch:<attachment id>" for each attachment.
+func (j *Jobs) QueueMediaFetches(_ context.Context, ids []string, _ string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, id := range ids {
+		j.calls = append(j.calls, "fetch:"+id)
+	}
+	j.fetchGroups++
+	return nil
+}
+
+// FetchGroups is how many times QueueMediaFetches queued a group.
+func (j *Jobs) FetchGroups() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.fetchGroups
+}
 
 // Timers returns the routing timers scheduled so far, in order.
 func (j *Jobs) Timers() []string {

@@ -182,6 +182,14 @@ type Jobs struct {
 	Fetches  []string
 }
 
+// QueueMediaFetches implements core.Jobs.
+func (j *Jobs) QueueMediaFetches(_ context.Context, ids []string, _ string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.Fetches = append(j.Fetches, ids...)
+	return nil
+}
+
 // QueueMediaFetch implements core.Jobs.
 func (j *Jobs) QueueMediaFetch(_ context.Context, id, _ string) error {
 	j.mu.Lock()
