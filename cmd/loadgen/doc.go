@@ -57,6 +57,24 @@
 // With -verify-db none it checks a random sample (-verify-sample) through
 // history search as the admin and says so.
 //
+// Media: -media-share S makes that share of the WhatsApp, Telegram and
+// Messenger messages (not handoffs, not widget messages) carry a file in
+// the provider's own webhook shape: a WhatsApp image (media id, caption),
+// a Telegram photo (two sizes) or voice note (caption), a Messenger file
+// (a signed CDN URL, no text). The fake provider serves them as the
+// providers do, refusing a wrong token or a tampered URL: the Graph media
+// look-up and the download with the access token, getFile and
+// /file/bot<token>/<path>, the CDN URL. The files are real (an 800×600
+// JPEG of about 145 KB, a 5 s Ogg Opus voice note, a one-page PDF), each
+// message's bytes its own. After the sending loadgen waits up to
+// -media-wait for every media message's attachment to be ready in the
+// database, and fails the run (exit 1) when one is missing, failed or
+// still pending; the table and the JSON ("media_share", "media") give the
+// attachments by status, the thumbnails, the provider's look-ups,
+// downloads and bytes, and how long after the sending the last was ready.
+// The gateway role runs no workers: something else (serve, or a worker)
+// has to fetch the files.
+//
 // Ratios: absolute rates move several fold between machines of the same
 // kind, so -ceiling first measures the database's single-row commit
 // ceiling (-ceiling-conns connections, one INSERT per transaction, for
@@ -75,6 +93,6 @@
 // 1/128 above), so memory stays fixed however long a run lasts.
 //
 // Exit status: 0 when the checks pass, 1 when a message was lost or
-// duplicated or a request accepted twice, 2 for bad flags, 3 when the run
+// duplicated, a request accepted twice or an attachment not ready, 2 for bad flags, 3 when the run
 // could not be done.
 package main
