@@ -240,7 +240,7 @@ func wrap0(err error, what string) error {
 // the arrays PostgreSQL's unnest takes: text, nullable text ("" is NULL,
 // as ns), integers, and times (zero is NULL, as tm).
 type columns struct {
-	cols [16]any
+	cols [20]any
 }
 
 func (c *columns) text(i int, v string) *columns {
