@@ -176,7 +176,12 @@ func (s *Service) takeFile(ctx context.Context, data []byte, visitor bool) (fetc
 	}
 	f := fetched{contentType: j.storedType(), size: int64(len(data)), blob: key}
 	if !j.Polyglot {
-		thumb, err := thumbnail(data, j)
+		thumb, err := s.thumbnail(ctx, data, j)
+		if ctx.Err() != nil {
+			// Shut down or timed out waiting for a slot: fetched again
+			// later (the file is stored once, by its hash).
+			return fetched{}, fmt.Errorf("thumbnail: %w", ctx.Err())
+		}
 		if err != nil {
 			// The file is kept; it only has no preview.
 			s.log.InfoContext(ctx, "no thumbnail", "blob", key, "err", err)

@@ -86,3 +86,32 @@ func TestThumbnailFits(t *testing.T) {
 		t.Errorf("bomb: %d bytes, %v", len(th), err)
 	}
 }
+
+// TestContainsFoldASCII: markup is found in any ASCII case, anywhere in
+// the bytes (binary around it, at the very start and end), and not when
+// a byte differs or the file ends first.
+func TestContainsFoldASCII(t *testing.T) {
+	bin := []byte{0xff, 0xd8, 0xff, 0xe0, 0x00, '<', 0x80, 'J'}
+	for _, tc := range []struct {
+		data string
+		m    string
+		want bool
+	}{
+		{"<script>", "<script", true},
+		{"xx<ScRiPt src=x>", "<script", true},
+		{string(bin) + "<SVG", "<svg", true},
+		{string(bin) + "<sv", "<svg", false},
+		{"<scrip<script", "<script", true},
+		{"<scr\xffipt", "<script", false},
+		{"a href=JAVASCRIPT:alert(1)", "javascript:", true},
+		{"jjjjavascript:", "javascript:", true},
+		{"javascrip", "javascript:", false},
+		{string(bin), "javascript:", false},
+		{"", "<html", false},
+		{"<!DOCTYPE HTML>", "<!doctype html", true},
+	} {
+		if got := containsFoldASCII([]byte(tc.data), tc.m); got != tc.want {
+			t.Errorf("containsFoldASCII(%q, %q) = %v, want %v", tc.data, tc.m, got, tc.want)
+		}
+	}
+}

@@ -48,6 +48,8 @@ type Service struct {
 	blobs    BlobStore
 	scanner  Scanner
 	maxBytes int64
+	// thumbs bounds the thumbnails made at once (thumbnail.go).
+	thumbs chan struct{}
 	// typing holds the channels' Typers and throttles their calls (typing.go).
 	typing typingState
 }
@@ -88,6 +90,7 @@ func NewService(d Deps, set Settings) *Service {
 		s.now = time.Now
 	}
 	s.blobs, s.scanner, s.maxBytes = d.Blobs, d.Scanner, cmp.Or(d.MediaMaxBytes, DefaultMediaMaxBytes)
+	s.thumbs = make(chan struct{}, thumbSlots())
 	if s.bcryptCost == 0 {
 		s.bcryptCost = 11
 	}

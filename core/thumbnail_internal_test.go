@@ -2,6 +2,8 @@ package core
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"image"
 	"image/jpeg"
 	"testing"
@@ -37,5 +39,36 @@ func BenchmarkThumbnailPhoto(b *testing.B) {
 		if err != nil || len(t) == 0 {
 			b.Fatalf("thumbnail: %d bytes, %v", len(t), err)
 		}
+	}
+}
+
+// TestThumbnailSlots: a thumbnail waits for a free slot; while every
+// slot is taken a call whose context ends gets the context's error (the
+// fetch is retried), and once a slot is free the thumbnail is made.
+func TestThumbnailSlots(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	j := judge(data)
+	s := &Service{thumbs: make(chan struct{}, 1)}
+	s.thumbs <- struct{}{} // every slot taken
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if th, err := s.thumbnail(ctx, data, j); !errors.Is(err, context.Canceled) || th != nil {
+		t.Fatalf("with no slot free: %d bytes, %v; want context.Canceled", len(th), err)
+	}
+	<-s.thumbs
+	th, err := s.thumbnail(context.Background(), data, j)
+	if err != nil || len(th) == 0 {
+		t.Fatalf("with a slot free: %d bytes, %v", len(th), err)
+	}
+	if len(s.thumbs) != 0 {
+		t.Errorf("the slot was not given back")
+	}
+	if got := thumbSlots(); got < 1 {
+		t.Errorf("thumbSlots() = %d", got)
 	}
 }
