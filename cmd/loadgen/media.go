@@ -268,13 +268,22 @@ func (m *mediaSource) waDownload(w http.ResponseWriter, r *http.Request) {
 	m.serveFile(w, mediaWAImage, "image/jpeg", m.files.photoFor(seq, false))
 }
 
+// tgTokenOK checks the bot token of a Bot API call or download; a wrong
+// one is answered 401 as Telegram does.
+func (m *mediaSource) tgTokenOK(w http.ResponseWriter, token string) bool {
+	if hmac.Equal([]byte(token), []byte(m.tgToken)) {
+		return true
+	}
+	m.refused.Add(1)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusUnauthorized)
+	writeJSON(w, map[string]any{"ok": false, "error_code": 401, "description": "Unauthorized"})
+	return false
+}
+
 // tgGetFile is the getFile method: file_path of a file_id.
 func (m *mediaSource) tgGetFile(w http.ResponseWriter, token, fileID string) {
-	if !hmac.Equal([]byte(token), []byte(m.tgToken)) {
-		m.refused.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		writeJSON(w, map[string]any{"ok": false, "error_code": 401, "description": "Unauthorized"})
+	if !m.tgTokenOK(w, token) {
 		return
 	}
 	i := strings.Index(fileID, "LG")
@@ -303,11 +312,7 @@ func (m *mediaSource) tgGetFile(w http.ResponseWriter, token, fileID string) {
 
 // tgDownload is GET {api_url}/file/bot<token>/<file_path>.
 func (m *mediaSource) tgDownload(w http.ResponseWriter, token, path string) {
-	if !hmac.Equal([]byte(token), []byte(m.tgToken)) {
-		m.refused.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		writeJSON(w, map[string]any{"ok": false, "error_code": 401, "description": "Unauthorized"})
+	if !m.tgTokenOK(w, token) {
 		return
 	}
 	dir, name, _ := strings.Cut(path, "/")
