@@ -23,6 +23,7 @@ import (
 	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/adapters/telegram"
 	"github.com/switchboard-chat/switchboard/adapters/whatsapp"
+	"github.com/switchboard-chat/switchboard/cmd/internal/samplemedia"
 	"github.com/switchboard-chat/switchboard/core"
 )
 
@@ -52,7 +53,7 @@ func oggPages(t *testing.T, b []byte) [][]byte {
 		page := bytes.Clone(b[:size])
 		want := binary.LittleEndian.Uint32(page[22:])
 		binary.LittleEndian.PutUint32(page[22:], 0)
-		if got := oggCRC(page); got != want {
+		if got := samplemedia.OggCRC(page); got != want {
 			t.Fatalf("page %d: checksum %08x, computed %08x", len(pages), want, got)
 		}
 		pages = append(pages, b[:size])

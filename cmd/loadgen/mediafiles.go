@@ -10,6 +10,8 @@ import (
 	"image/color"
 	"image/jpeg"
 	"strings"
+
+	"github.com/switchboard-chat/switchboard/cmd/internal/samplemedia"
 )
 
 // mediaFiles are the real files loadgen's fake provider hands out for
@@ -72,7 +74,7 @@ func (f mediaFiles) voiceFor(seq int64) []byte {
 	i := bytes.Index(page, []byte(voiceVendor))
 	copy(page[i+len(voiceVendor)-seqDigits:], seqText(seq))
 	binary.LittleEndian.PutUint32(page[22:], 0)
-	binary.LittleEndian.PutUint32(page[22:], oggCRC(page))
+	binary.LittleEndian.PutUint32(page[22:], samplemedia.OggCRC(page))
 	return out
 }
 
@@ -103,7 +105,7 @@ func newMediaFiles() (mediaFiles, error) {
 	if err != nil {
 		return mediaFiles{}, err
 	}
-	voice, tags := oggOpus(250)
+	voice, tags := samplemedia.OggOpus(250, voiceVendor)
 	return mediaFiles{photo: photo, photoSmall: small, voice: voice, voiceTags: tags, pdf: onePagePDF()}, nil
 }
 
@@ -130,108 +132,6 @@ func jpegOf(w, h int) ([]byte, error) {
 // voiceVendor is the vendor string of the voice note's comment header;
 // its last seqDigits digits are the message's seq.
 var voiceVendor = "switchboard loadgen " + seqText(0)
-
-// oggOpus is a valid Ogg Opus stream (RFC 7845) of `packets` 20 ms
-// frames: the identification header, the comment header (its page's
-// offset and length are returned), then the audio pages. Each frame is
-// a CELT-only mono packet of 40 bytes (16 kbit/s, what a voice note
-// records at); its payload is a fixed pseudo-random pattern, which a
-// decoder plays as noise.
-func oggOpus(packets int) ([]byte, [2]int) {
-	const serial = 0x4c47_0001
-	var out bytes.Buffer
-	seq := uint32(0)
-	page := func(flags byte, granule uint64, segs [][]byte) {
-		var lacing []byte
-		var body []byte
-		for _, s := range segs {
-			n := len(s)
-			for n >= 255 {
-				lacing = append(lacing, 255)
-				n -= 255
-			}
-			lacing = append(lacing, byte(n))
-			body = append(body, s...)
-		}
-		h := make([]byte, 27, 27+len(lacing)+len(body))
-		copy(h, "OggS")
-		h[5] = flags
-		binary.LittleEndian.PutUint64(h[6:], granule)
-		binary.LittleEndian.PutUint32(h[14:], serial)
-		binary.LittleEndian.PutUint32(h[18:], seq)
-		h[26] = byte(len(lacing))
-		h = append(append(h, lacing...), body...)
-		binary.LittleEndian.PutUint32(h[22:], oggCRC(h))
-		out.Write(h)
-		seq++
-	}
-	const preSkip = 312
-	head := make([]byte, 19)
-	copy(head, "OpusHead")
-	head[8] = 1 // version
-	head[9] = 1 // mono
-	binary.LittleEndian.PutUint16(head[10:], preSkip)
-	binary.LittleEndian.PutUint32(head[12:], 48000) // input sample rate
-	page(0x02, 0, [][]byte{head})                   // beginning of stream
-
-	tags := []byte("OpusTags")
-	tags = binary.LittleEndian.AppendUint32(tags, uint32(len(voiceVendor)))
-	tags = append(tags, voiceVendor...)
-	tags = binary.LittleEndian.AppendUint32(tags, 0) // no comments
-	tagsAt := out.Len()
-	page(0, 0, [][]byte{tags})
-	tagsPage := [2]int{tagsAt, out.Len() - tagsAt}
-
-	frame := make([]byte, 40)
-	frame[0] = 0xF8 // CELT-only, fullband, 20 ms, mono, one frame
-	x := uint32(0x9e3779b9)
-	for i := 1; i < len(frame); i++ {
-		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		frame[i] = byte(x)
-	}
-	const perPage = 25
-	for done := 0; done < packets; {
-		n := min(perPage, packets-done)
-		segs := make([][]byte, n)
-		for i := range segs {
-			segs[i] = frame
-		}
-		done += n
-		flags := byte(0)
-		if done == packets {
-			flags = 0x04 // end of stream
-		}
-		page(flags, uint64(preSkip+done*960), segs)
-	}
-	return out.Bytes(), tagsPage
-}
-
-// oggCRC is the Ogg page checksum: CRC-32 with polynomial 0x04c11db7,
-// not reflected, initial value 0, over the page with its CRC field zero.
-func oggCRC(p []byte) uint32 {
-	var crc uint32
-	for _, b := range p {
-		crc = (crc << 8) ^ oggTable[byte(crc>>24)^b]
-	}
-	return crc
-}
-
-var oggTable = func() (t [256]uint32) {
-	for i := range t {
-		r := uint32(i) << 24
-		for range 8 {
-			if r&0x80000000 != 0 {
-				r = r<<1 ^ 0x04c11db7
-			} else {
-				r <<= 1
-			}
-		}
-		t[i] = r
-	}
-	return t
-}()
 
 // pdfNumber is the invoice number of the template; pdfFor writes seq
 // over it.

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/adapters/telegram/telegramtest"
+	"github.com/switchboard-chat/switchboard/cmd/internal/samplemedia"
 )
 
 // Tokens and secrets of the channels TestMediaArrivesLive configures; the
@@ -217,63 +217,11 @@ func photoJPEG(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
-// oggCRC is the Ogg page checksum: CRC-32, polynomial 0x04c11db7, not
-// reflected, initial value and final XOR 0.
-var oggCRC = func() *[256]uint32 {
-	var tab [256]uint32
-	for i := range tab {
-		r := uint32(i) << 24
-		for range 8 {
-			if r&0x80000000 != 0 {
-				r = r<<1 ^ 0x04c11db7
-			} else {
-				r <<= 1
-			}
-		}
-		tab[i] = r
-	}
-	return &tab
-}()
-
-// oggPage is one Ogg page holding one packet (under 255 bytes).
-func oggPage(headerType byte, granule uint64, serial, seq uint32, packet []byte) []byte {
-	p := []byte("OggS")
-	p = append(p, 0, headerType)
-	p = binary.LittleEndian.AppendUint64(p, granule)
-	p = binary.LittleEndian.AppendUint32(p, serial)
-	p = binary.LittleEndian.AppendUint32(p, seq)
-	p = append(p, 0, 0, 0, 0, 1, byte(len(packet)))
-	p = append(p, packet...)
-	var crc uint32
-	for _, b := range p {
-		crc = crc<<8 ^ oggCRC[byte(crc>>24)^b]
-	}
-	binary.LittleEndian.PutUint32(p[22:], crc)
-	return p
-}
-
-// voiceOGG is a real Ogg Opus voice note, as WhatsApp and Telegram record
-// them: the OpusHead and OpusTags pages, then three seconds of 20 ms
-// silent frames (the Opus packet f8 ff fe), 50 to a page.
+// voiceOGG is a real Ogg Opus voice note of three seconds (150 frames
+// of 20 ms), as WhatsApp and Telegram record them.
 func voiceOGG() []byte {
-	const serial = 0x5eed0001
-	head := append([]byte("OpusHead"), 1, 1) // version 1, mono
-	head = binary.LittleEndian.AppendUint16(head, 312)
-	head = binary.LittleEndian.AppendUint32(head, 48000)
-	head = append(head, 0, 0, 0) // gain 0, mapping family 0
-	tags := append([]byte("OpusTags"), 0x0a, 0, 0, 0)
-	tags = append(tags, "Switchboard"...)
-	tags = binary.LittleEndian.AppendUint32(tags, 0)
-	out := oggPage(0x02, 0, serial, 0, head)
-	out = append(out, oggPage(0, 0, serial, 1, tags)...)
-	for i := range 150 {
-		end := byte(0)
-		if i == 149 {
-			end = 0x04
-		}
-		out = append(out, oggPage(end, uint64(312+(i+1)*960), serial, uint32(2+i), []byte{0xf8, 0xff, 0xfe})...)
-	}
-	return out
+	b, _ := samplemedia.OggOpus(150, "Switchboard")
+	return b
 }
 
 // liveFile is one customer's file and what the agent must get back.
