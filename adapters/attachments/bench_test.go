@@ -5,12 +5,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/http"
-	"net/url"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/switchboard-chat/switchboard/adapters/blobstore"
+	"github.com/switchboard-chat/switchboard/adapters/blobstore/s3test"
 	"github.com/switchboard-chat/switchboard/core"
 )
 
@@ -65,16 +64,11 @@ func newBenchWorld(b *testing.B, store string) *world {
 	b.Helper()
 	w := newWorldTB(b)
 	if store == "s3" {
-		raw := os.Getenv("SWITCHBOARD_TEST_S3_URL")
-		if raw == "" {
-			b.Skip("SWITCHBOARD_TEST_S3_URL not set: no S3 server to measure")
+		srv, ok := s3test.FromEnv(b)
+		if !ok {
+			b.Skip(s3test.EnvVar + " not set: no S3 server to measure")
 		}
-		u, err := url.Parse(raw)
-		if err != nil || u.User == nil {
-			b.Fatalf("SWITCHBOARD_TEST_S3_URL %q", raw)
-		}
-		secret, _ := u.User.Password()
-		s, err := blobstore.NewS3(blobstore.S3Config{Endpoint: u.Scheme + "://" + u.Host, AccessKey: u.User.Username(), SecretKey: secret,
+		s, err := blobstore.NewS3(blobstore.S3Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
 			Region: "us-east-1", PathStyle: true, Bucket: fmt.Sprintf("sb-bench-%d", time.Now().UnixNano())})
 		if err != nil {
 			b.Fatal(err)

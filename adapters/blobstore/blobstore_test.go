@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,9 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
+	"github.com/switchboard-chat/switchboard/adapters/blobstore/s3test"
 	"github.com/switchboard-chat/switchboard/core"
 )
 
@@ -43,19 +39,8 @@ func stores(t *testing.T) map[string]func(t *testing.T) core.BlobStore {
 func newTestS3(t *testing.T) core.BlobStore {
 	t.Helper()
 	cfg := S3Config{Region: "us-east-1", PathStyle: true, Bucket: fmt.Sprintf("sb-test-%d", time.Now().UnixNano())}
-	if raw := os.Getenv("SWITCHBOARD_TEST_S3_URL"); raw != "" {
-		u, err := url.Parse(raw)
-		if err != nil || u.User == nil {
-			t.Fatalf("SWITCHBOARD_TEST_S3_URL %q: want http://ACCESS:SECRET@host:port", raw)
-		}
-		secret, _ := u.User.Password()
-		cfg.Endpoint, cfg.AccessKey, cfg.SecretKey = u.Scheme+"://"+u.Host, u.User.Username(), secret
-	} else {
-		t.Log("SWITCHBOARD_TEST_S3_URL not set: S3 runs on the in-process gofakes3")
-		srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-		t.Cleanup(srv.Close)
-		cfg.Endpoint, cfg.AccessKey, cfg.SecretKey = srv.URL, "test", "test-secret"
-	}
+	srv := s3test.Start(t)
+	cfg.Endpoint, cfg.AccessKey, cfg.SecretKey = srv.Endpoint, srv.AccessKey, srv.SecretKey
 	s, err := NewS3(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -20,11 +20,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/switchboard-chat/switchboard/adapters/blobstore/s3test"
 	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/adapters/telegram/telegramtest"
 	"github.com/switchboard-chat/switchboard/cmd/internal/samplemedia"
@@ -150,20 +149,10 @@ func (g *mediaGraph) counts() (downloads, refused []string) {
 // objects; the bucket is emptied and removed when the test ends.
 func liveS3(t *testing.T) (yaml string, objects func() int) {
 	t.Helper()
-	endpoint, key, secret := "", "test", "test-secret"
-	if raw := os.Getenv("SWITCHBOARD_TEST_S3_URL"); raw != "" {
-		u, err := url.Parse(raw)
-		if err != nil || u.User == nil {
-			t.Fatalf("SWITCHBOARD_TEST_S3_URL %q: want http://ACCESS:SECRET@host:port", raw)
-		}
-		endpoint, key = u.Scheme+"://"+u.Host, u.User.Username()
-		secret, _ = u.User.Password()
-		t.Logf("media.store s3 on %s (SWITCHBOARD_TEST_S3_URL)", endpoint)
-	} else {
-		t.Log("SWITCHBOARD_TEST_S3_URL not set: media.store s3 runs on the in-process gofakes3 (source .ci/media-services && ensure_s3 for SeaweedFS)")
-		srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-		t.Cleanup(srv.Close)
-		endpoint = srv.URL
+	srv := s3test.Start(t)
+	endpoint, key, secret := srv.Endpoint, srv.AccessKey, srv.SecretKey
+	if srv.Real {
+		t.Logf("media.store s3 on %s (%s)", endpoint, s3test.EnvVar)
 	}
 	bucket := "sb-live-" + randHex(6)
 	u, _ := url.Parse(endpoint)
