@@ -24,7 +24,6 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/switchboard-chat/switchboard/adapters/blobstore/s3test"
-	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/adapters/telegram/telegramtest"
 	"github.com/switchboard-chat/switchboard/cmd/internal/samplemedia"
 )
@@ -429,17 +428,8 @@ func TestMediaArrivesLive(t *testing.T) {
 // answered 200.
 func liveSigned(t *testing.T, s *server, ch, secret, body string) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", s.base+"/webhooks/"+ch, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(meta.SignatureHeader, meta.Sign([]byte(secret), []byte(body)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("webhook %s: %d", ch, resp.StatusCode)
+	if st := s.postMeta(t, ch, secret, body); st != 200 {
+		t.Fatalf("webhook %s: %d", ch, st)
 	}
 }
 

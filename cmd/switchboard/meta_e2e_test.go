@@ -299,18 +299,7 @@ func TestMessengerInstagramEndToEnd(t *testing.T) {
   - {id: fb, type: messenger, page_id: "PAGE", page_token: "fb-page-token", app_secret: "fb-secret", verify_token: "v", graph_url: %q}
   - {id: ig, type: instagram, account_id: "IGACC", access_token: "ig-token", app_secret: "ig-secret", verify_token: "v", graph_url: %q}
 `, srv.URL+"/fb", srv.URL+"/ig"))
-			post := func(ch, secret, body string) int {
-				t.Helper()
-				req, _ := http.NewRequest("POST", s.base+"/webhooks/"+ch, strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set(meta.SignatureHeader, meta.Sign([]byte(secret), []byte(body)))
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
-				return resp.StatusCode
-			}
+			post := func(ch, secret, body string) int { return s.postMeta(t, ch, secret, body) }
 			item := func(object, user, event string) string {
 				return `{"object":"` + object + `","entry":[{"id":"PAGE","time":1700000000000,"messaging":[{"sender":{"id":"` + user +
 					`"},"recipient":{"id":"PAGE"},"timestamp":1700000000000,` + event + `}]}]}`
@@ -393,4 +382,20 @@ func TestMessengerInstagramEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// postMeta posts a webhook body to channel ch signed with secret as Meta
+// signs its webhooks (X-Hub-Signature-256), and returns the status.
+func (s *server) postMeta(t *testing.T, ch, secret, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", s.base+"/webhooks/"+ch, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(meta.SignatureHeader, meta.Sign([]byte(secret), []byte(body)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
 }
