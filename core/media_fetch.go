@@ -284,11 +284,23 @@ func (s *Service) offeredEvents(ctx context.Context, tx Tx, a *after, conv Conve
 	if err != nil {
 		return fmt.Errorf("read request %s: %w", conv.RequestID, err)
 	}
-	if !req.Status.Open() {
-		return nil
-	}
-	for _, id := range req.OfferedTo {
+	for _, id := range waitingViewers(req) {
 		s.publish(a, AgentStream(id), typ, m)
+	}
+	return nil
+}
+
+// waitingViewers are the agents who see the conversation of req, read
+// while the conversation had no agent: those it is offered to while it
+// is open, or the agent who accepted it between the two reads (under
+// READ COMMITTED the conversation can be read before an accept commits
+// and the request after it).
+func waitingViewers(req Request) []string {
+	switch {
+	case req.Status.Open():
+		return req.OfferedTo
+	case req.AcceptedBy != "":
+		return []string{req.AcceptedBy}
 	}
 	return nil
 }
