@@ -275,16 +275,7 @@ func TestMediaArrivesLive(t *testing.T) {
 			}
 			visitor := str(s.must(201, "POST", "/v1/widget/sessions", "", map[string]any{"name": "Vera"}), "token")
 			s.must(202, "POST", "/v1/widget/handoff", visitor, map[string]any{"text": ask})
-			convs := map[string]string{} // channel → conversation
-			eventually(t, "four requests, accepted", func() bool {
-				for _, r := range list(s.must(200, "GET", "/v1/requests", agent, nil), "requests") {
-					if r["status"] == "waiting" && r["offered_to_me"] == true {
-						acc := s.must(200, "POST", "/v1/requests/"+str(r, "id")+"/accept", agent, nil)
-						convs[str(r, "channel", "id")] = str(acc, "conversation", "id")
-					}
-				}
-				return len(convs) == 4
-			})
+			convs := acceptOffered(t, s, agent, 4) // channel → conversation
 
 			files := []liveFile{
 				{channel: "wa", kind: "image", contentType: "image/jpeg", data: photoJPEG(t), inline: true, thumbnail: true},
@@ -431,6 +422,23 @@ func liveSigned(t *testing.T, s *server, ch, secret, body string) {
 	if st := s.postMeta(t, ch, secret, body); st != 200 {
 		t.Fatalf("webhook %s: %d", ch, st)
 	}
+}
+
+// acceptOffered accepts, as agent, every waiting request offered to it
+// until n are taken, and returns their conversations by channel id.
+func acceptOffered(t *testing.T, s *server, agent string, n int) map[string]string {
+	t.Helper()
+	convs := map[string]string{}
+	eventually(t, fmt.Sprintf("%d requests, accepted", n), func() bool {
+		for _, r := range list(s.must(200, "GET", "/v1/requests", agent, nil), "requests") {
+			if r["status"] == "waiting" && r["offered_to_me"] == true {
+				acc := s.must(200, "POST", "/v1/requests/"+str(r, "id")+"/accept", agent, nil)
+				convs[str(r, "channel", "id")] = str(acc, "conversation", "id")
+			}
+		}
+		return len(convs) == n
+	})
+	return convs
 }
 
 // livePostFile uploads one file as multipart/form-data with token.

@@ -17,7 +17,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/switchboard-chat/switchboard/adapters/meta"
 	"github.com/switchboard-chat/switchboard/adapters/telegram/telegramtest"
 )
 
@@ -159,20 +158,7 @@ func TestAgentFileReachesEveryProvider(t *testing.T) {
   - {id: ig, type: instagram, account_id: "IGACC", access_token: "ig-token", app_secret: "ig-secret", verify_token: "v", graph_url: %q}
   - {id: tg, type: telegram, bot_token: %q, secret_token: %q, api_url: %q}
 `, gsrv.URL+"/wa/v21.0", gsrv.URL+"/fb/v21.0", gsrv.URL+"/ig/v21.0", tg.Token, tgSecret, tg.URL()))
-			signed := func(ch, secret, body string) {
-				t.Helper()
-				req, _ := http.NewRequest("POST", s.base+"/webhooks/"+ch, strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set(meta.SignatureHeader, meta.Sign([]byte(secret), []byte(body)))
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					t.Fatalf("webhook %s: %d", ch, resp.StatusCode)
-				}
-			}
+			signed := func(ch, secret, body string) { liveSigned(t, s, ch, secret, body) }
 			admin := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}), "token")
 			s.must(201, "POST", "/v1/admin/agents", admin, map[string]any{"email": "files@example.com", "name": "Fay", "password": "secret-pass", "max_chats": 4})
 			agent := str(s.must(200, "POST", "/v1/auth/login", "", map[string]any{"email": "files@example.com", "password": "secret-pass"}), "token")
@@ -190,16 +176,7 @@ func TestAgentFileReachesEveryProvider(t *testing.T) {
 				t.Fatalf("telegram webhook: %d", st)
 			}
 
-			convs := map[string]string{} // channel → conversation
-			eventually(t, "four requests, accepted", func() bool {
-				for _, r := range list(s.must(200, "GET", "/v1/requests", agent, nil), "requests") {
-					if r["status"] == "waiting" && r["offered_to_me"] == true {
-						acc := s.must(200, "POST", "/v1/requests/"+str(r, "id")+"/accept", agent, nil)
-						convs[str(r, "channel", "id")] = str(acc, "conversation", "id")
-					}
-				}
-				return len(convs) == 4
-			})
+			convs := acceptOffered(t, s, agent, 4) // channel → conversation
 
 			pdf := append([]byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"), bytes.Repeat([]byte("1 0 obj << /Type /Page >> endobj\n"), 3000)...)
 			for _, ch := range []string{"wa", "fb", "ig", "tg"} {
